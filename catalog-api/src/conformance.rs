@@ -1,0 +1,587 @@
+//! The behaviour every [`CatalogStore`] must have, as one suite that each backend's
+//! tests run (`conformance::run_all(&|cap| Box::new(MyStore::new(cap)))`).
+//! It panics with a description of the first difference.
+
+use crate::error::ErrorKind;
+use crate::filter::FilterExpr;
+use crate::model::*;
+use crate::names::{DatabaseName, TableIdent, TableName};
+use crate::store::*;
+
+/// Makes an empty store that keeps at most `max_versions` archived versions per table.
+pub type Factory<'a> = &'a dyn Fn(usize) -> Box<dyn CatalogStore>;
+
+pub fn run_all(make: Factory) {
+    databases(&*make(10));
+    tables(&*make(10));
+    versions(&*make(3));
+    partitions(&*make(10));
+    filters_and_paging(&*make(10));
+    cascade(&*make(10));
+}
+
+fn db(name: &str) -> DatabaseName {
+    DatabaseName::new(name).unwrap()
+}
+
+fn tid(d: &str, t: &str) -> TableIdent {
+    TableIdent::parse(d, t).unwrap()
+}
+
+pub fn sample_table(name: &str) -> Table {
+    let mut t = Table::new(TableName::new(name).unwrap());
+    t.table_type = Some(TableType::ExternalTable);
+    t.partition_keys = vec![Column::new("dt", "string"), Column::new("hour", "int")];
+    t.storage_descriptor = Some(StorageDescriptor {
+        columns: vec![
+            Column::new("id", "bigint"),
+            Column::new("payload", "struct<a:int,b:array<string>>"),
+        ],
+        location: Some(format!("s3://bucket/{name}/")),
+        ..Default::default()
+    });
+    t.parameters
+        .insert("classification".into(), "parquet".into());
+    t
+}
+
+fn part(dt: &str, hour: u32) -> Partition {
+    let mut p = Partition::new(vec![dt.to_string(), hour.to_string()]);
+    p.storage_descriptor = Some(StorageDescriptor {
+        location: Some(format!("s3://bucket/t/dt={dt}/hour={hour}/")),
+        ..Default::default()
+    });
+    p
+}
+
+fn kind<T: std::fmt::Debug>(r: crate::Result<T>) -> ErrorKind {
+    r.expect_err("expected an error").kind
+}
+
+fn setup(s: &dyn CatalogStore, d: &str, t: &str) -> TableIdent {
+    if s.get_database(&db(d)).is_err() {
+        s.create_database(Database::new(db(d))).unwrap();
+    }
+    s.create_table(&db(d), sample_table(t)).unwrap();
+    tid(d, t)
+}
+
+pub fn databases(s: &dyn CatalogStore) {
+    let mut d = Database::new(db("Sales"));
+    d.description = Some("numbers".into());
+    d.parameters.insert("k".into(), "v".into());
+    let created = s.create_database(d.clone()).unwrap();
+    assert_eq!(created.name.as_str(), "sales");
+    assert!(created.create_time > 0);
+    assert_eq!(kind(s.create_database(d)), ErrorKind::AlreadyExists);
+    assert_eq!(s.get_database(&db("SALES")).unwrap(), created);
+    assert_eq!(kind(s.get_database(&db("nope"))), ErrorKind::NotFound);
+
+    let mut upd = created.clone();
+    upd.description = Some("changed".into());
+    upd.create_time = 1;
+    let u = s.update_database(&db("sales"), upd).unwrap();
+    assert_eq!(
+        (u.description.as_deref(), u.create_time),
+        (Some("changed"), created.create_time)
+    );
+    assert_eq!(
+        kind(s.update_database(&db("sales"), Database::new(db("other")))),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        kind(s.update_database(&db("nope"), Database::new(db("nope")))),
+        ErrorKind::NotFound
+    );
+
+    for i in 0..5 {
+        s.create_database(Database::new(db(&format!("db{i}"))))
+            .unwrap();
+    }
+    let mut names = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let p = s.list_databases(&page).unwrap();
+        assert!(p.items.len() <= 2);
+        names.extend(p.items.iter().map(|d| d.name.to_string()));
+        match p.next_token {
+            Some(t) => page.token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["db0", "db1", "db2", "db3", "db4", "sales"]);
+    assert_eq!(
+        kind(s.list_databases(&PageRequest {
+            token: Some("zz".into()),
+            limit: 1
+        })),
+        ErrorKind::InvalidInput
+    );
+
+    s.delete_database(&db("db0"), false).unwrap();
+    assert_eq!(kind(s.get_database(&db("db0"))), ErrorKind::NotFound);
+    assert_eq!(
+        kind(s.delete_database(&db("db0"), false)),
+        ErrorKind::NotFound
+    );
+}
+
+pub fn tables(s: &dyn CatalogStore) {
+    assert_eq!(
+        kind(s.create_table(&db("nodb"), sample_table("t"))),
+        ErrorKind::NotFound
+    );
+    let id = setup(s, "d", "Events");
+    let t = s.get_table(&id).unwrap();
+    assert_eq!(t.name.as_str(), "events");
+    assert_eq!(t.database_name.as_ref().unwrap().as_str(), "d");
+    assert_eq!(t.version_id, Some(1));
+    assert!(t.create_time > 0 && t.update_time >= t.create_time);
+    assert_eq!(t.columns()[1].type_, "struct<a:int,b:array<string>>");
+    assert_eq!(
+        kind(s.create_table(&db("d"), sample_table("EVENTS"))),
+        ErrorKind::AlreadyExists
+    );
+
+    let mut bad = sample_table("bad");
+    bad.storage_descriptor.as_mut().unwrap().columns[0].type_ = "big int".into();
+    let e = s.create_table(&db("d"), bad).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(
+        e.message.contains("storage_descriptor.columns[0].type"),
+        "{}",
+        e.message
+    );
+    assert_eq!(kind(s.get_table(&tid("d", "bad"))), ErrorKind::NotFound);
+
+    for n in ["b_one", "a_two", "c_three"] {
+        s.create_table(&db("d"), sample_table(n)).unwrap();
+    }
+    let all = s
+        .list_tables(&db("d"), None, &PageRequest::first(100))
+        .unwrap();
+    let names: Vec<_> = all.items.iter().map(|t| t.name.to_string()).collect();
+    assert_eq!(names, ["a_two", "b_one", "c_three", "events"]);
+    let re = regex::Regex::new("^(?:.*_t.*)$").unwrap();
+    let p1 = s
+        .list_tables(&db("d"), Some(&re), &PageRequest::first(1))
+        .unwrap();
+    assert_eq!(p1.items[0].name.as_str(), "a_two");
+    let p2 = s
+        .list_tables(
+            &db("d"),
+            Some(&re),
+            &PageRequest {
+                token: p1.next_token,
+                limit: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(p2.items[0].name.as_str(), "c_three");
+    assert_eq!(p2.next_token, None);
+    assert_eq!(
+        kind(s.list_tables(&db("nodb"), None, &PageRequest::first(1))),
+        ErrorKind::NotFound
+    );
+
+    // A second database's tables do not leak into the first's listing.
+    s.create_database(Database::new(db("d2"))).unwrap();
+    s.create_table(&db("d2"), sample_table("zzz")).unwrap();
+    assert_eq!(
+        s.list_tables(&db("d"), None, &PageRequest::first(100))
+            .unwrap()
+            .items
+            .len(),
+        4
+    );
+
+    s.delete_table(&id).unwrap();
+    assert_eq!(kind(s.get_table(&id)), ErrorKind::NotFound);
+    assert_eq!(kind(s.delete_table(&id)), ErrorKind::NotFound);
+    // A new table of the same name starts empty.
+    s.create_table(&db("d"), sample_table("events")).unwrap();
+    assert_eq!(
+        s.list_partitions(&id, None, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        0
+    );
+    assert_eq!(
+        s.list_table_versions(&id, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
+pub fn versions(s: &dyn CatalogStore) {
+    // The factory was asked for a cap of 3 archived versions.
+    let id = setup(s, "d", "t");
+    for i in 0..5 {
+        let mut t = s.get_table(&id).unwrap();
+        t.description = Some(format!("rev {i}"));
+        let u = s
+            .update_table(&id, t, UpdateTableOptions::default())
+            .unwrap();
+        assert_eq!(u.version_id, Some(i + 2));
+    }
+    let v = s
+        .list_table_versions(&id, &PageRequest::first(100))
+        .unwrap();
+    let ids: Vec<u64> = v.items.iter().map(|v| v.version_id).collect();
+    assert_eq!(ids, [6, 5, 4, 3], "current plus the 3 newest archived");
+    assert_eq!(v.items[1].table.description.as_deref(), Some("rev 3"));
+    let p1 = s.list_table_versions(&id, &PageRequest::first(3)).unwrap();
+    let p2 = s
+        .list_table_versions(
+            &id,
+            &PageRequest {
+                token: p1.next_token.clone(),
+                limit: 3,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        p2.items.iter().map(|v| v.version_id).collect::<Vec<_>>(),
+        [3]
+    );
+    assert_eq!(
+        s.get_table_version(&id, 4)
+            .unwrap()
+            .table
+            .description
+            .as_deref(),
+        Some("rev 2")
+    );
+    assert_eq!(kind(s.get_table_version(&id, 1)), ErrorKind::NotFound);
+
+    // Optimistic concurrency: a stale writer loses and changes nothing.
+    let stale = s.get_table(&id).unwrap();
+    let mut w1 = stale.clone();
+    w1.description = Some("w1".into());
+    s.update_table(&id, w1, UpdateTableOptions::default())
+        .unwrap();
+    let mut w2 = stale.clone();
+    w2.description = Some("w2".into());
+    assert_eq!(
+        kind(s.update_table(&id, w2.clone(), UpdateTableOptions::default())),
+        ErrorKind::Conflict
+    );
+    w2.version_id = None;
+    let opts = UpdateTableOptions {
+        expected_version: Some(6),
+        skip_archive: false,
+    };
+    assert_eq!(
+        kind(s.update_table(&id, w2.clone(), opts)),
+        ErrorKind::Conflict
+    );
+    assert_eq!(s.get_table(&id).unwrap().description.as_deref(), Some("w1"));
+    // Without an expectation the update is unconditional; skip_archive keeps no copy.
+    let before = s
+        .list_table_versions(&id, &PageRequest::first(100))
+        .unwrap()
+        .items
+        .len();
+    let u = s
+        .update_table(
+            &id,
+            w2,
+            UpdateTableOptions {
+                expected_version: None,
+                skip_archive: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(u.version_id, Some(8));
+    assert_eq!(
+        s.list_table_versions(&id, &PageRequest::first(100))
+            .unwrap()
+            .items
+            .len(),
+        before
+    );
+
+    // Renames and partition-key count changes on a partitioned table are refused.
+    let mut renamed = s.get_table(&id).unwrap();
+    renamed.name = TableName::new("other").unwrap();
+    assert_eq!(
+        kind(s.update_table(&id, renamed, UpdateTableOptions::default())),
+        ErrorKind::InvalidInput
+    );
+    s.create_partitions(&id, vec![part("2024-01-01", 1)], false)
+        .unwrap();
+    let mut fewer = s.get_table(&id).unwrap();
+    fewer.partition_keys.pop();
+    let e = s
+        .update_table(&id, fewer, UpdateTableOptions::default())
+        .unwrap_err();
+    assert!(e.message.contains("has partitions"), "{}", e.message);
+    assert_eq!(
+        kind(s.update_table(
+            &tid("d", "nope"),
+            sample_table("nope"),
+            UpdateTableOptions::default()
+        )),
+        ErrorKind::NotFound
+    );
+}
+
+pub fn partitions(s: &dyn CatalogStore) {
+    let id = setup(s, "d", "t");
+    let errs = s
+        .create_partitions(
+            &id,
+            vec![part("2024-01-01", 1), part("2024-01-01", 2)],
+            false,
+        )
+        .unwrap();
+    assert!(errs.is_empty(), "{errs:?}");
+    // A batch with bad items writes the good ones and reports the rest.
+    let batch = vec![
+        part("2024-01-01", 1),                   // exists
+        part("2024-01-02", 1),                   // new
+        Partition::new(vec!["only-one".into()]), // wrong arity
+        part("2024-01-02", 1),                   // duplicate in batch
+        part("2024-01-03", 7),                   // new
+    ];
+    let errs = s.create_partitions(&id, batch.clone(), false).unwrap();
+    let kinds: Vec<_> = errs
+        .iter()
+        .map(|e| (e.values.clone(), e.error.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                vec!["2024-01-01".to_string(), "1".to_string()],
+                ErrorKind::AlreadyExists
+            ),
+            (vec!["only-one".to_string()], ErrorKind::InvalidInput),
+            (
+                vec!["2024-01-02".to_string(), "1".to_string()],
+                ErrorKind::AlreadyExists
+            ),
+        ]
+    );
+    assert_eq!(
+        s.list_partitions(&id, None, &PageRequest::first(100))
+            .unwrap()
+            .items
+            .len(),
+        4
+    );
+    // if_not_exists: existing ones are skipped silently.
+    assert!(s
+        .create_partitions(&id, batch, true)
+        .unwrap()
+        .iter()
+        .all(|e| e.error.kind == ErrorKind::InvalidInput));
+
+    let p = s
+        .get_partition(&id, &["2024-01-03".into(), "7".into()])
+        .unwrap();
+    assert_eq!(p.table_name.as_ref().unwrap().as_str(), "t");
+    assert!(p.create_time > 0);
+    assert_eq!(
+        kind(s.get_partition(&id, &["2024-01-03".into(), "8".into()])),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        kind(s.get_partition(&id, &["x".into()])),
+        ErrorKind::InvalidInput
+    );
+
+    // Update in place, then a rename onto a free and onto a taken value.
+    let mut u = p.clone();
+    u.parameters.insert("k".into(), "v".into());
+    s.update_partition(&id, &p.values, u.clone()).unwrap();
+    assert_eq!(
+        s.get_partition(&id, &p.values)
+            .unwrap()
+            .parameters
+            .get("k")
+            .map(String::as_str),
+        Some("v")
+    );
+    u.values = vec!["2024-01-04".into(), "0".into()];
+    let moved = s.update_partition(&id, &p.values, u.clone()).unwrap();
+    assert_eq!(moved.create_time, p.create_time);
+    assert_eq!(kind(s.get_partition(&id, &p.values)), ErrorKind::NotFound);
+    u.values = vec!["2024-01-01".into(), "1".into()];
+    assert_eq!(
+        kind(s.update_partition(&id, &["2024-01-04".into(), "0".into()], u)),
+        ErrorKind::AlreadyExists
+    );
+
+    // Values with '/' and NUL bytes are just values.
+    let odd = Partition::new(vec!["a/b\0c".into(), "1".into()]);
+    assert!(s
+        .create_partitions(&id, vec![odd], false)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.get_partition(&id, &["a/b\0c".into(), "1".into()])
+            .unwrap()
+            .values[0],
+        "a/b\0c"
+    );
+
+    let errs = s
+        .delete_partitions(
+            &id,
+            &[
+                vec!["2024-01-01".into(), "1".into()],
+                vec!["nope".into(), "1".into()],
+                vec!["x".into()],
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        errs.iter().map(|e| e.error.kind).collect::<Vec<_>>(),
+        [ErrorKind::NotFound, ErrorKind::InvalidInput]
+    );
+    assert_eq!(
+        kind(s.get_partition(&id, &["2024-01-01".into(), "1".into()])),
+        ErrorKind::NotFound
+    );
+    assert_eq!(s.stats().unwrap().partitions, 4);
+
+    // An unpartitioned table has no partitions to speak of.
+    let mut flat = sample_table("flat");
+    flat.partition_keys.clear();
+    s.create_table(&db("d"), flat).unwrap();
+    let errs = s
+        .create_partitions(&tid("d", "flat"), vec![part("a", 1)], false)
+        .unwrap();
+    assert!(errs[0].error.message.contains("no partition keys"));
+    assert_eq!(
+        kind(s.create_partitions(&tid("d", "nope"), vec![], false)),
+        ErrorKind::NotFound
+    );
+}
+
+pub fn filters_and_paging(s: &dyn CatalogStore) {
+    let id = setup(s, "d", "t");
+    let mut batch = Vec::new();
+    for day in 1..=5 {
+        for hour in 0..24 {
+            batch.push(part(&format!("2024-01-0{day}"), hour));
+        }
+    }
+    assert!(s.create_partitions(&id, batch, false).unwrap().is_empty());
+
+    let list = |expr: &str, limit: usize| -> Vec<(String, String)> {
+        let f = FilterExpr::parse(expr).unwrap();
+        let mut out = Vec::new();
+        let mut page = PageRequest::first(limit);
+        loop {
+            let p = s.list_partitions(&id, f.as_ref(), &page).unwrap();
+            assert!(p.items.len() <= limit);
+            out.extend(
+                p.items
+                    .into_iter()
+                    .map(|p| (p.values[0].clone(), p.values[1].clone())),
+            );
+            match p.next_token {
+                Some(t) => page.token = Some(t),
+                None => return out,
+            }
+        }
+    };
+    let all = list("", 7);
+    assert_eq!(all.len(), 120);
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "ordered by values");
+    let r = list("dt = '2024-01-02' AND hour > 5", 4);
+    assert_eq!(r.len(), 18);
+    assert!(r
+        .iter()
+        .all(|(d, h)| d == "2024-01-02" && h.parse::<u32>().unwrap() > 5));
+    assert_eq!(
+        list(
+            "dt >= '2024-01-02' AND dt < '2024-01-04' AND hour IN (1, 13)",
+            3
+        )
+        .len(),
+        4
+    );
+    assert_eq!(list("dt > '2024-01-04'", 50).len(), 24);
+    assert_eq!(list("dt <= '2024-01-01'", 50).len(), 24);
+    assert_eq!(
+        list(
+            "dt BETWEEN '2024-01-02' AND '2024-01-03' AND NOT hour < 20",
+            5
+        )
+        .len(),
+        8
+    );
+    assert_eq!(list("hour = 0 OR dt LIKE '%05'", 10).len(), 5 + 23);
+    assert_eq!(list("dt = '2099-01-01'", 10).len(), 0);
+    let e = s
+        .list_partitions(
+            &id,
+            FilterExpr::parse("hour = 'x'").unwrap().as_ref(),
+            &PageRequest::first(1),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.message.contains("column 8"), "{}", e.message);
+    assert_eq!(
+        kind(s.list_partitions(
+            &id,
+            None,
+            &PageRequest {
+                token: Some("x".into()),
+                limit: 1
+            }
+        )),
+        ErrorKind::InvalidInput
+    );
+}
+
+pub fn cascade(s: &dyn CatalogStore) {
+    let id = setup(s, "d", "t");
+    s.create_partitions(&id, vec![part("2024-01-01", 1)], false)
+        .unwrap();
+    let mut t = s.get_table(&id).unwrap();
+    t.description = Some("x".into());
+    s.update_table(&id, t, UpdateTableOptions::default())
+        .unwrap();
+    let e = s.delete_database(&db("d"), false).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.message.contains("not empty"), "{}", e.message);
+    assert!(s.get_table(&id).is_ok());
+    s.delete_database(&db("d"), true).unwrap();
+    assert_eq!(kind(s.get_database(&db("d"))), ErrorKind::NotFound);
+    assert_eq!(
+        s.stats().unwrap(),
+        StoreStats {
+            size_on_disk: s.stats().unwrap().size_on_disk,
+            ..Default::default()
+        }
+    );
+    // Recreated, the database and table start empty.
+    let id = setup(s, "d", "t");
+    assert!(s
+        .list_partitions(&id, None, &PageRequest::first(10))
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        s.list_table_versions(&id, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memory_store_conforms() {
+        super::run_all(&|cap| Box::new(crate::memory::MemoryStore::new(cap)));
+    }
+}

@@ -1,0 +1,360 @@
+//! An in-memory store: the reference the conformance suite checks sled against,
+//! and a fast store for tests of the fronts. Not durable, by design.
+
+use crate::error::{Error, Result};
+use crate::filter::FilterExpr;
+use crate::keys::encode_values;
+use crate::model::{Database, Partition, Table, TableVersion};
+use crate::names::{DatabaseName, TableIdent};
+use crate::store::*;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::RwLock;
+
+struct TableEntry {
+    table: Table,
+    /// Archived versions by version id.
+    versions: BTreeMap<u64, Table>,
+    /// Partitions by encoded values.
+    partitions: BTreeMap<Vec<u8>, Partition>,
+}
+
+#[derive(Default)]
+struct State {
+    databases: BTreeMap<String, Database>,
+    tables: BTreeMap<(String, String), TableEntry>,
+}
+
+pub struct MemoryStore {
+    state: RwLock<State>,
+    max_versions: usize,
+}
+
+impl MemoryStore {
+    pub fn new(max_versions: usize) -> Self {
+        MemoryStore {
+            state: RwLock::new(State::default()),
+            max_versions,
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn tkey(id: &TableIdent) -> (String, String) {
+    (
+        id.database.as_str().to_string(),
+        id.name.as_str().to_string(),
+    )
+}
+
+impl State {
+    fn db_exists(&self, db: &DatabaseName) -> Result<()> {
+        self.databases
+            .contains_key(db.as_str())
+            .then_some(())
+            .ok_or_else(|| db_not_found(db))
+    }
+    fn entry(&self, id: &TableIdent) -> Result<&TableEntry> {
+        self.db_exists(&id.database)?;
+        self.tables
+            .get(&tkey(id))
+            .ok_or_else(|| table_not_found(id))
+    }
+    fn entry_mut(&mut self, id: &TableIdent) -> Result<&mut TableEntry> {
+        self.db_exists(&id.database)?;
+        self.tables
+            .get_mut(&tkey(id))
+            .ok_or_else(|| table_not_found(id))
+    }
+}
+
+impl CatalogStore for MemoryStore {
+    fn create_database(&self, db: Database) -> Result<Database> {
+        let db = prepare_new_database(db)?;
+        let mut s = self.write();
+        if s.databases.contains_key(db.name.as_str()) {
+            return Err(Error::already_exists(format!(
+                "database {} already exists",
+                db.name
+            )));
+        }
+        s.databases.insert(db.name.as_str().to_string(), db.clone());
+        Ok(db)
+    }
+
+    fn get_database(&self, name: &DatabaseName) -> Result<Database> {
+        self.read()
+            .databases
+            .get(name.as_str())
+            .cloned()
+            .ok_or_else(|| db_not_found(name))
+    }
+
+    fn list_databases(&self, page: &PageRequest) -> Result<Page<Database>> {
+        let s = self.read();
+        let start = page_start(page)?;
+        let lower = start
+            .as_ref()
+            .map_or(Bound::Unbounded, |s| Bound::Excluded(s.clone()));
+        collect_named(
+            page.limit,
+            s.databases
+                .range((lower, Bound::Unbounded))
+                .map(|(k, v)| Ok((k.clone(), v.clone()))),
+        )
+    }
+
+    fn update_database(&self, name: &DatabaseName, db: Database) -> Result<Database> {
+        let mut s = self.write();
+        let cur = s
+            .databases
+            .get(name.as_str())
+            .ok_or_else(|| db_not_found(name))?;
+        let db = prepare_database_update(name, cur, db)?;
+        s.databases.insert(name.as_str().to_string(), db.clone());
+        Ok(db)
+    }
+
+    fn delete_database(&self, name: &DatabaseName, cascade: bool) -> Result<()> {
+        let mut s = self.write();
+        s.db_exists(name)?;
+        let tables: Vec<_> = s
+            .tables
+            .keys()
+            .filter(|(d, _)| d == name.as_str())
+            .cloned()
+            .collect();
+        if !tables.is_empty() && !cascade {
+            return Err(Error::invalid(format!(
+                "database {name} is not empty: it has {} table(s); drop them first or delete with cascade",
+                tables.len()
+            )));
+        }
+        for t in tables {
+            s.tables.remove(&t);
+        }
+        s.databases.remove(name.as_str());
+        Ok(())
+    }
+
+    fn create_table(&self, db: &DatabaseName, table: Table) -> Result<Table> {
+        let table = prepare_new_table(db, table)?;
+        let mut s = self.write();
+        s.db_exists(db)?;
+        let key = (db.as_str().to_string(), table.name.as_str().to_string());
+        if s.tables.contains_key(&key) {
+            return Err(Error::already_exists(format!(
+                "table {db}.{} already exists",
+                table.name
+            )));
+        }
+        s.tables.insert(
+            key,
+            TableEntry {
+                table: table.clone(),
+                versions: BTreeMap::new(),
+                partitions: BTreeMap::new(),
+            },
+        );
+        Ok(table)
+    }
+
+    fn get_table(&self, id: &TableIdent) -> Result<Table> {
+        Ok(self.read().entry(id)?.table.clone())
+    }
+
+    fn list_tables(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Table>> {
+        let s = self.read();
+        s.db_exists(db)?;
+        let start = page_start(page)?;
+        let d = db.as_str().to_string();
+        let lower = match start {
+            Some(n) => Bound::Excluded((d.clone(), n)),
+            None => Bound::Included((d.clone(), String::new())),
+        };
+        let iter = s
+            .tables
+            .range((lower, Bound::Unbounded))
+            .take_while(|((dd, _), _)| *dd == d)
+            .filter(|((_, n), _)| pattern.is_none_or(|p| p.is_match(n)))
+            .map(|((_, n), e)| Ok((n.clone(), e.table.clone())));
+        collect_named(page.limit, iter)
+    }
+
+    fn update_table(
+        &self,
+        id: &TableIdent,
+        table: Table,
+        opts: UpdateTableOptions,
+    ) -> Result<Table> {
+        let max_versions = self.max_versions;
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let has_parts = !e.partitions.is_empty();
+        let new = prepare_table_update(id, &e.table, table, opts, || Ok(has_parts))?;
+        let old = std::mem::replace(&mut e.table, new.clone());
+        if !opts.skip_archive {
+            e.versions.insert(old.version_id.unwrap_or(1), old);
+            while e.versions.len() > max_versions {
+                e.versions.pop_first();
+            }
+        }
+        Ok(new)
+    }
+
+    fn delete_table(&self, id: &TableIdent) -> Result<()> {
+        let mut s = self.write();
+        s.entry(id)?;
+        s.tables.remove(&tkey(id));
+        Ok(())
+    }
+
+    fn list_table_versions(
+        &self,
+        id: &TableIdent,
+        page: &PageRequest,
+    ) -> Result<Page<TableVersion>> {
+        let s = self.read();
+        let e = s.entry(id)?;
+        collect_versions(
+            e.table.clone(),
+            e.versions.values().rev().cloned().map(Ok),
+            page,
+        )
+    }
+
+    fn get_table_version(&self, id: &TableIdent, version: u64) -> Result<TableVersion> {
+        let s = self.read();
+        let e = s.entry(id)?;
+        let t = if e.table.version_id == Some(version) {
+            Some(&e.table)
+        } else {
+            e.versions.get(&version)
+        };
+        t.map(|t| TableVersion {
+            version_id: version,
+            table: t.clone(),
+        })
+        .ok_or_else(|| Error::not_found(format!("version {version} of table {id} not found")))
+    }
+
+    fn create_partitions(
+        &self,
+        id: &TableIdent,
+        parts: Vec<Partition>,
+        if_not_exists: bool,
+    ) -> Result<Vec<PartitionError>> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let (writes, errors) = plan_partition_creates(id, &e.table, parts, if_not_exists, |k| {
+            Ok(e.partitions.contains_key(k))
+        })?;
+        e.partitions.extend(writes);
+        Ok(errors)
+    }
+
+    fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
+        let s = self.read();
+        let e = s.entry(id)?;
+        check_values_for(&e.table, values)?;
+        e.partitions
+            .get(&encode_values(values))
+            .map(|p| present_partition(id, p.clone()))
+            .ok_or_else(|| partition_not_found(id, values))
+    }
+
+    fn update_partition(
+        &self,
+        id: &TableIdent,
+        values: &[String],
+        part: Partition,
+    ) -> Result<Partition> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        check_values_for(&e.table, values)?;
+        let cur = e
+            .partitions
+            .get(&encode_values(values))
+            .ok_or_else(|| partition_not_found(id, values))?;
+        let (old, new, p) = plan_partition_update(id, &e.table, values, cur, part, |k| {
+            Ok(e.partitions.contains_key(k))
+        })?;
+        e.partitions.remove(&old);
+        e.partitions.insert(new, p.clone());
+        Ok(present_partition(id, p))
+    }
+
+    fn delete_partitions(
+        &self,
+        id: &TableIdent,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionError>> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let mut errors = Vec::new();
+        let mut keys = Vec::new();
+        for v in values {
+            let k = encode_values(v);
+            match check_values_for(&e.table, v) {
+                Err(error) => errors.push(PartitionError {
+                    values: v.clone(),
+                    error,
+                }),
+                Ok(()) if !e.partitions.contains_key(&k) => errors.push(PartitionError {
+                    values: v.clone(),
+                    error: partition_not_found(id, v),
+                }),
+                Ok(()) => keys.push(k),
+            }
+        }
+        for k in keys {
+            e.partitions.remove(&k);
+        }
+        Ok(errors)
+    }
+
+    fn list_partitions(
+        &self,
+        id: &TableIdent,
+        filter: Option<&FilterExpr>,
+        page: &PageRequest,
+    ) -> Result<Page<Partition>> {
+        let s = self.read();
+        let e = s.entry(id)?;
+        let scan = PartitionScan::new(&e.table, filter, page)?;
+        let upper = scan.end.clone().map_or(Bound::Unbounded, Bound::Excluded);
+        let iter = e
+            .partitions
+            .range((Bound::Included(scan.start.clone()), upper))
+            .map(|(k, p)| {
+                Ok((
+                    k.clone(),
+                    serde_json::to_vec(p).map_err(|e| Error::storage(e.to_string()))?,
+                ))
+            });
+        scan.collect(id, page.limit, iter, |b| {
+            serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string()))
+        })
+    }
+
+    fn stats(&self) -> Result<StoreStats> {
+        let s = self.read();
+        Ok(StoreStats {
+            databases: s.databases.len() as u64,
+            tables: s.tables.len() as u64,
+            partitions: s.tables.values().map(|e| e.partitions.len() as u64).sum(),
+            size_on_disk: None,
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! Typed, validated names. Glue and Hive compare names case-insensitively and store
+//! them lower case; doing that once here means no lookup anywhere can forget it.
+
+use crate::error::{Error, Result};
+use crate::limits::MAX_NAME_LEN;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Checks Glue's "single-line string" rule and the length limit, and lower-cases.
+/// `what` names the field in the error ("database name", "column name", …).
+pub fn normalize_name(what: &str, raw: &str) -> Result<String> {
+    let len = raw.chars().count();
+    if len == 0 {
+        return Err(Error::invalid(format!("{what} must not be empty")));
+    }
+    if len > MAX_NAME_LEN {
+        return Err(Error::invalid(format!(
+            "{what} '{}…' is {len} characters long; the limit is {MAX_NAME_LEN}",
+            raw.chars().take(20).collect::<String>()
+        )));
+    }
+    if let Some((i, c)) = raw
+        .char_indices()
+        .find(|(_, c)| c.is_control() && *c != '\t')
+    {
+        return Err(Error::invalid(format!(
+            "{what} {raw:?} contains the control character {c:?} at byte {i}; names must be a single line"
+        )));
+    }
+    Ok(raw.to_lowercase())
+}
+
+macro_rules! name_type {
+    ($ty:ident, $what:literal) => {
+        #[doc = concat!("A validated, lower-cased ", $what, ".")]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $ty(String);
+
+        impl $ty {
+            pub fn new(raw: &str) -> Result<Self> {
+                normalize_name($what, raw).map($ty)
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $ty::new(&s).map_err(|e| serde::de::Error::custom(e.message))
+            }
+        }
+    };
+}
+
+name_type!(DatabaseName, "database name");
+name_type!(TableName, "table name");
+
+/// A table's full identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableIdent {
+    pub database: DatabaseName,
+    pub name: TableName,
+}
+
+impl TableIdent {
+    pub fn new(database: DatabaseName, name: TableName) -> Self {
+        TableIdent { database, name }
+    }
+    pub fn parse(database: &str, name: &str) -> Result<Self> {
+        Ok(TableIdent {
+            database: DatabaseName::new(database)?,
+            name: TableName::new(name)?,
+        })
+    }
+}
+
+impl fmt::Display for TableIdent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.database, self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_lower_cased_and_checked() {
+        assert_eq!(DatabaseName::new("Sales_DB").unwrap().as_str(), "sales_db");
+        assert!(DatabaseName::new("")
+            .unwrap_err()
+            .message
+            .contains("must not be empty"));
+        let long = "a".repeat(256);
+        assert!(TableName::new(&long)
+            .unwrap_err()
+            .message
+            .contains("limit is 255"));
+        assert!(TableName::new(&"a".repeat(255)).is_ok());
+        let e = TableName::new("a\nb").unwrap_err();
+        assert!(e.message.contains("single line"), "{}", e.message);
+        // Glue allows any single-line text, including punctuation and non-ASCII.
+        assert_eq!(
+            TableName::new("Ünïcode-tbl.x").unwrap().as_str(),
+            "ünïcode-tbl.x"
+        );
+    }
+
+    #[test]
+    fn deserialising_validates() {
+        let e = serde_json::from_str::<DatabaseName>("\"\"").unwrap_err();
+        assert!(e.to_string().contains("must not be empty"));
+        let n: DatabaseName = serde_json::from_str("\"ABC\"").unwrap();
+        assert_eq!(n.as_str(), "abc");
+    }
+}

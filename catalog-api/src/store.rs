@@ -1,0 +1,474 @@
+//! The store trait every backend implements, and the semantics they share.
+//!
+//! Backends only decide *how* bytes are kept; *what* a write means (validation,
+//! timestamps, versions, per-item batch errors, filter evaluation, paging) lives in
+//! the helpers below so that every backend behaves the same. The conformance suite
+//! (`conformance` feature) checks that they do.
+
+use crate::error::{Error, Result};
+use crate::filter::{CompiledFilter, FilterExpr};
+use crate::keys::{encode_value, encode_values, prefix_end, token_decode, token_encode};
+use crate::model::{Database, Partition, Table, TableVersion};
+use crate::names::{DatabaseName, TableIdent};
+use std::collections::HashSet;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub token: Option<String>,
+    pub limit: usize,
+}
+
+impl PageRequest {
+    pub fn first(limit: usize) -> Self {
+        PageRequest { token: None, limit }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Absent on the last page.
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpdateTableOptions {
+    /// Fail with a conflict unless the table is still at this version.
+    pub expected_version: Option<u64>,
+    /// Do not keep the replaced table as a version (Glue's `SkipArchive`).
+    pub skip_archive: bool,
+}
+
+/// One item of a batch that was not applied, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionError {
+    pub values: Vec<String>,
+    pub error: Error,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    pub databases: u64,
+    pub tables: u64,
+    pub partitions: u64,
+    pub size_on_disk: Option<u64>,
+}
+
+/// A catalog store. Every method is atomic and, once it returns `Ok`, durable.
+pub trait CatalogStore: Send + Sync + 'static {
+    fn create_database(&self, db: Database) -> Result<Database>;
+    fn get_database(&self, name: &DatabaseName) -> Result<Database>;
+    fn list_databases(&self, page: &PageRequest) -> Result<Page<Database>>;
+    /// Replaces description, location and parameters; the name cannot change.
+    fn update_database(&self, name: &DatabaseName, db: Database) -> Result<Database>;
+    /// Refuses a database that still has tables unless `cascade`.
+    fn delete_database(&self, name: &DatabaseName, cascade: bool) -> Result<()>;
+
+    fn create_table(&self, db: &DatabaseName, table: Table) -> Result<Table>;
+    fn get_table(&self, id: &TableIdent) -> Result<Table>;
+    /// Tables ordered by name; `pattern` (a regular expression) must match the whole name.
+    fn list_tables(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Table>>;
+    fn update_table(
+        &self,
+        id: &TableIdent,
+        table: Table,
+        opts: UpdateTableOptions,
+    ) -> Result<Table>;
+    /// Removes the table, its versions and all its partitions.
+    fn delete_table(&self, id: &TableIdent) -> Result<()>;
+    /// Newest first, the current table included.
+    fn list_table_versions(
+        &self,
+        id: &TableIdent,
+        page: &PageRequest,
+    ) -> Result<Page<TableVersion>>;
+    fn get_table_version(&self, id: &TableIdent, version: u64) -> Result<TableVersion>;
+
+    /// Writes every valid, new partition in one atomic step and reports the others.
+    /// With `if_not_exists`, existing partitions are skipped silently.
+    fn create_partitions(
+        &self,
+        id: &TableIdent,
+        parts: Vec<Partition>,
+        if_not_exists: bool,
+    ) -> Result<Vec<PartitionError>>;
+    fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition>;
+    /// Replaces a partition; its values may change (a rename) if the new ones are free.
+    fn update_partition(
+        &self,
+        id: &TableIdent,
+        values: &[String],
+        part: Partition,
+    ) -> Result<Partition>;
+    /// Deletes the existing partitions in one atomic step and reports the missing ones.
+    fn delete_partitions(
+        &self,
+        id: &TableIdent,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionError>>;
+    /// Partitions ordered by their values (as text), optionally filtered.
+    fn list_partitions(
+        &self,
+        id: &TableIdent,
+        filter: Option<&FilterExpr>,
+        page: &PageRequest,
+    ) -> Result<Page<Partition>>;
+
+    fn stats(&self) -> Result<StoreStats>;
+}
+
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn db_not_found(name: &DatabaseName) -> Error {
+    Error::not_found(format!("database {name} not found"))
+}
+
+pub fn table_not_found(id: &TableIdent) -> Error {
+    Error::not_found(format!("table {id} not found"))
+}
+
+pub fn partition_not_found(id: &TableIdent, values: &[String]) -> Error {
+    Error::not_found(format!("partition {values:?} of table {id} not found"))
+}
+
+fn partition_exists(id: &TableIdent, values: &[String]) -> Error {
+    Error::already_exists(format!("partition {values:?} of table {id} already exists"))
+}
+
+/// Validates and stamps a new database.
+pub fn prepare_new_database(mut db: Database) -> Result<Database> {
+    db.normalize()?;
+    db.create_time = now_secs();
+    Ok(db)
+}
+
+pub fn prepare_database_update(
+    name: &DatabaseName,
+    current: &Database,
+    mut db: Database,
+) -> Result<Database> {
+    if &db.name != name {
+        return Err(Error::invalid(format!(
+            "a database cannot be renamed (from {name} to {})",
+            db.name
+        )));
+    }
+    db.normalize()?;
+    db.create_time = current.create_time;
+    Ok(db)
+}
+
+/// Validates and stamps a new table.
+pub fn prepare_new_table(db: &DatabaseName, mut table: Table) -> Result<Table> {
+    table.normalize()?;
+    let now = now_secs();
+    table.database_name = Some(db.clone());
+    table.create_time = now;
+    table.update_time = now;
+    table.version_id = Some(1);
+    Ok(table)
+}
+
+/// Checks an update against the current table and stamps the new one.
+/// `has_partitions` is asked only when the partition keys change in number.
+pub fn prepare_table_update(
+    id: &TableIdent,
+    current: &Table,
+    mut table: Table,
+    opts: UpdateTableOptions,
+    has_partitions: impl FnOnce() -> Result<bool>,
+) -> Result<Table> {
+    let cur_version = current.version_id.unwrap_or(1);
+    if let Some(expected) = opts.expected_version.or(table.version_id) {
+        if expected != cur_version {
+            return Err(Error::conflict(format!(
+                "table {id} is at version {cur_version}, not {expected}: it was changed by someone else; reload it and retry"
+            )));
+        }
+    }
+    if table.name != id.name {
+        return Err(Error::invalid(format!(
+            "a table cannot be renamed by an update (from {} to {})",
+            id.name, table.name
+        )));
+    }
+    table.normalize()?;
+    if table.partition_keys.len() != current.partition_keys.len() && has_partitions()? {
+        return Err(Error::invalid(format!(
+            "table {id} has partitions, so the number of its partition keys cannot change from {} to {}",
+            current.partition_keys.len(),
+            table.partition_keys.len()
+        )));
+    }
+    table.database_name = Some(id.database.clone());
+    table.create_time = current.create_time;
+    table.update_time = now_secs();
+    table.version_id = Some(cur_version + 1);
+    Ok(table)
+}
+
+/// Splits a batch of new partitions into the encoded ones to write and per-item errors.
+pub fn plan_partition_creates(
+    id: &TableIdent,
+    table: &Table,
+    parts: Vec<Partition>,
+    if_not_exists: bool,
+    mut exists: impl FnMut(&[u8]) -> Result<bool>,
+) -> Result<(Vec<(Vec<u8>, Partition)>, Vec<PartitionError>)> {
+    let now = now_secs();
+    let mut seen = HashSet::new();
+    let mut writes = Vec::with_capacity(parts.len());
+    let mut errors = Vec::new();
+    for mut p in parts {
+        if let Err(error) = p.normalize(&table.partition_keys) {
+            errors.push(PartitionError {
+                values: p.values,
+                error,
+            });
+            continue;
+        }
+        let key = encode_values(&p.values);
+        if !seen.insert(key.clone()) {
+            if !if_not_exists {
+                let error =
+                    partition_exists(id, &p.values).context("it appears twice in the batch");
+                errors.push(PartitionError {
+                    values: p.values,
+                    error,
+                });
+            }
+            continue;
+        }
+        if exists(&key)? {
+            if !if_not_exists {
+                errors.push(PartitionError {
+                    error: partition_exists(id, &p.values),
+                    values: p.values,
+                });
+            }
+            continue;
+        }
+        p.database_name = None;
+        p.table_name = None;
+        p.create_time = now;
+        writes.push((key, p));
+    }
+    Ok((writes, errors))
+}
+
+/// Validates a replacement partition; returns it with the encoded old and new keys.
+pub fn plan_partition_update(
+    id: &TableIdent,
+    table: &Table,
+    values: &[String],
+    current: &Partition,
+    mut part: Partition,
+    exists: impl FnOnce(&[u8]) -> Result<bool>,
+) -> Result<(Vec<u8>, Vec<u8>, Partition)> {
+    part.normalize(&table.partition_keys)?;
+    let old_key = encode_values(values);
+    let new_key = encode_values(&part.values);
+    if new_key != old_key && exists(&new_key)? {
+        return Err(partition_exists(id, &part.values));
+    }
+    part.database_name = None;
+    part.table_name = None;
+    part.create_time = current.create_time;
+    Ok((old_key, new_key, part))
+}
+
+/// Fills the fields a stored partition does not keep.
+pub fn present_partition(id: &TableIdent, mut p: Partition) -> Partition {
+    p.database_name = Some(id.database.clone());
+    p.table_name = Some(id.name.clone());
+    p
+}
+
+/// The key range (relative to the table) a partition listing must scan.
+pub struct PartitionScan {
+    pub filter: Option<CompiledFilter>,
+    pub start: Vec<u8>,
+    /// Exclusive; `None` = to the end of the table.
+    pub end: Option<Vec<u8>>,
+}
+
+impl PartitionScan {
+    pub fn new(table: &Table, filter: Option<&FilterExpr>, page: &PageRequest) -> Result<Self> {
+        let filter = filter
+            .map(|f| CompiledFilter::compile(f, &table.partition_keys))
+            .transpose()?;
+        let (mut start, mut end) = (Vec::new(), None);
+        if let Some(f) = &filter {
+            let b = f.scan_bounds();
+            let prefix = encode_values(&b.prefix);
+            start = prefix.clone();
+            end = if prefix.is_empty() {
+                None
+            } else {
+                prefix_end(&prefix)
+            };
+            if let Some((v, inclusive)) = &b.lower {
+                let mut k = prefix.clone();
+                encode_value(&mut k, v);
+                if !inclusive {
+                    // Past every key whose next value is exactly `v`.
+                    *k.last_mut().expect("encoding ends with a terminator") += 1;
+                }
+                start = k;
+            }
+            if let Some((v, inclusive)) = &b.upper {
+                let mut k = prefix.clone();
+                encode_value(&mut k, v);
+                if *inclusive {
+                    *k.last_mut().expect("encoding ends with a terminator") += 1;
+                }
+                end = Some(k);
+            }
+        }
+        if let Some(t) = &page.token {
+            let mut after = token_decode(t).ok_or_else(|| {
+                Error::invalid(format!("page token {t:?} is not one this server gave out"))
+            })?;
+            after.push(0); // the smallest key after the token's
+            if after > start {
+                start = after;
+            }
+        }
+        Ok(PartitionScan { filter, start, end })
+    }
+
+    /// Runs the scan over `(relative key, stored bytes)` pairs, in key order, keeping
+    /// only matching partitions; stored bytes are decoded only for matches.
+    pub fn collect<I>(
+        &self,
+        id: &TableIdent,
+        limit: usize,
+        iter: I,
+        decode: impl Fn(&[u8]) -> Result<Partition>,
+    ) -> Result<Page<Partition>>
+    where
+        I: Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>,
+    {
+        let limit = limit.max(1);
+        let mut items = Vec::new();
+        for kv in iter {
+            let (key, bytes) = kv?;
+            if let Some(f) = &self.filter {
+                let values = crate::keys::decode_values(&key)
+                    .ok_or_else(|| Error::storage("corrupt partition key"))?;
+                if !f.matches(&values) {
+                    continue;
+                }
+            }
+            if items.len() == limit {
+                // There is at least one more match: the page ends at the previous key.
+                let last: &Partition = items.last().expect("limit >= 1");
+                return Ok(Page {
+                    next_token: Some(token_encode(&encode_values(&last.values))),
+                    items,
+                });
+            }
+            items.push(present_partition(id, decode(&bytes)?));
+        }
+        Ok(Page {
+            items,
+            next_token: None,
+        })
+    }
+}
+
+/// Pages over a name-ordered listing: the token is the last name returned.
+pub fn page_start(page: &PageRequest) -> Result<Option<String>> {
+    page.token
+        .as_ref()
+        .map(|t| {
+            token_decode(t)
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    Error::invalid(format!("page token {t:?} is not one this server gave out"))
+                })
+        })
+        .transpose()
+}
+
+/// Collects up to `limit` items from a name-ordered iterator that starts after the token.
+pub fn collect_named<T>(
+    limit: usize,
+    iter: impl Iterator<Item = Result<(String, T)>>,
+) -> Result<Page<T>> {
+    let limit = limit.max(1);
+    let mut items: Vec<T> = Vec::new();
+    let mut last = String::new();
+    for kv in iter {
+        let (name, item) = kv?;
+        if items.len() == limit {
+            return Ok(Page {
+                items,
+                next_token: Some(token_encode(last.as_bytes())),
+            });
+        }
+        last = name;
+        items.push(item);
+    }
+    Ok(Page {
+        items,
+        next_token: None,
+    })
+}
+
+/// Glue-style partition batch limits are the fronts' business; this is the one
+/// shared check that a values list addresses a partition of this table at all.
+pub fn check_values_for(table: &Table, values: &[String]) -> Result<()> {
+    crate::model::check_values(values, &table.partition_keys)
+}
+
+/// Pages over table versions, newest first: the current table, then `archived`
+/// (which must iterate newest first). The token is the last version returned.
+pub fn collect_versions(
+    current: Table,
+    archived: impl Iterator<Item = Result<Table>>,
+    page: &PageRequest,
+) -> Result<Page<TableVersion>> {
+    let before = match &page.token {
+        None => None,
+        Some(t) => Some(t.parse::<u64>().map_err(|_| {
+            Error::invalid(format!("page token {t:?} is not one this server gave out"))
+        })?),
+    };
+    let all = std::iter::once(Ok(current)).chain(archived);
+    let limit = page.limit.max(1);
+    let mut items: Vec<TableVersion> = Vec::new();
+    for t in all {
+        let t = t?;
+        let v = t.version_id.unwrap_or(1);
+        if before.is_some_and(|b| v >= b) {
+            continue;
+        }
+        if items.len() == limit {
+            let last = items.last().expect("limit >= 1").version_id;
+            return Ok(Page {
+                items,
+                next_token: Some(last.to_string()),
+            });
+        }
+        items.push(TableVersion {
+            version_id: v,
+            table: t,
+        });
+    }
+    Ok(Page {
+        items,
+        next_token: None,
+    })
+}
