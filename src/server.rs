@@ -1,0 +1,553 @@
+//! The HTTP front: the REST API under `/v1`, `/health`, `/metrics`, `/openapi.yaml`.
+//!
+//! Routes are registered through [`Routes::add`], which also records each
+//! (method, path) so that a test can hold the route table against `openapi.yaml`.
+//! Writes run on the blocking pool because they end in an fsync; reads are
+//! in-memory lookups most of the time and run inline.
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, RawQuery, Request, State};
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{on, MethodFilter};
+use axum::{Json, Router};
+use lakecat_catalog_api::filter::FilterExpr;
+use lakecat_catalog_api::limits::{MAX_PAGE_SIZE, MAX_PARTITION_BATCH};
+use lakecat_catalog_api::model::{Database, Partition, Table};
+use lakecat_catalog_api::store::{
+    CatalogStore, Page, PageRequest, PartitionError, UpdateTableOptions,
+};
+use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, TableIdent};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn CatalogStore>,
+    pub metrics: Metrics,
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON body whose errors (syntax, unknown fields, wrong types, too large) are
+/// answered in the API's error shape with a 400 or 413 that says what is wrong.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::new(
+                    ErrorKind::TooLarge,
+                    "the request body is larger than the server's limit (max_body_bytes)",
+                )
+            } else {
+                Error::invalid(format!("cannot read the request body: {r}"))
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        parse_json(de).map(JsonBody).map_err(ApiError)
+    }
+}
+
+/// serde_json's messages name the field and the line and column.
+fn parse_json<T: DeserializeOwned>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
+) -> Result<T, Error> {
+    let v =
+        T::deserialize(&mut *de).map_err(|e| Error::invalid(format!("invalid JSON body: {e}")))?;
+    de.end()
+        .map_err(|e| Error::invalid(format!("invalid JSON body: {e}")))?;
+    Ok(v)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> lakecat_catalog_api::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError(Error::storage(format!("write task failed: {e}"))))?
+        .map_err(ApiError)
+}
+
+/// Query parameters whose errors come in the API's error shape.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Params(v))
+            .map_err(|r| ApiError(Error::invalid(r.body_text())))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    max_results: Option<usize>,
+    page_token: Option<String>,
+    pattern: Option<String>,
+    filter: Option<String>,
+    q: Option<String>,
+    cascade: Option<bool>,
+}
+
+impl ListParams {
+    fn page(&self, default: usize) -> ApiResult<PageRequest> {
+        let limit = self.max_results.unwrap_or(default);
+        if limit == 0 || limit > MAX_PAGE_SIZE {
+            return Err(Error::invalid(format!(
+                "max_results must be between 1 and {MAX_PAGE_SIZE}, not {limit}"
+            ))
+            .into());
+        }
+        Ok(PageRequest {
+            token: self.page_token.clone(),
+            limit,
+        })
+    }
+}
+
+fn listing<T: Serialize>(key: &str, page: Page<T>) -> Json<Value> {
+    let mut body = json!({ key: page.items });
+    if let Some(t) = page.next_token {
+        body["next_page_token"] = Value::String(t);
+    }
+    Json(body)
+}
+
+fn db_name(s: &str) -> ApiResult<DatabaseName> {
+    Ok(DatabaseName::new(s)?)
+}
+
+fn ident(db: &str, t: &str) -> ApiResult<TableIdent> {
+    Ok(TableIdent::parse(db, t)?)
+}
+
+// ----- databases -----------------------------------------------------------
+
+async fn list_databases(
+    State(s): State<AppState>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    Ok(listing("databases", s.store.list_databases(&p.page(100)?)?))
+}
+
+async fn create_database(
+    State(s): State<AppState>,
+    JsonBody(db): JsonBody<Database>,
+) -> ApiResult<Response> {
+    let db = blocking(move || s.store.create_database(db)).await?;
+    Ok((StatusCode::CREATED, Json(db)).into_response())
+}
+
+async fn get_database(
+    State(s): State<AppState>,
+    Path(db): Path<String>,
+) -> ApiResult<Json<Database>> {
+    Ok(Json(s.store.get_database(&db_name(&db)?)?))
+}
+
+async fn update_database(
+    State(s): State<AppState>,
+    Path(db): Path<String>,
+    JsonBody(body): JsonBody<Database>,
+) -> ApiResult<Json<Database>> {
+    let name = db_name(&db)?;
+    Ok(Json(
+        blocking(move || s.store.update_database(&name, body)).await?,
+    ))
+}
+
+async fn delete_database(
+    State(s): State<AppState>,
+    Path(db): Path<String>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<StatusCode> {
+    let name = db_name(&db)?;
+    let cascade = p.cascade.unwrap_or(false);
+    blocking(move || s.store.delete_database(&name, cascade)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- tables ----------------------------------------------------------------
+
+async fn list_tables(
+    State(s): State<AppState>,
+    Path(db): Path<String>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let pattern = match &p.pattern {
+        Some(pat) => Some(regex::Regex::new(&format!("^(?:{pat})$")).map_err(|e| {
+            Error::invalid(format!("pattern is not a valid regular expression: {e}"))
+        })?),
+        None => None,
+    };
+    Ok(listing(
+        "tables",
+        s.store
+            .list_tables(&db_name(&db)?, pattern.as_ref(), &p.page(100)?)?,
+    ))
+}
+
+async fn create_table(
+    State(s): State<AppState>,
+    Path(db): Path<String>,
+    JsonBody(t): JsonBody<Table>,
+) -> ApiResult<Response> {
+    let name = db_name(&db)?;
+    let t = blocking(move || s.store.create_table(&name, t)).await?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+async fn get_table(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+) -> ApiResult<Json<Table>> {
+    Ok(Json(s.store.get_table(&ident(&db, &t)?)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateParams {
+    skip_archive: Option<bool>,
+}
+
+async fn update_table(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    Params(p): Params<UpdateParams>,
+    JsonBody(body): JsonBody<Table>,
+) -> ApiResult<Json<Table>> {
+    let id = ident(&db, &t)?;
+    let opts = UpdateTableOptions {
+        expected_version: body.version_id,
+        skip_archive: p.skip_archive.unwrap_or(false),
+    };
+    Ok(Json(
+        blocking(move || s.store.update_table(&id, body, opts)).await?,
+    ))
+}
+
+async fn delete_table(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = ident(&db, &t)?;
+    blocking(move || s.store.delete_table(&id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_versions(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    Ok(listing(
+        "versions",
+        s.store
+            .list_table_versions(&ident(&db, &t)?, &p.page(100)?)?,
+    ))
+}
+
+// ----- partitions --------------------------------------------------------------
+
+async fn list_partitions(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let filter = FilterExpr::parse(p.filter.as_deref().unwrap_or(""))?;
+    Ok(listing(
+        "partitions",
+        s.store
+            .list_partitions(&ident(&db, &t)?, filter.as_ref(), &p.page(MAX_PAGE_SIZE)?)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionBatch {
+    partitions: Vec<Partition>,
+    #[serde(default)]
+    if_not_exists: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesOnly {
+    values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteBatch {
+    partitions: Vec<ValuesOnly>,
+}
+
+fn batch_answer(errors: Vec<PartitionError>) -> Json<Value> {
+    let errors: Vec<Value> = errors
+        .into_iter()
+        .map(|e| json!({"values": e.values, "error": {"code": e.error.kind.code(), "message": e.error.message}}))
+        .collect();
+    Json(json!({ "errors": errors }))
+}
+
+fn check_batch(n: usize) -> ApiResult<()> {
+    if n > MAX_PARTITION_BATCH {
+        return Err(Error::limit(format!(
+            "a batch holds at most {MAX_PARTITION_BATCH} partitions, not {n}"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+async fn create_partitions(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    JsonBody(b): JsonBody<PartitionBatch>,
+) -> ApiResult<Json<Value>> {
+    check_batch(b.partitions.len())?;
+    let id = ident(&db, &t)?;
+    Ok(batch_answer(
+        blocking(move || {
+            s.store
+                .create_partitions(&id, b.partitions, b.if_not_exists)
+        })
+        .await?,
+    ))
+}
+
+async fn delete_partitions(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    JsonBody(b): JsonBody<DeleteBatch>,
+) -> ApiResult<Json<Value>> {
+    check_batch(b.partitions.len())?;
+    let id = ident(&db, &t)?;
+    let values: Vec<Vec<String>> = b.partitions.into_iter().map(|v| v.values).collect();
+    Ok(batch_answer(
+        blocking(move || s.store.delete_partitions(&id, &values)).await?,
+    ))
+}
+
+/// A single partition is addressed by its values as repeated `values` query
+/// parameters, in key order: values may hold `/`, `=` or anything else, and a
+/// query parameter carries each one unambiguously.
+fn partition_values(raw: Option<String>) -> ApiResult<Vec<String>> {
+    let mut values = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if k != "values" {
+            return Err(Error::invalid(format!(
+                "unknown query parameter {k:?}; address a partition with values=…&values=…"
+            ))
+            .into());
+        }
+        values.push(v.into_owned());
+    }
+    if values.is_empty() {
+        return Err(Error::invalid(
+            "address a partition with one values=… query parameter per partition key, in key order",
+        )
+        .into());
+    }
+    Ok(values)
+}
+
+async fn get_partition(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Partition>> {
+    Ok(Json(
+        s.store
+            .get_partition(&ident(&db, &t)?, &partition_values(q)?)?,
+    ))
+}
+
+async fn update_partition(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    JsonBody(p): JsonBody<Partition>,
+) -> ApiResult<Json<Partition>> {
+    let id = ident(&db, &t)?;
+    let values = partition_values(q)?;
+    Ok(Json(
+        blocking(move || s.store.update_partition(&id, &values, p)).await?,
+    ))
+}
+
+async fn delete_partition(
+    State(s): State<AppState>,
+    Path((db, t)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<StatusCode> {
+    let id = ident(&db, &t)?;
+    let values = partition_values(q)?;
+    let mut errors = blocking(move || s.store.delete_partitions(&id, &[values])).await?;
+    match errors.pop() {
+        Some(e) => Err(ApiError(e.error)),
+        None => Ok(StatusCode::NO_CONTENT),
+    }
+}
+
+// ----- search and service routes -------------------------------------------------
+
+async fn search_tables(
+    State(s): State<AppState>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let page = p.page(100)?;
+    let q = p.q.clone().unwrap_or_default();
+    Ok(listing(
+        "tables",
+        crate::search::search_tables(&*s.store, &q, &page)?,
+    ))
+}
+
+async fn health(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    s.store.list_databases(&PageRequest::first(1))?;
+    Ok(Json(
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+    ))
+}
+
+async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
+    let stats = s.store.stats()?;
+    Ok((
+        [("content-type", "text/plain; version=0.0.4")],
+        s.metrics.render(&stats),
+    )
+        .into_response())
+}
+
+async fn openapi() -> Response {
+    ([("content-type", "application/yaml")], OPENAPI_YAML).into_response()
+}
+
+async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError(Error::not_found(format!(
+        "no route for {method} {}",
+        uri.path()
+    )))
+}
+
+/// A router that remembers its routes.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        self.router = self.router.route(path, on(filter, handler));
+        self.table.push((method, path));
+        self
+    }
+
+    pub fn table(&self) -> &[(Method, &'static str)] {
+        &self.table
+    }
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(Method::GET, "/health", health)
+        .add(Method::GET, "/metrics", metrics)
+        .add(Method::GET, "/openapi.yaml", openapi)
+        .add(Method::GET, "/v1/databases", list_databases)
+        .add(Method::POST, "/v1/databases", create_database)
+        .add(Method::GET, "/v1/databases/{db}", get_database)
+        .add(Method::PUT, "/v1/databases/{db}", update_database)
+        .add(Method::DELETE, "/v1/databases/{db}", delete_database)
+        .add(Method::GET, "/v1/databases/{db}/tables", list_tables)
+        .add(Method::POST, "/v1/databases/{db}/tables", create_table)
+        .add(Method::GET, "/v1/databases/{db}/tables/{table}", get_table)
+        .add(
+            Method::PUT,
+            "/v1/databases/{db}/tables/{table}",
+            update_table,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/databases/{db}/tables/{table}",
+            delete_table,
+        )
+        .add(
+            Method::GET,
+            "/v1/databases/{db}/tables/{table}/versions",
+            list_versions,
+        )
+        .add(
+            Method::GET,
+            "/v1/databases/{db}/tables/{table}/partitions",
+            list_partitions,
+        )
+        .add(
+            Method::POST,
+            "/v1/databases/{db}/tables/{table}/partitions",
+            create_partitions,
+        )
+        .add(
+            Method::POST,
+            "/v1/databases/{db}/tables/{table}/partitions/delete",
+            delete_partitions,
+        )
+        .add(
+            Method::GET,
+            "/v1/databases/{db}/tables/{table}/partition",
+            get_partition,
+        )
+        .add(
+            Method::PUT,
+            "/v1/databases/{db}/tables/{table}/partition",
+            update_partition,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/databases/{db}/tables/{table}/partition",
+            delete_partition,
+        )
+        .add(Method::GET, "/v1/search/tables", search_tables)
+}
+
+pub fn app(state: AppState, max_body_bytes: usize) -> Router {
+    routes()
+        .router
+        .fallback(no_route)
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}

@@ -1,0 +1,740 @@
+//! The durable store: the catalog in one sled database.
+//!
+//! Layout (all integers big-endian, so byte order is numeric order):
+//!
+//! | tree         | key                          | value                          |
+//! |--------------|------------------------------|--------------------------------|
+//! | `meta`       | `format_version`             | the store format, as text      |
+//! | `databases`  | name                         | JSON [`Database`]              |
+//! | `tables`     | database `\0` table          | JSON `{id, table}`             |
+//! | `versions`   | table id, version            | JSON [`Table`] (archived)      |
+//! | `partitions` | table id, encoded values     | JSON [`Partition`]             |
+//! | `partitions` | table id (8 bytes alone)     | the table's partition count    |
+//! | `gc`         | table id                     | empty: data left to purge      |
+//!
+//! Tables get an internal id so that dropping a table (or a database with cascade)
+//! is one small atomic write: the name disappears at once and the id is queued in
+//! `gc`; its partitions and versions are purged afterwards in chunks, and a purge
+//! interrupted by a crash resumes on the next open. A reused name gets a new id,
+//! so it never sees the old table's partitions.
+//!
+//! Keeping each table's partition count in the `partitions` tree itself makes a
+//! batch of partitions plus the new count one single-tree `apply_batch`, which is
+//! atomic and much cheaper than a multi-tree transaction.
+//!
+//! Concurrency: writers are serialised by one mutex (reads take no lock), which
+//! makes check-then-write sequences safe; the mutex is released before the flush
+//! so that concurrent writers share fsyncs. A write is acknowledged only after its
+//! flush returns, so an acknowledged write survives a crash.
+
+use lakecat_catalog_api::error::{Error, Result};
+use lakecat_catalog_api::filter::FilterExpr;
+use lakecat_catalog_api::keys::encode_values;
+use lakecat_catalog_api::model::{Database, Partition, Table, TableVersion};
+use lakecat_catalog_api::names::{DatabaseName, TableIdent};
+use lakecat_catalog_api::store::*;
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::{Batch, Transactional, Tree};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Bumped whenever the layout above changes incompatibly.
+pub const FORMAT_VERSION: &str = "1";
+const FORMAT_KEY: &[u8] = b"format_version";
+const PURGE_CHUNK: usize = 10_000;
+
+pub struct SledStore {
+    db: sled::Db,
+    meta: Tree,
+    databases: Tree,
+    tables: Tree,
+    versions: Tree,
+    partitions: Tree,
+    gc: Tree,
+    write: Mutex<()>,
+    max_versions: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableRecord {
+    id: u64,
+    table: Table,
+}
+
+fn se(e: sled::Error) -> Error {
+    Error::storage(format!("sled: {e}"))
+}
+
+fn te(e: TransactionError<Error>) -> Error {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => se(e),
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::storage(format!("encoding: {e}")))
+}
+
+fn from_json<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(b).map_err(|e| Error::storage(format!("corrupt record: {e}")))
+}
+
+fn table_key(db: &str, name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(db.len() + name.len() + 1);
+    k.extend_from_slice(db.as_bytes());
+    k.push(0);
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+fn id_key(id: u64, rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(8 + rest.len());
+    k.extend_from_slice(&id.to_be_bytes());
+    k.extend_from_slice(rest);
+    k
+}
+
+fn count_of(v: Option<sled::IVec>) -> u64 {
+    v.and_then(|v| v.as_ref().try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0)
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path, max_versions: usize) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::storage(format!(
+                "cannot create the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let db = sled::Config::new().path(dir).open().map_err(|e| {
+            let text = e.to_string();
+            if text.contains("could not acquire lock") {
+                Error::storage(format!(
+                    "the data directory {} is in use by another lakecat process; stop it or choose another --data-dir",
+                    dir.display()
+                ))
+            } else {
+                Error::storage(format!("cannot open the data directory {}: {text}", dir.display()))
+            }
+        })?;
+        let tree = |name: &str| db.open_tree(name).map_err(se);
+        let store = SledStore {
+            meta: tree("meta")?,
+            databases: tree("databases")?,
+            tables: tree("tables")?,
+            versions: tree("versions")?,
+            partitions: tree("partitions")?,
+            gc: tree("gc")?,
+            db,
+            write: Mutex::new(()),
+            max_versions,
+        };
+        store.check_format(dir)?;
+        store.purge_garbage()?;
+        Ok(store)
+    }
+
+    fn check_format(&self, dir: &Path) -> Result<()> {
+        match self.meta.get(FORMAT_KEY).map_err(se)? {
+            Some(v) if v.as_ref() == FORMAT_VERSION.as_bytes() => Ok(()),
+            Some(v) => Err(Error::storage(format!(
+                "the data directory {} holds a catalog in store format {}, but this lakecat reads format {FORMAT_VERSION}; \
+                 use the lakecat release that wrote it (or export and re-import the catalog)",
+                dir.display(),
+                String::from_utf8_lossy(&v)
+            ))),
+            None => {
+                let empty = [&self.databases, &self.tables, &self.partitions].iter().all(|t| t.is_empty());
+                if !empty {
+                    return Err(Error::storage(format!(
+                        "the data directory {} holds data but no store format version; it was not written by lakecat",
+                        dir.display()
+                    )));
+                }
+                self.meta.insert(FORMAT_KEY, FORMAT_VERSION.as_bytes()).map_err(se)?;
+                self.durable()
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.write.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn durable(&self) -> Result<()> {
+        self.db.flush().map(|_| ()).map_err(se)
+    }
+
+    /// Removes the partitions and versions of dropped tables, in bounded chunks.
+    fn purge_garbage(&self) -> Result<()> {
+        for entry in self.gc.iter() {
+            let (k, _) = entry.map_err(se)?;
+            let id = u64::from_be_bytes(
+                k.as_ref()
+                    .try_into()
+                    .map_err(|_| Error::storage("corrupt gc key"))?,
+            );
+            for tree in [&self.partitions, &self.versions] {
+                loop {
+                    let mut batch = Batch::default();
+                    let mut n = 0;
+                    for kv in tree.scan_prefix(id.to_be_bytes()).keys().take(PURGE_CHUNK) {
+                        batch.remove(kv.map_err(se)?);
+                        n += 1;
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                    tree.apply_batch(batch).map_err(se)?;
+                }
+            }
+            self.gc.remove(k).map_err(se)?;
+        }
+        self.durable()
+    }
+
+    fn db_exists(&self, name: &DatabaseName) -> Result<()> {
+        match self.databases.contains_key(name.as_str()).map_err(se)? {
+            true => Ok(()),
+            false => Err(db_not_found(name)),
+        }
+    }
+
+    fn record(&self, id: &TableIdent) -> Result<TableRecord> {
+        match self
+            .tables
+            .get(table_key(id.database.as_str(), id.name.as_str()))
+            .map_err(se)?
+        {
+            Some(b) => from_json(&b),
+            None => {
+                self.db_exists(&id.database)?;
+                Err(table_not_found(id))
+            }
+        }
+    }
+
+    fn has_partitions(&self, tid: u64) -> Result<bool> {
+        let first = self
+            .partitions
+            .range(id_key(tid, &[0])..id_key(tid + 1, &[]))
+            .next();
+        Ok(first.transpose().map_err(se)?.is_some())
+    }
+
+    fn partition_count(&self, tid: u64) -> Result<u64> {
+        Ok(count_of(self.partitions.get(id_key(tid, &[])).map_err(se)?))
+    }
+}
+
+impl CatalogStore for SledStore {
+    fn create_database(&self, db: Database) -> Result<Database> {
+        let db = prepare_new_database(db)?;
+        let bytes = to_json(&db)?;
+        {
+            let _g = self.lock();
+            let prev = self
+                .databases
+                .compare_and_swap(db.name.as_str(), None as Option<&[u8]>, Some(bytes))
+                .map_err(se)?;
+            if prev.is_err() {
+                return Err(Error::already_exists(format!(
+                    "database {} already exists",
+                    db.name
+                )));
+            }
+        }
+        self.durable()?;
+        Ok(db)
+    }
+
+    fn get_database(&self, name: &DatabaseName) -> Result<Database> {
+        match self.databases.get(name.as_str()).map_err(se)? {
+            Some(b) => from_json(&b),
+            None => Err(db_not_found(name)),
+        }
+    }
+
+    fn list_databases(&self, page: &PageRequest) -> Result<Page<Database>> {
+        let start = page_start(page)?;
+        let iter = match &start {
+            Some(s) => self.databases.range::<&[u8], _>((
+                std::ops::Bound::Excluded(s.as_bytes()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => self.databases.iter(),
+        };
+        collect_named(
+            page.limit,
+            iter.map(|kv| {
+                let (k, v) = kv.map_err(se)?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), from_json(&v)?))
+            }),
+        )
+    }
+
+    fn update_database(&self, name: &DatabaseName, db: Database) -> Result<Database> {
+        let db = {
+            let _g = self.lock();
+            let cur = self.get_database(name)?;
+            let db = prepare_database_update(name, &cur, db)?;
+            self.databases
+                .insert(name.as_str(), to_json(&db)?)
+                .map_err(se)?;
+            db
+        };
+        self.durable()?;
+        Ok(db)
+    }
+
+    fn delete_database(&self, name: &DatabaseName, cascade: bool) -> Result<()> {
+        {
+            let _g = self.lock();
+            self.db_exists(name)?;
+            let prefix = table_key(name.as_str(), "");
+            let mut doomed = Vec::new();
+            for kv in self.tables.scan_prefix(&prefix) {
+                let (k, v) = kv.map_err(se)?;
+                doomed.push((k, from_json::<TableRecord>(&v)?.id));
+            }
+            if !doomed.is_empty() && !cascade {
+                return Err(Error::invalid(format!(
+                    "database {name} is not empty: it has {} table(s); drop them first or delete with cascade",
+                    doomed.len()
+                )));
+            }
+            (&self.databases, &self.tables, &self.gc)
+                .transaction(|(d, t, g)| {
+                    d.remove(name.as_str())?;
+                    for (k, id) in &doomed {
+                        t.remove(k.clone())?;
+                        g.insert(&id.to_be_bytes(), &[])?;
+                    }
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .map_err(te)?;
+        }
+        self.durable()?;
+        self.purge_garbage()
+    }
+
+    fn create_table(&self, db: &DatabaseName, table: Table) -> Result<Table> {
+        let table = prepare_new_table(db, table)?;
+        {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let key = table_key(db.as_str(), table.name.as_str());
+            if self.tables.contains_key(&key).map_err(se)? {
+                return Err(Error::already_exists(format!(
+                    "table {db}.{} already exists",
+                    table.name
+                )));
+            }
+            let id = self.db.generate_id().map_err(se)? + 1;
+            self.tables
+                .insert(
+                    key,
+                    to_json(&TableRecord {
+                        id,
+                        table: table.clone(),
+                    })?,
+                )
+                .map_err(se)?;
+        }
+        self.durable()?;
+        Ok(table)
+    }
+
+    fn get_table(&self, id: &TableIdent) -> Result<Table> {
+        Ok(self.record(id)?.table)
+    }
+
+    fn list_tables(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Table>> {
+        self.db_exists(db)?;
+        let prefix = table_key(db.as_str(), "");
+        let start = match page_start(page)? {
+            Some(n) => {
+                let mut k = table_key(db.as_str(), &n);
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
+        let end = lakecat_catalog_api::keys::prefix_end(&prefix).expect("prefix ends in 0");
+        let iter = self.tables.range(start..end).filter_map(|kv| {
+            let r = (|| {
+                let (k, v) = kv.map_err(se)?;
+                let name = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                if pattern.is_some_and(|p| !p.is_match(&name)) {
+                    return Ok(None);
+                }
+                Ok(Some((name, from_json::<TableRecord>(&v)?.table)))
+            })();
+            r.transpose()
+        });
+        collect_named(page.limit, iter)
+    }
+
+    fn update_table(
+        &self,
+        id: &TableIdent,
+        table: Table,
+        opts: UpdateTableOptions,
+    ) -> Result<Table> {
+        let new = {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let new =
+                prepare_table_update(id, &rec.table, table, opts, || self.has_partitions(rec.id))?;
+            let key = table_key(id.database.as_str(), id.name.as_str());
+            let value = to_json(&TableRecord {
+                id: rec.id,
+                table: new.clone(),
+            })?;
+            let archived = if opts.skip_archive {
+                None
+            } else {
+                let v = rec.table.version_id.unwrap_or(1);
+                Some((id_key(rec.id, &v.to_be_bytes()), to_json(&rec.table)?))
+            };
+            // Archived versions beyond the cap, oldest first.
+            let mut expired = Vec::new();
+            if archived.is_some() {
+                let kept: Vec<_> = self
+                    .versions
+                    .scan_prefix(rec.id.to_be_bytes())
+                    .keys()
+                    .collect::<Result<_, _>>()
+                    .map_err(se)?;
+                let over = (kept.len() + 1).saturating_sub(self.max_versions);
+                expired.extend(kept.into_iter().take(over));
+            }
+            (&self.tables, &self.versions)
+                .transaction(|(t, v)| {
+                    t.insert(key.as_slice(), value.as_slice())?;
+                    if let Some((k, b)) = &archived {
+                        v.insert(k.as_slice(), b.as_slice())?;
+                    }
+                    for k in &expired {
+                        v.remove(k)?;
+                    }
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .map_err(te)?;
+            new
+        };
+        self.durable()?;
+        Ok(new)
+    }
+
+    fn delete_table(&self, id: &TableIdent) -> Result<()> {
+        {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let key = table_key(id.database.as_str(), id.name.as_str());
+            (&self.tables, &self.gc)
+                .transaction(|(t, g)| {
+                    t.remove(key.as_slice())?;
+                    g.insert(&rec.id.to_be_bytes(), &[])?;
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .map_err(te)?;
+        }
+        self.durable()?;
+        self.purge_garbage()
+    }
+
+    fn list_table_versions(
+        &self,
+        id: &TableIdent,
+        page: &PageRequest,
+    ) -> Result<Page<TableVersion>> {
+        let rec = self.record(id)?;
+        let archived = self
+            .versions
+            .scan_prefix(rec.id.to_be_bytes())
+            .values()
+            .rev()
+            .map(|v| from_json(&v.map_err(se)?));
+        collect_versions(rec.table, archived, page)
+    }
+
+    fn get_table_version(&self, id: &TableIdent, version: u64) -> Result<TableVersion> {
+        let rec = self.record(id)?;
+        if rec.table.version_id == Some(version) {
+            return Ok(TableVersion {
+                version_id: version,
+                table: rec.table,
+            });
+        }
+        match self
+            .versions
+            .get(id_key(rec.id, &version.to_be_bytes()))
+            .map_err(se)?
+        {
+            Some(b) => Ok(TableVersion {
+                version_id: version,
+                table: from_json(&b)?,
+            }),
+            None => Err(Error::not_found(format!(
+                "version {version} of table {id} not found"
+            ))),
+        }
+    }
+
+    fn create_partitions(
+        &self,
+        id: &TableIdent,
+        parts: Vec<Partition>,
+        if_not_exists: bool,
+    ) -> Result<Vec<PartitionError>> {
+        let errors = {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let (writes, errors) =
+                plan_partition_creates(id, &rec.table, parts, if_not_exists, |k| {
+                    self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
+                })?;
+            if !writes.is_empty() {
+                let count = self.partition_count(rec.id)? + writes.len() as u64;
+                let mut batch = Batch::default();
+                for (k, p) in &writes {
+                    batch.insert(id_key(rec.id, k), to_json(p)?);
+                }
+                batch.insert(id_key(rec.id, &[]), &count.to_be_bytes());
+                self.partitions.apply_batch(batch).map_err(se)?;
+            }
+            errors
+        };
+        self.durable()?;
+        Ok(errors)
+    }
+
+    fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
+        let rec = self.record(id)?;
+        check_values_for(&rec.table, values)?;
+        match self
+            .partitions
+            .get(id_key(rec.id, &encode_values(values)))
+            .map_err(se)?
+        {
+            Some(b) => Ok(present_partition(id, from_json(&b)?)),
+            None => Err(partition_not_found(id, values)),
+        }
+    }
+
+    fn update_partition(
+        &self,
+        id: &TableIdent,
+        values: &[String],
+        part: Partition,
+    ) -> Result<Partition> {
+        let p = {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            check_values_for(&rec.table, values)?;
+            let cur: Partition = match self
+                .partitions
+                .get(id_key(rec.id, &encode_values(values)))
+                .map_err(se)?
+            {
+                Some(b) => from_json(&b)?,
+                None => return Err(partition_not_found(id, values)),
+            };
+            let (old, new, p) = plan_partition_update(id, &rec.table, values, &cur, part, |k| {
+                self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
+            })?;
+            let mut batch = Batch::default();
+            batch.remove(id_key(rec.id, &old));
+            batch.insert(id_key(rec.id, &new), to_json(&p)?);
+            self.partitions.apply_batch(batch).map_err(se)?;
+            p
+        };
+        self.durable()?;
+        Ok(present_partition(id, p))
+    }
+
+    fn delete_partitions(
+        &self,
+        id: &TableIdent,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionError>> {
+        let errors = {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let mut errors = Vec::new();
+            let mut batch = Batch::default();
+            let mut removed = std::collections::HashSet::new();
+            for v in values {
+                if let Err(error) = check_values_for(&rec.table, v) {
+                    errors.push(PartitionError {
+                        values: v.clone(),
+                        error,
+                    });
+                    continue;
+                }
+                let k = id_key(rec.id, &encode_values(v));
+                if removed.contains(&k) {
+                    continue;
+                }
+                if self.partitions.contains_key(&k).map_err(se)? {
+                    batch.remove(k.clone());
+                    removed.insert(k);
+                } else {
+                    errors.push(PartitionError {
+                        values: v.clone(),
+                        error: partition_not_found(id, v),
+                    });
+                }
+            }
+            if !removed.is_empty() {
+                let count = self
+                    .partition_count(rec.id)?
+                    .saturating_sub(removed.len() as u64);
+                batch.insert(id_key(rec.id, &[]), &count.to_be_bytes());
+                self.partitions.apply_batch(batch).map_err(se)?;
+            }
+            errors
+        };
+        self.durable()?;
+        Ok(errors)
+    }
+
+    fn list_partitions(
+        &self,
+        id: &TableIdent,
+        filter: Option<&FilterExpr>,
+        page: &PageRequest,
+    ) -> Result<Page<Partition>> {
+        let rec = self.record(id)?;
+        let scan = PartitionScan::new(&rec.table, filter, page)?;
+        let start = id_key(rec.id, &scan.start);
+        let end = match &scan.end {
+            Some(e) => id_key(rec.id, e),
+            None => id_key(rec.id + 1, &[]),
+        };
+        let iter = self.partitions.range(start..end).filter_map(|kv| match kv {
+            // The table's bare id key holds its partition count, not a partition.
+            Ok((k, _)) if k.len() == 8 => None,
+            Ok((k, v)) => Some(Ok((k[8..].to_vec(), v.to_vec()))),
+            Err(e) => Some(Err(se(e))),
+        });
+        scan.collect(id, page.limit, iter, |b| from_json(b))
+    }
+
+    fn stats(&self) -> Result<StoreStats> {
+        let mut partitions = 0;
+        for kv in self.tables.iter().values() {
+            partitions += self.partition_count(from_json::<TableRecord>(&kv.map_err(se)?)?.id)?;
+        }
+        Ok(StoreStats {
+            databases: self.databases.len() as u64,
+            tables: self.tables.len() as u64,
+            partitions,
+            size_on_disk: self.db.size_on_disk().ok(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sled_store_conforms() {
+        let dirs = std::cell::RefCell::new(Vec::new());
+        lakecat_catalog_api::conformance::run_all(&|cap| {
+            let dir = tempfile::tempdir().unwrap();
+            let s = SledStore::open(dir.path(), cap).unwrap();
+            dirs.borrow_mut().push(dir);
+            Box::new(s)
+        });
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _a = SledStore::open(dir.path(), 10).unwrap();
+        let e = SledStore::open(dir.path(), 10).err().unwrap();
+        assert!(
+            e.message.contains("in use by another lakecat process"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn an_incompatible_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path(), 10).unwrap();
+            s.meta.insert(FORMAT_KEY, b"99".as_slice()).unwrap();
+            s.durable().unwrap();
+        }
+        let e = SledStore::open(dir.path(), 10).err().unwrap();
+        assert!(
+            e.message
+                .contains("store format 99, but this lakecat reads format 1"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn data_survives_reopening_and_interrupted_purges_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = TableIdent::parse("d", "t").unwrap();
+        let tid;
+        {
+            let s = SledStore::open(dir.path(), 10).unwrap();
+            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
+                .unwrap();
+            s.create_table(
+                &id.database,
+                lakecat_catalog_api::conformance::sample_table("t"),
+            )
+            .unwrap();
+            let parts = (0..50)
+                .map(|h| Partition::new(vec!["2024-01-01".into(), h.to_string()]))
+                .collect();
+            assert!(s.create_partitions(&id, parts, false).unwrap().is_empty());
+            tid = s.record(&id).unwrap().id;
+        }
+        {
+            let s = SledStore::open(dir.path(), 10).unwrap();
+            assert_eq!(
+                s.list_partitions(&id, None, &PageRequest::first(1000))
+                    .unwrap()
+                    .items
+                    .len(),
+                50
+            );
+            assert_eq!(s.stats().unwrap().partitions, 50);
+            // Simulate a crash after the drop was committed but before the purge ran.
+            let key = table_key("d", "t");
+            (&s.tables, &s.gc)
+                .transaction(|(t, g)| {
+                    t.remove(key.as_slice())?;
+                    g.insert(&tid.to_be_bytes(), &[])?;
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .unwrap();
+            s.durable().unwrap();
+            assert!(s.has_partitions(tid).unwrap());
+        }
+        let s = SledStore::open(dir.path(), 10).unwrap();
+        assert!(!s.has_partitions(tid).unwrap());
+        assert!(s.partitions.scan_prefix(tid.to_be_bytes()).next().is_none());
+        assert!(s.gc.is_empty());
+    }
+}
