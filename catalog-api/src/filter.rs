@@ -704,9 +704,9 @@ fn scan_bounds(e: &FilterExpr, keys: &[Column], kinds: &[Kind]) -> ScanBounds {
         LitKind::Num(_) => None,
     };
     let mut b = ScanBounds::default();
-    for i in 0..keys.len() {
+    for (i, kind) in kinds.iter().enumerate() {
         // Only string keys: their stored text orders exactly like their values.
-        if kinds[i] != Kind::Str {
+        if *kind != Kind::Str {
             break;
         }
         let eq = cs.iter().find_map(|c| match c {

@@ -75,7 +75,7 @@ pub fn token_encode(key: &[u8]) -> String {
 }
 
 pub fn token_decode(token: &str) -> Option<Vec<u8>> {
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return None;
     }
     (0..token.len())

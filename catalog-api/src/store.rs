@@ -218,6 +218,9 @@ pub fn prepare_table_update(
     Ok(table)
 }
 
+/// A partition with its encoded values (its key relative to the table).
+pub type EncodedPartition = (Vec<u8>, Partition);
+
 /// Splits a batch of new partitions into the encoded ones to write and per-item errors.
 pub fn plan_partition_creates(
     id: &TableIdent,
@@ -225,7 +228,7 @@ pub fn plan_partition_creates(
     parts: Vec<Partition>,
     if_not_exists: bool,
     mut exists: impl FnMut(&[u8]) -> Result<bool>,
-) -> Result<(Vec<(Vec<u8>, Partition)>, Vec<PartitionError>)> {
+) -> Result<(Vec<EncodedPartition>, Vec<PartitionError>)> {
     let now = now_secs();
     let mut seen = HashSet::new();
     let mut writes = Vec::with_capacity(parts.len());

@@ -1,0 +1,66 @@
+//! `openapi.yaml` must describe exactly the routes the server has, and each
+//! documented schema exactly the fields its Rust type accepts.
+
+use lakecat_catalog_api::model::*;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
+
+fn doc() -> serde_yaml_ng::Value {
+    serde_yaml_ng::from_str(lakecat::server::OPENAPI_YAML).expect("openapi.yaml parses")
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_route_exists() {
+    let doc = doc();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, _) in item.as_mapping().unwrap() {
+            let m = method.as_str().unwrap();
+            if ["get", "put", "post", "delete", "patch", "head"].contains(&m) {
+                documented.insert((m.to_uppercase(), path.as_str().unwrap().to_string()));
+            }
+        }
+    }
+    let served: BTreeSet<(String, String)> =
+        lakecat::server::routes().table().iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let missing: Vec<_> = documented.difference(&served).collect();
+    assert!(undocumented.is_empty(), "served but not in openapi.yaml: {undocumented:?}");
+    assert!(missing.is_empty(), "in openapi.yaml but not served: {missing:?}");
+}
+
+/// The field names a struct accepts, read from serde's own "unknown field" message.
+fn fields_of<T: DeserializeOwned>() -> BTreeSet<String> {
+    let err = serde_json::from_str::<T>(r#"{"__probe__": 0}"#).err().expect("deny_unknown_fields");
+    let msg = err.to_string();
+    let list = msg.split("expected ").nth(1).unwrap_or_else(|| panic!("{msg}"));
+    list.split('`').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+fn documented_fields(schema: &str) -> BTreeSet<String> {
+    let doc = doc();
+    let props = doc["components"]["schemas"][schema]["properties"]
+        .as_mapping()
+        .unwrap_or_else(|| panic!("schema {schema} has no properties"));
+    props.keys().map(|k| k.as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn every_schema_matches_its_type() {
+    let checks: Vec<(&str, BTreeSet<String>)> = vec![
+        ("Database", fields_of::<Database>()),
+        ("Table", fields_of::<Table>()),
+        ("StorageDescriptor", fields_of::<StorageDescriptor>()),
+        ("Column", fields_of::<Column>()),
+        ("SerDeInfo", fields_of::<SerDeInfo>()),
+        ("Order", fields_of::<Order>()),
+        ("SkewedInfo", fields_of::<SkewedInfo>()),
+        ("Partition", fields_of::<Partition>()),
+        ("TableVersion", fields_of::<TableVersion>()),
+        ("PartitionBatch", BTreeSet::from(["partitions".to_string(), "if_not_exists".to_string()])),
+    ];
+    for (schema, fields) in checks {
+        assert!(!fields.is_empty(), "{schema}: no fields probed");
+        assert_eq!(documented_fields(schema), fields, "openapi.yaml schema {schema} drifted from the Rust type");
+    }
+}
