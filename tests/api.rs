@@ -19,7 +19,16 @@ impl Api {
     fn new() -> Api {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SledStore::open(dir.path(), 5).unwrap());
-        Api { router: app(AppState { store, metrics: Metrics::global() }, 64 * 1024), _dir: dir }
+        Api {
+            router: app(
+                AppState {
+                    store,
+                    metrics: Metrics::global(),
+                },
+                64 * 1024,
+            ),
+            _dir: dir,
+        }
     }
 
     async fn raw(&self, method: &str, uri: &str, body: Option<String>) -> (StatusCode, String) {
@@ -37,7 +46,14 @@ impl Api {
 
     async fn call(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
         let (s, text) = self.raw(method, uri, body.map(|b| b.to_string())).await;
-        (s, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+        (
+            s,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            },
+        )
     }
 }
 
@@ -52,72 +68,157 @@ fn table_body() -> Value {
 }
 
 fn err_code(v: &Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error body: {v}"))
+    v["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not an error body: {v}"))
 }
 
 #[tokio::test]
 async fn databases_tables_versions() {
     let api = Api::new();
-    let (s, v) = api.call("POST", "/v1/databases", Some(json!({"name": "Analytics", "description": "d"}))).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/databases",
+            Some(json!({"name": "Analytics", "description": "d"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["name"], "analytics");
-    let (s, v) = api.call("POST", "/v1/databases", Some(json!({"name": "analytics"}))).await;
+    let (s, v) = api
+        .call("POST", "/v1/databases", Some(json!({"name": "analytics"})))
+        .await;
     assert_eq!((s, err_code(&v)), (StatusCode::CONFLICT, "already_exists"));
     let (s, v) = api.call("GET", "/v1/databases/nope", None).await;
     assert_eq!((s, err_code(&v)), (StatusCode::NOT_FOUND, "not_found"));
-    let (s, v) = api.call("PUT", "/v1/databases/analytics", Some(json!({"name": "analytics", "description": "new"}))).await;
-    assert_eq!((s, v["description"].as_str()), (StatusCode::OK, Some("new")));
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/v1/databases/analytics",
+            Some(json!({"name": "analytics", "description": "new"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["description"].as_str()),
+        (StatusCode::OK, Some("new"))
+    );
 
-    let (s, v) = api.call("POST", "/v1/databases/analytics/tables", Some(table_body())).await;
+    let (s, v) = api
+        .call("POST", "/v1/databases/analytics/tables", Some(table_body()))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["storage_descriptor"]["columns"][0]["type"], "bigint");
     assert_eq!(v["version_id"], 1);
-    let (_, t) = api.call("GET", "/v1/databases/analytics/tables/EVENTS", None).await;
+    let (_, t) = api
+        .call("GET", "/v1/databases/analytics/tables/EVENTS", None)
+        .await;
     assert_eq!(t["database_name"], "analytics");
 
     // GET, edit, PUT back: optimistic concurrency through version_id.
     let mut edit = t.clone();
     edit["description"] = json!("v2");
-    let (s, v) = api.call("PUT", "/v1/databases/analytics/tables/events", Some(edit.clone())).await;
-    assert_eq!((s, v["version_id"].as_u64()), (StatusCode::OK, Some(2)), "{v}");
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/v1/databases/analytics/tables/events",
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(
+        (s, v["version_id"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{v}"
+    );
     edit["description"] = json!("stale");
-    let (s, v) = api.call("PUT", "/v1/databases/analytics/tables/events", Some(edit)).await;
+    let (s, v) = api
+        .call("PUT", "/v1/databases/analytics/tables/events", Some(edit))
+        .await;
     assert_eq!((s, err_code(&v)), (StatusCode::CONFLICT, "conflict"));
-    let (_, t) = api.call("GET", "/v1/databases/analytics/tables/events", None).await;
+    let (_, t) = api
+        .call("GET", "/v1/databases/analytics/tables/events", None)
+        .await;
     assert_eq!(t["description"], "v2");
-    let (_, v) = api.call("GET", "/v1/databases/analytics/tables/events/versions", None).await;
-    let ids: Vec<u64> = v["versions"].as_array().unwrap().iter().map(|x| x["version_id"].as_u64().unwrap()).collect();
+    let (_, v) = api
+        .call(
+            "GET",
+            "/v1/databases/analytics/tables/events/versions",
+            None,
+        )
+        .await;
+    let ids: Vec<u64> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["version_id"].as_u64().unwrap())
+        .collect();
     assert_eq!(ids, [2, 1]);
 
     for n in ["clicks", "orders"] {
         let mut b = table_body();
         b["name"] = json!(n);
-        assert_eq!(api.call("POST", "/v1/databases/analytics/tables", Some(b)).await.0, StatusCode::CREATED);
+        assert_eq!(
+            api.call("POST", "/v1/databases/analytics/tables", Some(b))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
     }
-    let (_, v) = api.call("GET", "/v1/databases/analytics/tables?max_results=2", None).await;
+    let (_, v) = api
+        .call("GET", "/v1/databases/analytics/tables?max_results=2", None)
+        .await;
     assert_eq!(v["tables"].as_array().unwrap().len(), 2);
     let tok = v["next_page_token"].as_str().unwrap().to_string();
-    let (_, v) = api.call("GET", &format!("/v1/databases/analytics/tables?max_results=2&page_token={tok}"), None).await;
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/v1/databases/analytics/tables?max_results=2&page_token={tok}"),
+            None,
+        )
+        .await;
     assert_eq!(v["tables"][0]["name"], "orders");
     assert!(v.get("next_page_token").is_none());
-    let (_, v) = api.call("GET", "/v1/databases/analytics/tables?pattern=c.*", None).await;
+    let (_, v) = api
+        .call("GET", "/v1/databases/analytics/tables?pattern=c.*", None)
+        .await;
     assert_eq!(v["tables"].as_array().unwrap().len(), 1);
-    let (s, v) = api.call("GET", "/v1/databases/analytics/tables?pattern=(", None).await;
-    assert_eq!((s, err_code(&v)), (StatusCode::BAD_REQUEST, "invalid_input"));
+    let (s, v) = api
+        .call("GET", "/v1/databases/analytics/tables?pattern=(", None)
+        .await;
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_input")
+    );
 
-    let (_, v) = api.call("GET", "/v1/search/tables?q=GROWTH%20user_id", None).await;
+    let (_, v) = api
+        .call("GET", "/v1/search/tables?q=GROWTH%20user_id", None)
+        .await;
     assert_eq!(v["tables"].as_array().unwrap().len(), 3);
-    let (_, v) = api.call("GET", "/v1/search/tables?q=growth&max_results=1", None).await;
+    let (_, v) = api
+        .call("GET", "/v1/search/tables?q=growth&max_results=1", None)
+        .await;
     let tok = v["next_page_token"].as_str().unwrap().to_string();
-    let (_, v2) = api.call("GET", &format!("/v1/search/tables?q=growth&max_results=5&page_token={tok}"), None).await;
+    let (_, v2) = api
+        .call(
+            "GET",
+            &format!("/v1/search/tables?q=growth&max_results=5&page_token={tok}"),
+            None,
+        )
+        .await;
     assert_eq!(v2["tables"].as_array().unwrap().len(), 2);
     assert_ne!(v["tables"][0]["name"], v2["tables"][0]["name"]);
 
     let (s, v) = api.call("DELETE", "/v1/databases/analytics", None).await;
-    assert_eq!((s, err_code(&v)), (StatusCode::BAD_REQUEST, "invalid_input"));
-    let (s, _) = api.call("DELETE", "/v1/databases/analytics/tables/clicks", None).await;
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_input")
+    );
+    let (s, _) = api
+        .call("DELETE", "/v1/databases/analytics/tables/clicks", None)
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = api.call("DELETE", "/v1/databases/analytics?cascade=true", None).await;
+    let (s, _) = api
+        .call("DELETE", "/v1/databases/analytics?cascade=true", None)
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, v) = api.call("GET", "/v1/databases", None).await;
     assert_eq!(v["databases"], json!([]));
@@ -126,14 +227,24 @@ async fn databases_tables_versions() {
 #[tokio::test]
 async fn partitions_batches_filters_and_single_addressing() {
     let api = Api::new();
-    api.call("POST", "/v1/databases", Some(json!({"name": "d"}))).await;
-    api.call("POST", "/v1/databases/d/tables", Some(table_body())).await;
+    api.call("POST", "/v1/databases", Some(json!({"name": "d"})))
+        .await;
+    api.call("POST", "/v1/databases/d/tables", Some(table_body()))
+        .await;
     let base = "/v1/databases/d/tables/events";
-    let mut parts: Vec<Value> = (0..24).map(|h| json!({"values": ["2024-01-01", h.to_string()]})).collect();
+    let mut parts: Vec<Value> = (0..24)
+        .map(|h| json!({"values": ["2024-01-01", h.to_string()]}))
+        .collect();
     parts.push(json!({"values": ["2024-01-01", "3"]}));
     parts.push(json!({"values": ["only-one"]}));
     parts.push(json!({"values": ["a/b=c", "1"], "storage_descriptor": {"location": "s3://b/x/"}}));
-    let (s, v) = api.call("POST", &format!("{base}/partitions"), Some(json!({ "partitions": parts }))).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("{base}/partitions"),
+            Some(json!({ "partitions": parts })),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let errs = v["errors"].as_array().unwrap();
     assert_eq!(errs.len(), 2, "{v}");
@@ -141,66 +252,197 @@ async fn partitions_batches_filters_and_single_addressing() {
     assert_eq!(errs[0]["error"]["code"], "already_exists");
     assert_eq!(errs[1]["error"]["code"], "invalid_input");
 
-    let (_, v) = api.call("GET", &format!("{base}/partitions?filter=dt%20%3D%20%272024-01-01%27%20AND%20hour%20%3E%2020"), None).await;
-    let hours: Vec<&str> = v["partitions"].as_array().unwrap().iter().map(|p| p["values"][1].as_str().unwrap()).collect();
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!(
+                "{base}/partitions?filter=dt%20%3D%20%272024-01-01%27%20AND%20hour%20%3E%2020"
+            ),
+            None,
+        )
+        .await;
+    let hours: Vec<&str> = v["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["values"][1].as_str().unwrap())
+        .collect();
     assert_eq!(hours, ["21", "22", "23"]);
-    let (s, v) = api.call("GET", &format!("{base}/partitions?filter=hour%20%3E%20%27x%27"), None).await;
+    let (s, v) = api
+        .call(
+            "GET",
+            &format!("{base}/partitions?filter=hour%20%3E%20%27x%27"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(v["error"]["message"].as_str().unwrap().contains("line 1, column 8"), "{v}");
-    let (_, v) = api.call("GET", &format!("{base}/partitions?max_results=10"), None).await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 1, column 8"),
+        "{v}"
+    );
+    let (_, v) = api
+        .call("GET", &format!("{base}/partitions?max_results=10"), None)
+        .await;
     assert_eq!(v["partitions"].as_array().unwrap().len(), 10);
     assert!(v["next_page_token"].is_string());
-    let (s, _) = api.call("GET", &format!("{base}/partitions?max_results=1001"), None).await;
+    let (s, _) = api
+        .call("GET", &format!("{base}/partitions?max_results=1001"), None)
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // Values holding '/' and '=' are addressed unambiguously.
-    let (s, v) = api.call("GET", &format!("{base}/partition?values=a%2Fb%3Dc&values=1"), None).await;
-    assert_eq!((s, v["storage_descriptor"]["location"].as_str()), (StatusCode::OK, Some("s3://b/x/")), "{v}");
-    let (s, v) = api.call("PUT", &format!("{base}/partition?values=a%2Fb%3Dc&values=1"),
-        Some(json!({"values": ["a/b=c", "2"], "parameters": {"k": "v"}}))).await;
-    assert_eq!((s, v["values"][1].as_str()), (StatusCode::OK, Some("2")), "{v}");
-    let (s, _) = api.call("GET", &format!("{base}/partition?values=a%2Fb%3Dc&values=1"), None).await;
+    let (s, v) = api
+        .call(
+            "GET",
+            &format!("{base}/partition?values=a%2Fb%3Dc&values=1"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["storage_descriptor"]["location"].as_str()),
+        (StatusCode::OK, Some("s3://b/x/")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "PUT",
+            &format!("{base}/partition?values=a%2Fb%3Dc&values=1"),
+            Some(json!({"values": ["a/b=c", "2"], "parameters": {"k": "v"}})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["values"][1].as_str()),
+        (StatusCode::OK, Some("2")),
+        "{v}"
+    );
+    let (s, _) = api
+        .call(
+            "GET",
+            &format!("{base}/partition?values=a%2Fb%3Dc&values=1"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = api.call("DELETE", &format!("{base}/partition?values=a%2Fb%3Dc&values=2"), None).await;
+    let (s, _) = api
+        .call(
+            "DELETE",
+            &format!("{base}/partition?values=a%2Fb%3Dc&values=2"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, v) = api.call("DELETE", &format!("{base}/partition?values=a%2Fb%3Dc&values=2"), None).await;
+    let (s, v) = api
+        .call(
+            "DELETE",
+            &format!("{base}/partition?values=a%2Fb%3Dc&values=2"),
+            None,
+        )
+        .await;
     assert_eq!((s, err_code(&v)), (StatusCode::NOT_FOUND, "not_found"));
     let (s, v) = api.call("GET", &format!("{base}/partition"), None).await;
-    assert_eq!((s, err_code(&v)), (StatusCode::BAD_REQUEST, "invalid_input"));
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_input")
+    );
 
-    let del = json!({"partitions": [{"values": ["2024-01-01", "0"]}, {"values": ["2024-01-09", "0"]}]});
-    let (_, v) = api.call("POST", &format!("{base}/partitions/delete"), Some(del)).await;
+    let del =
+        json!({"partitions": [{"values": ["2024-01-01", "0"]}, {"values": ["2024-01-09", "0"]}]});
+    let (_, v) = api
+        .call("POST", &format!("{base}/partitions/delete"), Some(del))
+        .await;
     assert_eq!(v["errors"].as_array().unwrap().len(), 1);
     assert_eq!(v["errors"][0]["error"]["code"], "not_found");
 
-    let big: Vec<Value> = (0..1001).map(|i| json!({"values": ["x", i.to_string()]})).collect();
-    let api_big = Api { router: app(AppState { store: Arc::new(lakecat_catalog_api::memory::MemoryStore::new(5)), metrics: Metrics::global() }, 1 << 20), _dir: tempfile::tempdir().unwrap() };
-    api_big.call("POST", "/v1/databases", Some(json!({"name": "d"}))).await;
-    api_big.call("POST", "/v1/databases/d/tables", Some(table_body())).await;
-    let (s, v) = api_big.call("POST", &format!("{base}/partitions"), Some(json!({ "partitions": big }))).await;
-    assert_eq!((s, err_code(&v)), (StatusCode::BAD_REQUEST, "limit_exceeded"));
+    let big: Vec<Value> = (0..1001)
+        .map(|i| json!({"values": ["x", i.to_string()]}))
+        .collect();
+    let api_big = Api {
+        router: app(
+            AppState {
+                store: Arc::new(lakecat_catalog_api::memory::MemoryStore::new(5)),
+                metrics: Metrics::global(),
+            },
+            1 << 20,
+        ),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    api_big
+        .call("POST", "/v1/databases", Some(json!({"name": "d"})))
+        .await;
+    api_big
+        .call("POST", "/v1/databases/d/tables", Some(table_body()))
+        .await;
+    let (s, v) = api_big
+        .call(
+            "POST",
+            &format!("{base}/partitions"),
+            Some(json!({ "partitions": big })),
+        )
+        .await;
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "limit_exceeded")
+    );
 }
 
 #[tokio::test]
 async fn bad_requests_say_what_is_wrong() {
     let api = Api::new();
-    let (s, t) = api.raw("POST", "/v1/databases", Some("{\"name\": ".into())).await;
+    let (s, t) = api
+        .raw("POST", "/v1/databases", Some("{\"name\": ".into()))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(t.contains("invalid JSON body") && t.contains("line 1"), "{t}");
-    let (s, v) = api.call("POST", "/v1/databases", Some(json!({"name": "x", "descripton": "typo"}))).await;
+    assert!(
+        t.contains("invalid JSON body") && t.contains("line 1"),
+        "{t}"
+    );
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/databases",
+            Some(json!({"name": "x", "descripton": "typo"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(v["error"]["message"].as_str().unwrap().contains("unknown field `descripton`"), "{v}");
-    let (s, v) = api.call("POST", "/v1/databases", Some(json!({"name": ""}))).await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `descripton`"),
+        "{v}"
+    );
+    let (s, v) = api
+        .call("POST", "/v1/databases", Some(json!({"name": ""})))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(v["error"]["message"].as_str().unwrap().contains("must not be empty"), "{v}");
-    api.call("POST", "/v1/databases", Some(json!({"name": "d"}))).await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("must not be empty"),
+        "{v}"
+    );
+    api.call("POST", "/v1/databases", Some(json!({"name": "d"})))
+        .await;
     let mut t = table_body();
     t["storage_descriptor"]["columns"][1]["type"] = json!("struct<a:in>");
     let (s, v) = api.call("POST", "/v1/databases/d/tables", Some(t)).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let msg = v["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("storage_descriptor.columns[1].type") && msg.contains("position 9"), "{msg}");
-    let (s, v) = api.raw("POST", "/v1/databases", Some(format!("{{\"name\":\"{}\"}}", "x".repeat(70_000)))).await;
+    assert!(
+        msg.contains("storage_descriptor.columns[1].type") && msg.contains("position 9"),
+        "{msg}"
+    );
+    let (s, v) = api
+        .raw(
+            "POST",
+            "/v1/databases",
+            Some(format!("{{\"name\":\"{}\"}}", "x".repeat(70_000))),
+        )
+        .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert!(v.contains("too_large"));
     let (s, v) = api.call("GET", "/v1/databases?bogus=1", None).await;
@@ -216,12 +458,24 @@ async fn service_routes() {
     let api = Api::new();
     let (s, v) = api.call("GET", "/health", None).await;
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
-    api.call("POST", "/v1/databases", Some(json!({"name": "m"}))).await;
+    api.call("POST", "/v1/databases", Some(json!({"name": "m"})))
+        .await;
     let (s, text) = api.raw("GET", "/metrics", None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(text.contains("lakecat_store_objects{kind=\"databases\"} 1"), "{text}");
-    assert!(text.contains("lakecat_http_requests_total{method=\"POST\",route=\"/v1/databases\",status=\"201\"}"), "{text}");
-    assert!(text.contains("lakecat_http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("lakecat_store_objects{kind=\"databases\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "lakecat_http_requests_total{method=\"POST\",route=\"/v1/databases\",status=\"201\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("lakecat_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
     assert!(text.contains("lakecat_store_size_bytes"));
     let (s, text) = api.raw("GET", "/openapi.yaml", None).await;
     assert_eq!(s, StatusCode::OK);

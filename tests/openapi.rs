@@ -21,20 +21,38 @@ fn every_route_is_documented_and_every_documented_route_exists() {
             }
         }
     }
-    let served: BTreeSet<(String, String)> =
-        lakecat::server::routes().table().iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let served: BTreeSet<(String, String)> = lakecat::server::routes()
+        .table()
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let missing: Vec<_> = documented.difference(&served).collect();
-    assert!(undocumented.is_empty(), "served but not in openapi.yaml: {undocumented:?}");
-    assert!(missing.is_empty(), "in openapi.yaml but not served: {missing:?}");
+    assert!(
+        undocumented.is_empty(),
+        "served but not in openapi.yaml: {undocumented:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "in openapi.yaml but not served: {missing:?}"
+    );
 }
 
 /// The field names a struct accepts, read from serde's own "unknown field" message.
 fn fields_of<T: DeserializeOwned>() -> BTreeSet<String> {
-    let err = serde_json::from_str::<T>(r#"{"__probe__": 0}"#).err().expect("deny_unknown_fields");
+    let err = serde_json::from_str::<T>(r#"{"__probe__": 0}"#)
+        .err()
+        .expect("deny_unknown_fields");
     let msg = err.to_string();
-    let list = msg.split("expected ").nth(1).unwrap_or_else(|| panic!("{msg}"));
-    list.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    let list = msg
+        .split("expected ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{msg}"));
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 fn documented_fields(schema: &str) -> BTreeSet<String> {
@@ -42,7 +60,10 @@ fn documented_fields(schema: &str) -> BTreeSet<String> {
     let props = doc["components"]["schemas"][schema]["properties"]
         .as_mapping()
         .unwrap_or_else(|| panic!("schema {schema} has no properties"));
-    props.keys().map(|k| k.as_str().unwrap().to_string()).collect()
+    props
+        .keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -57,10 +78,17 @@ fn every_schema_matches_its_type() {
         ("SkewedInfo", fields_of::<SkewedInfo>()),
         ("Partition", fields_of::<Partition>()),
         ("TableVersion", fields_of::<TableVersion>()),
-        ("PartitionBatch", BTreeSet::from(["partitions".to_string(), "if_not_exists".to_string()])),
+        (
+            "PartitionBatch",
+            BTreeSet::from(["partitions".to_string(), "if_not_exists".to_string()]),
+        ),
     ];
     for (schema, fields) in checks {
         assert!(!fields.is_empty(), "{schema}: no fields probed");
-        assert_eq!(documented_fields(schema), fields, "openapi.yaml schema {schema} drifted from the Rust type");
+        assert_eq!(
+            documented_fields(schema),
+            fields,
+            "openapi.yaml schema {schema} drifted from the Rust type"
+        );
     }
 }

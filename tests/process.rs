@@ -13,11 +13,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn setup_table(agent: &ureq::Agent, base: &str) {
-    let r = agent.post(&format!("{base}/v1/databases")).send_json(json!({"name": "crash"})).unwrap();
+    let r = agent
+        .post(&format!("{base}/v1/databases"))
+        .send_json(json!({"name": "crash"}))
+        .unwrap();
     assert_eq!(r.status(), 201);
     let t = json!({"name": "t", "partition_keys": [{"name": "batch", "type": "int"}, {"name": "item", "type": "int"}],
                    "storage_descriptor": {"columns": [{"name": "x", "type": "string"}], "location": "s3://b/t/"}});
-    let r = agent.post(&format!("{base}/v1/databases/crash/tables")).send_json(t).unwrap();
+    let r = agent
+        .post(&format!("{base}/v1/databases/crash/tables"))
+        .send_json(t)
+        .unwrap();
     assert_eq!(r.status(), 201);
 }
 
@@ -31,12 +37,21 @@ fn data_survives_a_restart_and_sigterm_is_graceful() {
     assert!(status.success(), "graceful exit, got {status:?}");
 
     let s = common::start(dir.path(), &["--sample-data"]);
-    let mut r = agent.get(&format!("{}/v1/databases/crash/tables/t", s.base)).call().unwrap();
+    let mut r = agent
+        .get(&format!("{}/v1/databases/crash/tables/t", s.base))
+        .call()
+        .unwrap();
     assert_eq!(r.status(), 200);
     let t: Value = r.body_mut().read_json().unwrap();
     assert_eq!(t["partition_keys"][1]["name"], "item");
     // The sample catalog was loaded once, and not duplicated by the second start.
-    let mut r = agent.get(&format!("{}/v1/databases/sample/tables/web_events/partitions", s.base)).call().unwrap();
+    let mut r = agent
+        .get(&format!(
+            "{}/v1/databases/sample/tables/web_events/partitions",
+            s.base
+        ))
+        .call()
+        .unwrap();
     let v: Value = r.body_mut().read_json().unwrap();
     assert_eq!(v["partitions"].as_array().unwrap().len(), 5);
 }
@@ -102,7 +117,11 @@ fn sigkill_during_batch_writes_loses_no_acknowledged_batch_and_tears_none() {
             w.join().unwrap();
         }
         let acked = acked.lock().unwrap().clone();
-        assert!(acked.len() > 5, "round {round}: only {} batches were acknowledged before the kill", acked.len());
+        assert!(
+            acked.len() > 5,
+            "round {round}: only {} batches were acknowledged before the kill",
+            acked.len()
+        );
 
         let store = SledStore::open(dir.path(), 10).expect("the store opens cleanly after SIGKILL");
         let id = TableIdent::parse("crash", "t").unwrap();
@@ -119,11 +138,22 @@ fn sigkill_during_batch_writes_loses_no_acknowledged_batch_and_tears_none() {
             }
         }
         for b in &acked {
-            assert_eq!(counts.get(b), Some(&PER_BATCH), "round {round}: acknowledged batch {b} is not whole");
+            assert_eq!(
+                counts.get(b),
+                Some(&PER_BATCH),
+                "round {round}: acknowledged batch {b} is not whole"
+            );
         }
         for (b, n) in &counts {
-            assert_eq!(*n, PER_BATCH, "round {round}: batch {b} is torn ({n} of {PER_BATCH})");
+            assert_eq!(
+                *n, PER_BATCH,
+                "round {round}: batch {b} is torn ({n} of {PER_BATCH})"
+            );
         }
-        assert_eq!(store.stats().unwrap().partitions as usize, counts.values().sum::<usize>(), "round {round}: the count matches");
+        assert_eq!(
+            store.stats().unwrap().partitions as usize,
+            counts.values().sum::<usize>(),
+            "round {round}: the count matches"
+        );
     }
 }

@@ -31,20 +31,32 @@ pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if !sent {
                 if let Some(i) = line.find("listening on http://") {
-                    let addr = line[i + "listening on http://".len()..].split_whitespace().next().unwrap().to_string();
+                    let addr = line[i + "listening on http://".len()..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap()
+                        .to_string();
                     let _ = tx.send(addr);
                     sent = true;
                 }
             }
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("lakecat did not report its address");
-    Server { child, base: format!("http://{addr}") }
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("lakecat did not report its address");
+    Server {
+        child,
+        base: format!("http://{addr}"),
+    }
 }
 
 impl Server {
     pub fn sigterm(mut self) -> std::process::ExitStatus {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         self.child.wait().unwrap()
     }
 }
@@ -57,5 +69,8 @@ impl Drop for Server {
 }
 
 pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
