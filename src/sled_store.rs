@@ -572,30 +572,12 @@ impl CatalogStore for SledStore {
         let errors = {
             let _g = self.lock();
             let rec = self.record(id)?;
-            let mut errors = Vec::new();
+            let (removed, errors) = plan_partition_deletes(id, &rec.table, values, |k| {
+                self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
+            })?;
             let mut batch = Batch::default();
-            let mut removed = std::collections::HashSet::new();
-            for v in values {
-                if let Err(error) = check_values_for(&rec.table, v) {
-                    errors.push(PartitionError {
-                        values: v.clone(),
-                        error,
-                    });
-                    continue;
-                }
-                let k = id_key(rec.id, &encode_values(v));
-                if removed.contains(&k) {
-                    continue;
-                }
-                if self.partitions.contains_key(&k).map_err(se)? {
-                    batch.remove(k.clone());
-                    removed.insert(k);
-                } else {
-                    errors.push(PartitionError {
-                        values: v.clone(),
-                        error: partition_not_found(id, v),
-                    });
-                }
+            for k in &removed {
+                batch.remove(id_key(rec.id, k));
             }
             if !removed.is_empty() {
                 let count = self

@@ -302,22 +302,8 @@ impl CatalogStore for MemoryStore {
     ) -> Result<Vec<PartitionError>> {
         let mut s = self.write();
         let e = s.entry_mut(id)?;
-        let mut errors = Vec::new();
-        let mut keys = Vec::new();
-        for v in values {
-            let k = encode_values(v);
-            match check_values_for(&e.table, v) {
-                Err(error) => errors.push(PartitionError {
-                    values: v.clone(),
-                    error,
-                }),
-                Ok(()) if !e.partitions.contains_key(&k) => errors.push(PartitionError {
-                    values: v.clone(),
-                    error: partition_not_found(id, v),
-                }),
-                Ok(()) => keys.push(k),
-            }
-        }
+        let (keys, errors) =
+            plan_partition_deletes(id, &e.table, values, |k| Ok(e.partitions.contains_key(k)))?;
         for k in keys {
             e.partitions.remove(&k);
         }

@@ -270,6 +270,42 @@ pub fn plan_partition_creates(
     Ok((writes, errors))
 }
 
+/// Splits a batch of partitions to delete into the encoded keys that exist (each
+/// once) and per-item errors for the others.
+pub fn plan_partition_deletes(
+    id: &TableIdent,
+    table: &Table,
+    values: &[Vec<String>],
+    mut exists: impl FnMut(&[u8]) -> Result<bool>,
+) -> Result<(Vec<Vec<u8>>, Vec<PartitionError>)> {
+    let mut keys = Vec::new();
+    let mut seen = HashSet::new();
+    let mut errors = Vec::new();
+    for v in values {
+        if let Err(error) = check_values_for(table, v) {
+            errors.push(PartitionError {
+                values: v.clone(),
+                error,
+            });
+            continue;
+        }
+        let k = encode_values(v);
+        if seen.contains(&k) {
+            continue;
+        }
+        if exists(&k)? {
+            seen.insert(k.clone());
+            keys.push(k);
+        } else {
+            errors.push(PartitionError {
+                values: v.clone(),
+                error: partition_not_found(id, v),
+            });
+        }
+    }
+    Ok((keys, errors))
+}
+
 /// Validates a replacement partition; returns it with the encoded old and new keys.
 pub fn plan_partition_update(
     id: &TableIdent,
