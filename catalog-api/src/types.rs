@@ -605,7 +605,7 @@ mod tests {
                 inner.clone().prop_map(|t| HiveType::Array(Box::new(t))),
                 (prim.clone(), inner.clone())
                     .prop_map(|(k, v)| HiveType::Map(Box::new(k), Box::new(v))),
-                prop::collection::vec(inner.clone(), 1..5).prop_map(|ts| HiveType::Union(ts)),
+                prop::collection::vec(inner.clone(), 1..5).prop_map(HiveType::Union),
                 prop::collection::btree_map(
                     "[a-z_][a-z0-9_ .-]{0,8}",
                     (inner, proptest::option::of("[ -~]{0,10}")),
