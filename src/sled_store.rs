@@ -614,6 +614,82 @@ impl CatalogStore for SledStore {
         scan.collect(id, page.limit, iter, |b| from_json(b))
     }
 
+    fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
+        let table =
+            {
+                let _g = self.lock();
+                self.db_exists(db)?;
+                let key = table_key(db.as_str(), write.table.name.as_str());
+                let rec: Option<TableRecord> = match self.tables.get(&key).map_err(se)? {
+                    Some(b) => Some(from_json(&b)?),
+                    None => None,
+                };
+                let count = match &rec {
+                    Some(r) => self.partition_count(r.id)?,
+                    None => 0,
+                };
+                let tid = match &rec {
+                    Some(r) => r.id,
+                    None => self.db.generate_id().map_err(se)? + 1,
+                };
+                let plan =
+                    plan_table_write(db, rec.as_ref().map(|r| (&r.table, count)), write, |k| {
+                        match self.partitions.get(id_key(tid, k)).map_err(se)? {
+                            Some(b) => Ok(Some(from_json::<Partition>(&b)?.create_time)),
+                            None => Ok(None),
+                        }
+                    })?;
+                let value = to_json(&TableRecord {
+                    id: tid,
+                    table: plan.table.clone(),
+                })?;
+                let mut archived = None;
+                let mut expired = Vec::new();
+                if let Some(r) = &rec {
+                    let v = r.table.version_id.unwrap_or(1);
+                    archived = Some((id_key(tid, &v.to_be_bytes()), to_json(&r.table)?));
+                    let kept: Vec<_> = self
+                        .versions
+                        .scan_prefix(tid.to_be_bytes())
+                        .keys()
+                        .collect::<Result<_, _>>()
+                        .map_err(se)?;
+                    let over = (kept.len() + 1).saturating_sub(self.max_versions);
+                    expired.extend(kept.into_iter().take(over));
+                }
+                let deletes: Vec<_> = plan.deletes.iter().map(|k| id_key(tid, k)).collect();
+                let puts = plan
+                    .puts
+                    .iter()
+                    .map(|(k, p)| Ok((id_key(tid, k), to_json(p)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                let count_key = id_key(tid, &[]);
+                let count = plan.partition_count.to_be_bytes();
+                (&self.tables, &self.versions, &self.partitions)
+                    .transaction(|(t, v, p)| {
+                        t.insert(key.as_slice(), value.as_slice())?;
+                        if let Some((k, b)) = &archived {
+                            v.insert(k.as_slice(), b.as_slice())?;
+                        }
+                        for k in &expired {
+                            v.remove(k)?;
+                        }
+                        for k in &deletes {
+                            p.remove(k.as_slice())?;
+                        }
+                        for (k, b) in &puts {
+                            p.insert(k.as_slice(), b.as_slice())?;
+                        }
+                        p.insert(count_key.as_slice(), &count[..])?;
+                        Ok::<_, ConflictableTransactionError<Error>>(())
+                    })
+                    .map_err(te)?;
+                plan.table
+            };
+        self.durable()?;
+        Ok(table)
+    }
+
     fn stats(&self) -> Result<StoreStats> {
         let mut partitions = 0;
         for kv in self.tables.iter().values() {

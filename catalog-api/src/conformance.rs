@@ -18,6 +18,7 @@ pub fn run_all(make: Factory) {
     partitions(&*make(10));
     filters_and_paging(&*make(10));
     cascade(&*make(10));
+    table_writes(&*make(2));
 }
 
 fn db(name: &str) -> DatabaseName {
@@ -575,6 +576,138 @@ pub fn cascade(s: &dyn CatalogStore) {
             .items
             .len(),
         1
+    );
+}
+
+/// `write_table`: a table and its partition changes land together or not at all.
+pub fn table_writes(s: &dyn CatalogStore) {
+    s.create_database(Database::new(db("w"))).unwrap();
+    let d = db("w");
+    let id = tid("w", "t");
+    let all = |s: &dyn CatalogStore| -> Vec<Vec<String>> {
+        s.list_partitions(&id, None, &PageRequest::first(100))
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|p| p.values)
+            .collect()
+    };
+    let w = TableWrite {
+        table: sample_table("t"),
+        expected_version: None,
+        put_partitions: vec![part("2024-01-01", 1), part("2024-01-01", 2)],
+        delete_partitions: vec![],
+    };
+    let t = s.write_table(&d, w.clone()).unwrap();
+    assert_eq!(t.version_id, Some(1));
+    assert_eq!(all(s).len(), 2);
+    assert_eq!(s.stats().unwrap().partitions, 2);
+    // Creating again is refused and changes nothing.
+    assert_eq!(
+        s.write_table(&d, w.clone()).unwrap_err().kind,
+        ErrorKind::AlreadyExists
+    );
+    // One bad partition fails the whole write: neither the table nor any partition changes.
+    let mut t2 = t.clone();
+    t2.description = Some("second".into());
+    let bad = TableWrite {
+        table: t2.clone(),
+        expected_version: Some(1),
+        put_partitions: vec![part("2024-01-02", 1), Partition::new(vec!["x".into()])],
+        delete_partitions: vec![vec!["2024-01-01".into(), "1".into()]],
+    };
+    let e = s.write_table(&d, bad).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.message.contains("[\"x\"]"), "{}", e.message);
+    assert_eq!(s.get_table(&id).unwrap().version_id, Some(1));
+    assert_eq!(all(s).len(), 2);
+    // A stale version is a conflict.
+    let stale = TableWrite {
+        table: t2.clone(),
+        expected_version: Some(7),
+        put_partitions: vec![],
+        delete_partitions: vec![],
+    };
+    assert_eq!(
+        s.write_table(&d, stale).unwrap_err().kind,
+        ErrorKind::Conflict
+    );
+    // Update, replace one partition (keeping its create time), add one, delete one.
+    let before = s
+        .get_partition(&id, &["2024-01-01".into(), "2".into()])
+        .unwrap();
+    let mut replaced = part("2024-01-01", 2);
+    replaced.parameters.insert("k".into(), "v".into());
+    let ok = TableWrite {
+        table: t2,
+        expected_version: Some(1),
+        put_partitions: vec![replaced, part("2024-01-03", 1)],
+        delete_partitions: vec![
+            vec!["2024-01-01".into(), "1".into()],
+            vec!["2030-01-01".into(), "1".into()],
+        ],
+    };
+    let t = s.write_table(&d, ok).unwrap();
+    assert_eq!(t.version_id, Some(2));
+    assert_eq!(t.description.as_deref(), Some("second"));
+    assert_eq!(
+        all(s),
+        [
+            vec!["2024-01-01".to_string(), "2".to_string()],
+            vec!["2024-01-03".to_string(), "1".to_string()],
+        ]
+    );
+    let after = s
+        .get_partition(&id, &["2024-01-01".into(), "2".into()])
+        .unwrap();
+    assert_eq!(after.create_time, before.create_time);
+    assert_eq!(after.parameters.get("k").map(String::as_str), Some("v"));
+    assert_eq!(s.stats().unwrap().partitions, 2);
+    // The replaced table was archived.
+    let versions = s.list_table_versions(&id, &PageRequest::first(10)).unwrap();
+    assert_eq!(
+        versions
+            .items
+            .iter()
+            .map(|v| v.version_id)
+            .collect::<Vec<_>>(),
+        [2, 1]
+    );
+    // Partition keys may change only when no partition survives the write.
+    let mut fewer = s.get_table(&id).unwrap();
+    fewer.partition_keys.pop();
+    let e = s
+        .write_table(
+            &d,
+            TableWrite {
+                table: fewer.clone(),
+                expected_version: Some(2),
+                put_partitions: vec![],
+                delete_partitions: vec![],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    let t = s
+        .write_table(
+            &d,
+            TableWrite {
+                table: fewer,
+                expected_version: Some(2),
+                put_partitions: vec![],
+                delete_partitions: vec![
+                    vec!["2024-01-01".into(), "2".into()],
+                    vec!["2024-01-03".into(), "1".into()],
+                ],
+            },
+        )
+        .unwrap();
+    assert_eq!(t.partition_keys.len(), 1);
+    assert!(all(s).is_empty());
+    // The database must exist.
+    assert_eq!(
+        s.write_table(&db("nope"), w).unwrap_err().kind,
+        ErrorKind::NotFound
     );
 }
 

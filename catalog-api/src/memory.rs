@@ -334,6 +334,39 @@ impl CatalogStore for MemoryStore {
         })
     }
 
+    fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
+        let max_versions = self.max_versions;
+        let mut s = self.write();
+        s.db_exists(db)?;
+        let key = (
+            db.as_str().to_string(),
+            write.table.name.as_str().to_string(),
+        );
+        let entry = s.tables.get(&key);
+        let current = entry.map(|e| (&e.table, e.partitions.len() as u64));
+        let plan = plan_table_write(db, current, write, |k| {
+            Ok(entry.and_then(|e| e.partitions.get(k).map(|p| p.create_time)))
+        })?;
+        let e = s.tables.entry(key).or_insert_with(|| TableEntry {
+            table: plan.table.clone(),
+            versions: BTreeMap::new(),
+            partitions: BTreeMap::new(),
+        });
+        if e.table.version_id != plan.table.version_id {
+            let old = std::mem::replace(&mut e.table, plan.table.clone());
+            e.versions.insert(old.version_id.unwrap_or(1), old);
+            while e.versions.len() > max_versions {
+                e.versions.pop_first();
+            }
+        }
+        for k in &plan.deletes {
+            e.partitions.remove(k);
+        }
+        e.partitions.extend(plan.puts);
+        debug_assert_eq!(e.partitions.len() as u64, plan.partition_count);
+        Ok(plan.table)
+    }
+
     fn stats(&self) -> Result<StoreStats> {
         let s = self.read();
         Ok(StoreStats {

@@ -40,6 +40,22 @@ pub struct UpdateTableOptions {
     pub skip_archive: bool,
 }
 
+/// A table and partition changes applied together in one atomic step: what a crawl
+/// (or `MSCK REPAIR TABLE`) writes, so that a reader never sees a new schema with
+/// half of its partitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableWrite {
+    pub table: Table,
+    /// `None` creates the table, which must not exist; `Some(v)` replaces the table
+    /// at version `v` (archiving it) and fails with a conflict otherwise.
+    pub expected_version: Option<u64>,
+    /// Added, or replacing the partition with the same values (whose `create_time`
+    /// is kept). One invalid partition fails the whole write.
+    pub put_partitions: Vec<Partition>,
+    /// Removed if present.
+    pub delete_partitions: Vec<Vec<String>>,
+}
+
 /// One item of a batch that was not applied, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartitionError {
@@ -119,6 +135,9 @@ pub trait CatalogStore: Send + Sync + 'static {
         filter: Option<&FilterExpr>,
         page: &PageRequest,
     ) -> Result<Page<Partition>>;
+
+    /// Creates or replaces a table and changes its partitions, all or nothing.
+    fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table>;
 
     fn stats(&self) -> Result<StoreStats>;
 }
@@ -325,6 +344,92 @@ pub fn plan_partition_update(
     part.table_name = None;
     part.create_time = current.create_time;
     Ok((old_key, new_key, part))
+}
+
+/// The checked parts of a [`TableWrite`], ready for a backend to apply.
+pub struct PlannedTableWrite {
+    pub table: Table,
+    /// Partitions to write with their encoded keys.
+    pub puts: Vec<EncodedPartition>,
+    /// Encoded keys of existing partitions to remove.
+    pub deletes: Vec<Vec<u8>>,
+    /// How many partitions the table has afterwards.
+    pub partition_count: u64,
+}
+
+/// Validates a [`TableWrite`] against the current table (`None` if it does not
+/// exist). `existing` answers a partition's current `create_time`, if it exists.
+pub fn plan_table_write(
+    db: &DatabaseName,
+    current: Option<(&Table, u64)>,
+    write: TableWrite,
+    mut existing: impl FnMut(&[u8]) -> Result<Option<i64>>,
+) -> Result<PlannedTableWrite> {
+    let id = TableIdent::new(db.clone(), write.table.name.clone());
+    // Deletes name existing partitions, so they are checked against the current keys.
+    let current_table = current.map(|(t, _)| t.clone());
+    let (table, current_count) = match (current, write.expected_version) {
+        (None, None) => (prepare_new_table(db, write.table)?, 0),
+        (Some(_), None) => {
+            return Err(Error::already_exists(format!("table {id} already exists")));
+        }
+        (None, Some(_)) => return Err(table_not_found(&id)),
+        (Some((cur, count)), Some(v)) => {
+            let opts = UpdateTableOptions {
+                expected_version: Some(v),
+                skip_archive: false,
+            };
+            // The key count may change only when no partition survives the write.
+            let survivors = count.saturating_sub(write.delete_partitions.len() as u64);
+            let t = prepare_table_update(&id, cur, write.table, opts, || {
+                Ok(survivors > 0 || !write.put_partitions.is_empty())
+            })?;
+            (t, count)
+        }
+    };
+    let mut deletes = Vec::new();
+    let mut seen = HashSet::new();
+    for v in &write.delete_partitions {
+        check_values_for(current_table.as_ref().unwrap_or(&table), v)?;
+        let k = encode_values(v);
+        if seen.insert(k.clone()) && existing(&k)?.is_some() {
+            deletes.push(k);
+        }
+    }
+    let now = now_secs();
+    let mut puts = Vec::with_capacity(write.put_partitions.len());
+    let mut added = 0u64;
+    let mut put_keys = HashSet::new();
+    for mut p in write.put_partitions {
+        let values = p.values.clone();
+        p.normalize(&table.partition_keys)
+            .map_err(|e| e.context(format!("partition {values:?} of table {id}")))?;
+        let k = encode_values(&p.values);
+        if !put_keys.insert(k.clone()) {
+            return Err(partition_exists(&id, &p.values).context("it appears twice in the write"));
+        }
+        p.database_name = None;
+        p.table_name = None;
+        match existing(&k)? {
+            Some(created) if !seen.contains(&k) => p.create_time = created,
+            Some(_) => {
+                p.create_time = now;
+                added += 1;
+            }
+            None => {
+                p.create_time = now;
+                added += 1;
+            }
+        }
+        puts.push((k, p));
+    }
+    let partition_count = current_count - deletes.len() as u64 + added;
+    Ok(PlannedTableWrite {
+        table,
+        puts,
+        deletes,
+        partition_count,
+    })
 }
 
 /// Fills the fields a stored partition does not keep.
