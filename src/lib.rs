@@ -7,11 +7,14 @@
 //! - [`sled_store`]: the durable [`CatalogStore`] (layout and crash rules there);
 //! - [`server`]: the REST API, `/health`, `/metrics`, `/openapi.yaml`;
 //! - [`search`], [`metrics`], [`error`]: the pieces the server uses;
-//! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads.
+//! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
+//! - [`engine`]: applies a crawl (from `lakecat-crawler`) to a store, with Glue's
+//!   update and delete policies, and renders its report.
 //!
 //! The model, the store trait and the filter grammar live in `lakecat-catalog-api`.
 
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod metrics;
 pub mod sample;

@@ -39,6 +39,91 @@ enum Command {
         #[arg(long)]
         sample_data: bool,
     },
+    /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
+    /// the tables and partitions found, one atomic write per table.
+    Crawl(CrawlArgs),
+    /// Show what the crawler concludes about one file.
+    Infer {
+        /// s3://bucket/key, file:///path or a local path.
+        url: String,
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
+        /// Records sampled from text files.
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        sample_records: usize,
+        /// Bytes sampled from text files (after decompression).
+        #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+        sample_bytes: usize,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CrawlArgs {
+    /// Include paths: s3://bucket/prefix, file:///path or local folders.
+    #[arg(required = true, value_name = "URL")]
+    urls: Vec<String>,
+    /// The database the tables go into (created if missing).
+    #[arg(long)]
+    database: String,
+    /// Where the catalog is stored [default: ./lakecat-data].
+    #[arg(long, env = "LAKECAT_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Exclusion glob relative to each include path (Glue's semantics); repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Prefix of every table name.
+    #[arg(long, default_value = "", value_name = "P")]
+    table_prefix: String,
+    /// Files read per leaf folder [default: all].
+    #[arg(long, value_name = "N")]
+    sample_files: Option<usize>,
+    /// Absolute folder level of the tables (the bucket, or the first folder of a local path, is 1).
+    #[arg(long, value_name = "N")]
+    table_level: Option<usize>,
+    /// Keep folders with different columns in one table (Glue's CombineCompatibleSchemas).
+    #[arg(long)]
+    combine_compatible_schemas: bool,
+    /// Type partition keys int, bigint or date when every value is one.
+    #[arg(long)]
+    infer_partition_types: bool,
+    /// Give each partition its own folder's columns instead of the table's.
+    #[arg(long)]
+    partition_own_schema: bool,
+    /// What to do with changed tables.
+    #[arg(long, value_enum, default_value = "update")]
+    update_behavior: lakecat::engine::UpdateBehavior,
+    /// Only add new columns, never change existing ones (Glue's MergeNewColumns).
+    #[arg(long)]
+    merge_new_columns: bool,
+    /// What to do with tables whose data is gone.
+    #[arg(long, value_enum, default_value = "deprecate")]
+    delete_behavior: lakecat::engine::DeleteBehavior,
+    /// Fail, writing nothing, if more tables than this would be created.
+    #[arg(long, value_name = "N")]
+    table_threshold: Option<usize>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    max_requests: usize,
+    /// Records sampled from text files.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    sample_records: usize,
+    /// Bytes sampled from text files (after decompression).
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    sample_bytes: usize,
+    /// The name written to UPDATED_BY_CRAWLER; tables are only deprecated or deleted by the crawler that made them.
+    #[arg(long, default_value = "lakecat-cli", value_name = "NAME")]
+    crawler_name: String,
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    output: Output,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +150,38 @@ fn run(cli: Cli) -> Result<(), String> {
         None => FileConfig::default(),
     };
     match cli.command {
+        Command::Crawl(args) => crawl(file, args),
+        Command::Infer {
+            url,
+            output,
+            sample_records,
+            sample_bytes,
+        } => {
+            let rt = runtime()?;
+            let sample = lakecat_crawler::infer::SampleOptions {
+                max_records: sample_records.max(1),
+                max_bytes: sample_bytes.max(1024),
+            };
+            let schema = rt.block_on(async {
+                let (src, path, size) = lakecat_crawler::source::Source::open_object(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if size == 0 {
+                    return Err(format!("{url}: the file is empty"));
+                }
+                lakecat_crawler::infer::infer_object(&src, &path, size, sample)
+                    .await
+                    .map_err(|e| format!("{url}: {e}"))
+            })?;
+            match output {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?
+                ),
+                Output::Text => print!("{}", render_schema(&url, &schema)),
+            }
+            Ok(())
+        }
         Command::Serve {
             data_dir,
             http_addr,
@@ -87,8 +204,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("loading the sample catalog: {e}"))?;
                 tracing::info!(tables = n, "sample catalog loaded into database 'sample'");
             }
-            let rt = tokio::runtime::Runtime::new()
-                .map_err(|e| format!("cannot start the runtime: {e}"))?;
+            let rt = runtime()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(cfg.http_addr)
                     .await
@@ -111,4 +227,144 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn render_schema(url: &str, s: &lakecat_crawler::infer::FileSchema) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(o, "{url}");
+    let _ = writeln!(o, "  classification  {}", s.classification.as_str());
+    let _ = writeln!(o, "  compression     {}", s.compression.as_str());
+    if let Some(d) = &s.csv {
+        let _ = writeln!(
+            o,
+            "  csv             delimiter {:?}, quote {:?}, escape {:?}, header {}, encoding {}",
+            d.delimiter, d.quote, d.escape, d.header, d.encoding
+        );
+    }
+    if let Some(n) = s.record_count {
+        let _ = writeln!(
+            o,
+            "  records         {n}{}",
+            if s.record_count_exact {
+                ""
+            } else {
+                " (estimate)"
+            }
+        );
+    }
+    let _ = writeln!(o, "  columns");
+    for c in &s.columns {
+        let _ = writeln!(o, "    {:<24} {}", c.name, c.ty);
+    }
+    for n in &s.notes {
+        let _ = writeln!(o, "  note: {n}");
+    }
+    o
+}
+
+fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
+    use lakecat::engine::{apply, render_text, ApplyOptions};
+    use lakecat_crawler::source::Counters;
+    use std::io::IsTerminal;
+    use std::sync::Mutex;
+    let database = lakecat_catalog_api::DatabaseName::new(&a.database).map_err(|e| e.message)?;
+    let data_dir = a
+        .data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR));
+    let max_versions = file
+        .max_table_versions
+        .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
+    // Opened before crawling, so that a busy data directory fails fast.
+    let store = SledStore::open(&data_dir, max_versions).map_err(|e| e.message)?;
+    let opts = lakecat_crawler::CrawlOptions {
+        exclusions: a.exclude,
+        table_prefix: a.table_prefix,
+        sample_files: a.sample_files,
+        table_level: a.table_level,
+        combine_compatible_schemas: a.combine_compatible_schemas,
+        infer_partition_types: a.infer_partition_types,
+        partition_own_schema: a.partition_own_schema,
+        max_requests: a.max_requests.max(1),
+        sample: lakecat_crawler::infer::SampleOptions {
+            max_records: a.sample_records.max(1),
+            max_bytes: a.sample_bytes.max(1024),
+        },
+        crawler_name: a.crawler_name.clone(),
+    };
+    let rt = runtime()?;
+    let watched: Arc<Mutex<Vec<Arc<Counters>>>> = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let progress = {
+        let watched = watched.clone();
+        let done = done.clone();
+        let tty = std::io::stderr().is_terminal();
+        std::thread::spawn(move || {
+            let every = if tty { 200 } else { 5000 };
+            let mut ticks = 0u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                ticks += 100;
+                if !ticks.is_multiple_of(every) {
+                    continue;
+                }
+                let w = watched.lock().unwrap_or_else(|e| e.into_inner());
+                let sum = |f: fn(&Counters) -> u64| w.iter().map(|c| f(c)).sum::<u64>();
+                let line = format!(
+                    "{} objects listed, {} files read, {} bytes read",
+                    sum(|c| Counters::get(&c.objects_listed)),
+                    sum(|c| Counters::get(&c.files_read)),
+                    sum(|c| Counters::get(&c.bytes_read)),
+                );
+                if tty {
+                    eprint!("\r\x1b[2K{line}");
+                } else {
+                    tracing::info!("crawling: {line}");
+                }
+            }
+            if tty {
+                eprint!("\r\x1b[2K");
+            }
+        })
+    };
+    let w2 = watched.clone();
+    let result = rt.block_on(lakecat_crawler::crawl(&a.urls, &opts, &move |c| {
+        w2.lock().unwrap_or_else(|e| e.into_inner()).push(c)
+    }));
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = progress.join();
+    let out = result.map_err(|e| e.to_string())?;
+    let report = apply(
+        &store,
+        out,
+        &ApplyOptions {
+            database,
+            update: a.update_behavior,
+            merge_new_columns: a.merge_new_columns,
+            delete: a.delete_behavior,
+            dry_run: a.dry_run,
+            table_threshold: a.table_threshold,
+            crawler_name: a.crawler_name,
+        },
+    )?;
+    match a.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        ),
+        Output::Text => print!("{}", render_text(&report)),
+    }
+    if report
+        .tables
+        .iter()
+        .any(|t| t.action == lakecat::engine::Action::Failed)
+    {
+        return Err("some tables could not be written (see the report)".into());
+    }
+    Ok(())
 }

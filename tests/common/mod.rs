@@ -1,6 +1,8 @@
 //! Helpers for tests that run the real `lakecat` binary as a child process.
 #![allow(dead_code)]
 
+pub mod lake;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,386 @@
+//! One crawl of one or more include paths, from listing to catalog objects.
+
+use crate::glob::Exclusions;
+use crate::group::{group, GroupFile, GroupOptions};
+use crate::infer::{infer_object, FileSchema, SampleOptions};
+use crate::source::{Counters, Source};
+use crate::table::{build, sanitize, CrawledTable, DataFile, TableOptions};
+use crate::CrawlError;
+use futures::stream::{StreamExt, TryStreamExt};
+use object_store::path::Path as ObjPath;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct CrawlOptions {
+    /// Glue globs, relative to each include path.
+    pub exclusions: Vec<String>,
+    pub table_prefix: String,
+    /// Files read per leaf folder (Glue's `SampleSize`); `None` reads all.
+    pub sample_files: Option<usize>,
+    /// Absolute table level (Glue's `TableLevelConfiguration`).
+    pub table_level: Option<usize>,
+    pub combine_compatible_schemas: bool,
+    pub infer_partition_types: bool,
+    pub partition_own_schema: bool,
+    /// Requests in flight at once, per crawl.
+    pub max_requests: usize,
+    pub sample: SampleOptions,
+    pub crawler_name: String,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            exclusions: vec![],
+            table_prefix: String::new(),
+            sample_files: None,
+            table_level: None,
+            combine_compatible_schemas: false,
+            infer_partition_types: false,
+            partition_own_schema: false,
+            max_requests: 32,
+            sample: SampleOptions::default(),
+            crawler_name: "lakecat".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CrawlStats {
+    pub objects_listed: u64,
+    pub files_read: u64,
+    pub bytes_read: u64,
+    /// Ranged reads, plus list requests counted as pages of 1,000 keys for S3.
+    pub requests: u64,
+    pub zero_byte_files: u64,
+    /// `_…` and `.…` names (`_SUCCESS`, `.crc`, `_temporary/`, …).
+    pub not_data_files: u64,
+    pub excluded_files: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrawlOutput {
+    pub tables: Vec<CrawledTable>,
+    pub skipped: Vec<Skipped>,
+    pub notes: Vec<String>,
+    pub stats: CrawlStats,
+    /// The include paths as crawled (folder URLs with a trailing slash).
+    pub roots: Vec<String>,
+}
+
+/// Live counters a caller may watch while a crawl runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub counters: Vec<Arc<Counters>>,
+}
+
+fn format_key(s: &FileSchema) -> String {
+    let mut k = format!("{}/{}", s.classification.as_str(), s.compression.as_str());
+    if let Some(d) = &s.csv {
+        k.push_str(&format!(
+            "/delimiter {:?}{}",
+            d.delimiter,
+            if d.header { " with header" } else { "" }
+        ));
+    }
+    k
+}
+
+fn is_not_data(rel: &str) -> bool {
+    rel.split('/')
+        .any(|c| c.starts_with('_') || c.starts_with('.'))
+}
+
+/// FNV-1a, for a short deterministic suffix on clashing table names.
+fn short_hash(s: &str) -> String {
+    let mut h: u32 = 0x811c9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x01000193);
+    }
+    format!("{h:08x}")
+}
+
+/// Glue's naming: prefix (≤ 64 characters) + sanitised folder name, at most 128.
+fn table_name(prefix: &str, folder: &str) -> String {
+    let prefix: String = sanitize(prefix).chars().take(64).collect();
+    let mut n = format!("{prefix}{}", sanitize(folder));
+    if n.trim_matches('_').is_empty() {
+        n = format!("{prefix}table");
+    }
+    n.chars().take(128).collect()
+}
+
+/// Crawls the include paths. `on_open` receives each source's counters as it opens
+/// (for progress display).
+pub async fn crawl(
+    urls: &[String],
+    opts: &CrawlOptions,
+    on_open: &(dyn Fn(Arc<Counters>) + Sync),
+) -> Result<CrawlOutput, CrawlError> {
+    let started = Instant::now();
+    if urls.is_empty() {
+        return Err(CrawlError::Options("no include path given".into()));
+    }
+    let exclusions = Exclusions::new(&opts.exclusions).map_err(CrawlError::Options)?;
+    let mut out = CrawlOutput {
+        tables: vec![],
+        skipped: vec![],
+        notes: vec![],
+        stats: CrawlStats::default(),
+        roots: vec![],
+    };
+    let mut used_names: HashSet<String> = HashSet::new();
+    let table_opts = TableOptions {
+        crawler_name: opts.crawler_name.clone(),
+        infer_partition_types: opts.infer_partition_types,
+        partition_own_schema: opts.partition_own_schema,
+    };
+    for url in urls {
+        let src = Source::open(url, opts.max_requests.max(1))?;
+        on_open(src.counters.clone());
+        let root_url = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
+        out.roots.push(root_url.clone());
+        let files = list(&src, &exclusions, &mut out.stats, url).await?;
+        let (data, mut skipped) = read_files(&src, files, opts).await;
+        let group_files: Vec<GroupFile> = data
+            .iter()
+            .map(|f| GroupFile {
+                rel: f.rel.clone(),
+                key: format_key(&f.schema),
+                columns: f
+                    .sampled
+                    .then(|| f.schema.columns.iter().map(|c| c.name.clone()).collect()),
+            })
+            .collect();
+        let table_depth = match opts.table_level {
+            Some(l) if l < src.include_level => {
+                return Err(CrawlError::Options(format!(
+                    "table level {l} is above the include path {url} (which is at level {})",
+                    src.include_level
+                )))
+            }
+            Some(l) => Some(l - src.include_level),
+            None => None,
+        };
+        let g = group(
+            &group_files,
+            &GroupOptions {
+                table_depth,
+                combine_compatible_schemas: opts.combine_compatible_schemas,
+            },
+        );
+        for (i, reason) in g.skipped {
+            skipped.push(Skipped {
+                path: format!("{root_url}{}", data[i].rel),
+                reason,
+            });
+        }
+        out.notes.extend(g.notes);
+        let include_name = src
+            .prefix
+            .parts()
+            .next_back()
+            .map(|p| p.as_ref().to_string())
+            .unwrap_or_else(|| {
+                src.root_url
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            });
+        for t in g.tables {
+            let folder = t
+                .path
+                .last()
+                .cloned()
+                .unwrap_or_else(|| include_name.clone());
+            let location = if t.path.is_empty() {
+                root_url.clone()
+            } else {
+                format!("{root_url}{}/", t.path.join("/"))
+            };
+            let mut name = table_name(&opts.table_prefix, &folder);
+            if used_names.contains(&name) {
+                let suffix = format!("_{}", short_hash(&location));
+                name = format!(
+                    "{}{suffix}",
+                    name.chars().take(128 - suffix.len()).collect::<String>()
+                );
+                out.notes.push(format!(
+                    "table name {} clashed; {location} is named {name}",
+                    table_name(&opts.table_prefix, &folder)
+                ));
+            }
+            match build(&name, &location, &t, &data, &table_opts) {
+                Ok(ct) => {
+                    used_names.insert(name);
+                    out.tables.push(ct);
+                }
+                Err(e) => out.notes.push(format!("{location}: no table: {e}")),
+            }
+        }
+        out.skipped.append(&mut skipped);
+        let c = &src.counters;
+        out.stats.objects_listed += Counters::get(&c.objects_listed);
+        out.stats.files_read += Counters::get(&c.files_read);
+        out.stats.bytes_read += Counters::get(&c.bytes_read);
+        out.stats.requests += Counters::get(&c.requests);
+        if src.root_url.starts_with("s3://") {
+            out.stats.requests += Counters::get(&c.objects_listed).div_ceil(1000).max(1);
+        }
+    }
+    out.stats.seconds = started.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+struct Listed {
+    rel: String,
+    path: ObjPath,
+    size: u64,
+}
+
+async fn list(
+    src: &Source,
+    ex: &Exclusions,
+    stats: &mut CrawlStats,
+    url: &str,
+) -> Result<Vec<Listed>, CrawlError> {
+    let prefix = (!src.prefix.as_ref().is_empty()).then_some(&src.prefix);
+    let mut stream = src.store.list(prefix);
+    let mut files = Vec::new();
+    let strip = if src.prefix.as_ref().is_empty() {
+        0
+    } else {
+        src.prefix.as_ref().len() + 1
+    };
+    while let Some(meta) = stream.try_next().await.map_err(|e| CrawlError::List {
+        url: url.to_string(),
+        message: e.to_string(),
+    })? {
+        src.counters
+            .objects_listed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let full = meta.location.as_ref();
+        let rel = full.get(strip..).unwrap_or(full).to_string();
+        if is_not_data(&rel) {
+            stats.not_data_files += 1;
+        } else if ex.excludes(&rel) {
+            stats.excluded_files += 1;
+        } else if meta.size == 0 {
+            stats.zero_byte_files += 1;
+        } else {
+            files.push(Listed {
+                rel,
+                path: meta.location,
+                size: meta.size,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(files)
+}
+
+/// Reads the sampled files concurrently; unsampled ones take their folder's format.
+async fn read_files(
+    src: &Source,
+    files: Vec<Listed>,
+    opts: &CrawlOptions,
+) -> (Vec<DataFile>, Vec<Skipped>) {
+    let dir_of = |rel: &str| {
+        rel.rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default()
+    };
+    let mut per_dir: HashMap<String, usize> = HashMap::new();
+    let mut to_read = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let n = per_dir.entry(dir_of(&f.rel)).or_default();
+        if opts.sample_files.is_none_or(|max| *n < max) {
+            to_read.push(i);
+        }
+        *n += 1;
+    }
+    let sample = opts.sample;
+    let results: Vec<(usize, Result<FileSchema, String>)> = futures::stream::iter(to_read)
+        .map(|i| {
+            let f = &files[i];
+            async move { (i, infer_object(src, &f.path, f.size, sample).await) }
+        })
+        .buffer_unordered(opts.max_requests.max(1))
+        .collect()
+        .await;
+    let mut interned: HashMap<FileSchema, Arc<FileSchema>> = HashMap::new();
+    let mut schemas: BTreeMap<usize, (Arc<FileSchema>, Option<u64>)> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    let mut failed = HashSet::new();
+    for (i, r) in results {
+        match r {
+            Ok(mut s) => {
+                let records = s.record_count.take();
+                s.record_count_exact = false;
+                let arc = interned
+                    .entry(s.clone())
+                    .or_insert_with(|| Arc::new(s))
+                    .clone();
+                schemas.insert(i, (arc, records));
+            }
+            Err(reason) => {
+                failed.insert(i);
+                skipped.push(Skipped {
+                    path: src.url_of(files[i].path.as_ref()),
+                    reason,
+                });
+            }
+        }
+    }
+    // A folder's format, for its files that were not read.
+    let mut dir_schema: HashMap<String, Arc<FileSchema>> = HashMap::new();
+    for (i, (s, _)) in &schemas {
+        dir_schema
+            .entry(dir_of(&files[*i].rel))
+            .or_insert_with(|| s.clone());
+    }
+    let mut data = Vec::with_capacity(files.len());
+    for (i, f) in files.into_iter().enumerate() {
+        if failed.contains(&i) {
+            continue;
+        }
+        match schemas.remove(&i) {
+            Some((s, records)) => data.push(DataFile {
+                rel: f.rel,
+                size: f.size,
+                schema: s,
+                sampled: true,
+                records,
+            }),
+            None => match dir_schema.get(&dir_of(&f.rel)) {
+                // Not sampled: it counts in the table's statistics, and its format is
+                // taken to be its folder's (Glue's SampleSize works the same way).
+                Some(s) => data.push(DataFile {
+                    rel: f.rel,
+                    size: f.size,
+                    schema: s.clone(),
+                    sampled: false,
+                    records: None,
+                }),
+                None => skipped.push(Skipped {
+                    path: src.url_of(f.path.as_ref()),
+                    reason: "not sampled, and no sampled file of its folder could be read".into(),
+                }),
+            },
+        }
+    }
+    (data, skipped)
+}

@@ -1,0 +1,239 @@
+//! What one file is and what its schema is: format and compression detection, and
+//! the per-format inference (`parquet`, `avro`, `text` for CSV/TSV and JSON).
+//!
+//! Reading is bounded: Parquet costs one suffix read (the footer) in the common
+//! case, Avro one prefix read (the header), text formats one prefix read of the
+//! sample size (more only for compressed files whose prefix decompresses to less
+//! than the sample).
+
+pub mod avro;
+pub mod parquet;
+pub mod text;
+
+use crate::compression::{decompress_prefix, Compression};
+use crate::source::Source;
+use lakecat_catalog_api::types::HiveType;
+use object_store::path::Path as ObjPath;
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Classification {
+    Csv,
+    Json,
+    Parquet,
+    Avro,
+}
+
+impl Classification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Csv => "csv",
+            Classification::Json => "json",
+            Classification::Parquet => "parquet",
+            Classification::Avro => "avro",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct InferredColumn {
+    pub name: String,
+    #[serde(rename = "type", serialize_with = "as_text")]
+    pub ty: HiveType,
+}
+
+fn as_text<S: serde::Serializer>(t: &HiveType, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
+}
+
+/// The dialect of a delimited text file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct CsvDialect {
+    pub delimiter: String,
+    pub quote: Option<String>,
+    pub escape: Option<String>,
+    pub header: bool,
+    pub encoding: String,
+    pub line_ending: String,
+    /// Some field in the sample was quoted, so a quote-aware SerDe is needed.
+    pub quoted: bool,
+}
+
+/// Everything the crawler concludes about one file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct FileSchema {
+    pub classification: Classification,
+    pub compression: Compression,
+    pub columns: Vec<InferredColumn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<CsvDialect>,
+    /// JSON only: the file is one top-level array whose elements are the rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_array: Option<bool>,
+    /// Exact for Parquet and for text files read whole; an estimate from the sample
+    /// otherwise; unknown for Avro (its blocks are not read).
+    pub record_count: Option<u64>,
+    pub record_count_exact: bool,
+    /// Avro: the writer schema, kept as Glue keeps it (`avro.schema.literal`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avro_schema: Option<String>,
+    /// Things worth telling the user (encoding fallbacks, types widened, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// How much of a text file is sampled.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleOptions {
+    pub max_records: usize,
+    pub max_bytes: usize,
+}
+
+impl Default for SampleOptions {
+    fn default() -> Self {
+        // Glue's CSV sample: the first 1,000 records or 1 MB, whichever comes first.
+        SampleOptions {
+            max_records: 1000,
+            max_bytes: 1 << 20,
+        }
+    }
+}
+
+const PARQUET_SUFFIX: u64 = 64 * 1024;
+const AVRO_HEAD: u64 = 64 * 1024;
+/// An Avro header larger than this (a schema of many MiB) is refused.
+const AVRO_HEAD_MAX: u64 = 16 << 20;
+
+fn ext_of(name: &str) -> String {
+    Compression::strip_ext(name)
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Infers one object's schema, reading as little of it as the format allows.
+pub async fn infer_object(
+    src: &Source,
+    path: &ObjPath,
+    size: u64,
+    opts: SampleOptions,
+) -> Result<FileSchema, String> {
+    src.counters.files_read.fetch_add(1, Ordering::Relaxed);
+    let name = path.filename().unwrap_or_default();
+    let ext = ext_of(name);
+    if matches!(ext.as_str(), "parquet" | "parq" | "pq") && Compression::from_name(name).is_none() {
+        let tail = src
+            .read(path, size.saturating_sub(PARQUET_SUFFIX)..size)
+            .await?;
+        if tail.ends_with(b"PAR1") || tail.ends_with(b"PARE") {
+            return parquet_from_tail(src, path, size, tail).await;
+        }
+        // Named .parquet but not one: fall through to content sniffing.
+    }
+    let first = if ext == "avro" {
+        AVRO_HEAD
+    } else {
+        opts.max_bytes as u64
+    };
+    let head = src.read(path, 0..size.min(first.max(16))).await?;
+    if head.starts_with(b"PAR1") {
+        let tail = if head.len() as u64 == size {
+            head
+        } else {
+            src.read(path, size.saturating_sub(PARQUET_SUFFIX)..size)
+                .await?
+        };
+        return parquet_from_tail(src, path, size, tail).await;
+    }
+    if head.starts_with(b"Obj\x01") {
+        let mut head = head.to_vec();
+        loop {
+            match avro::infer(&head) {
+                Err(avro::AvroError::NeedMore) if (head.len() as u64) < size.min(AVRO_HEAD_MAX) => {
+                    let want = (head.len() as u64 * 4).min(size).min(AVRO_HEAD_MAX);
+                    let more = src.read(path, head.len() as u64..want).await?;
+                    head.extend_from_slice(&more);
+                }
+                Err(avro::AvroError::NeedMore) => {
+                    return Err("the Avro header is truncated (the file ends inside it)".into())
+                }
+                Err(avro::AvroError::Invalid(e)) => return Err(e),
+                Ok(s) => return Ok(s),
+            }
+        }
+    }
+    if head.starts_with(b"ORC") {
+        return Err("ORC files are not supported yet".into());
+    }
+    if head.starts_with(b"SEQ") && head.len() > 3 && head[3] <= 6 {
+        return Err("Hadoop SequenceFiles are not supported".into());
+    }
+    let by_magic = Compression::from_magic(&head);
+    let by_name = Compression::from_name(name);
+    let compression = match (by_magic, by_name) {
+        (Some(m), _) => m,
+        (None, Some(n)) => {
+            return Err(format!(
+                "the name says {} but the content does not start like {} data",
+                n.as_str(),
+                n.as_str()
+            ))
+        }
+        (None, None) => Compression::None,
+    };
+    let (sample, complete, consumed, compression) = if compression == Compression::None {
+        let complete = head.len() as u64 == size;
+        (head.to_vec(), complete, head.len() as u64, compression)
+    } else {
+        let mut compressed = head.to_vec();
+        loop {
+            let whole = compressed.len() as u64 == size;
+            match decompress_prefix(compression, &compressed, whole, opts.max_bytes) {
+                Ok((out, done)) if done || out.len() >= opts.max_bytes || whole => {
+                    break (out, done, compressed.len() as u64, compression)
+                }
+                Ok(_) => {
+                    let want = (compressed.len() as u64 * 4).min(size);
+                    let more = src.read(path, compressed.len() as u64..want).await?;
+                    compressed.extend_from_slice(&more);
+                }
+                // A zlib header is two bytes that plain text can start with by chance.
+                Err(_) if compression == Compression::Deflate && by_name.is_none() => {
+                    let complete = head.len() as u64 == size;
+                    break (
+                        head.to_vec(),
+                        complete,
+                        head.len() as u64,
+                        Compression::None,
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let mut s = text::infer(&sample, complete, opts)?;
+    s.compression = compression;
+    if !complete {
+        if let (Some(n), true) = (s.record_count, consumed > 0) {
+            s.record_count = Some((n as f64 * size as f64 / consumed as f64).round() as u64);
+        }
+    }
+    Ok(s)
+}
+
+async fn parquet_from_tail(
+    src: &Source,
+    path: &ObjPath,
+    size: u64,
+    tail: bytes::Bytes,
+) -> Result<FileSchema, String> {
+    match parquet::infer(&tail, size) {
+        Err(parquet::ParquetError::NeedMore(n)) if n <= size => {
+            let t = src.read(path, size - n..size).await?;
+            parquet::infer(&t, size).map_err(|e| e.to_string())
+        }
+        r => r.map_err(|e| e.to_string()),
+    }
+}

@@ -1,0 +1,415 @@
+//! End-to-end crawls through the real `lakecat crawl` command over a lake of real
+//! files, checked table by table, then re-crawled after the lake changes.
+
+mod common;
+
+use common::lake;
+use lakecat::sled_store::SledStore;
+use lakecat_catalog_api::store::{CatalogStore, PageRequest};
+use lakecat_catalog_api::TableIdent;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn crawl(data: &Path, args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .arg("crawl")
+        .args(args)
+        .args(["--data-dir", data.to_str().unwrap(), "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "crawl failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn table<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name} in {report:#}"))
+}
+
+fn columns(t: &Value) -> Vec<String> {
+    t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["name"].as_str().unwrap(),
+                c["type"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn keys(t: &Value) -> Vec<String> {
+    t["partition_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn actions(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().into(),
+                t["action"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn skipped(report: &Value) -> Vec<(String, String)> {
+    report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let p = s["path"].as_str().unwrap();
+            let rel = p.split("/lake/").nth(1).unwrap_or(p).to_string();
+            (rel, s["reason"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// What the standard lake must give, from any root (local or S3).
+pub fn check_standard(r: &Value, root: &str) {
+    let names: Vec<String> = actions(r).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["clicks", "events", "mixed", "people", "sales"],
+        "{r:#}"
+    );
+
+    let sales = table(r, "sales");
+    assert_eq!(sales["location"], format!("{root}sales/"));
+    assert_eq!(sales["classification"], "parquet");
+    assert_eq!(keys(sales), ["year", "month"]);
+    assert_eq!(
+        columns(sales),
+        [
+            "id bigint",
+            "name string",
+            "amount double",
+            "country string"
+        ]
+    );
+    assert_eq!(sales["partitions"], 3);
+
+    let people = table(r, "people");
+    assert_eq!(people["classification"], "csv");
+    assert_eq!(people["compression"], "gzip");
+    assert_eq!(
+        columns(people),
+        ["name string", "city string", "country string"]
+    );
+    assert!(keys(people).is_empty());
+
+    let events = table(r, "events");
+    assert_eq!(events["classification"], "json");
+    assert_eq!(events["compression"], "bzip2");
+    assert_eq!(keys(events), ["partition_0", "partition_1"]);
+    assert_eq!(
+        columns(events),
+        [
+            "id bigint",
+            "payload struct<k:string,n:bigint>",
+            "tags array<string>",
+            "score double"
+        ]
+    );
+
+    let clicks = table(r, "clicks");
+    assert_eq!(clicks["classification"], "avro");
+    assert_eq!(keys(clicks), ["dt"]);
+    assert_eq!(
+        columns(clicks),
+        [
+            "user string",
+            "at timestamp",
+            "price decimal(10,2)",
+            "tags array<string>",
+            "attrs map<string,int>",
+            "kind string",
+            "geo struct<lat:double,lon:double>"
+        ]
+    );
+
+    let mixed = table(r, "mixed");
+    assert_eq!(mixed["classification"], "csv");
+    assert_eq!(columns(mixed), ["k string", "v bigint"]);
+
+    let sk = skipped(r);
+    let reason = |rel: &str| {
+        sk.iter()
+            .find(|(p, _)| p == rel)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{rel} not reported as skipped: {sk:?}"))
+    };
+    assert!(reason("mixed/broken.parquet").contains("PAR1"), "{sk:?}");
+    assert!(reason("mixed/garbage.csv").contains("binary"), "{sk:?}");
+    assert!(reason("sales/notes.csv").contains("stray"), "{sk:?}");
+    assert_eq!(sk.len(), 3, "{sk:?}");
+    let st = &r["stats"];
+    assert_eq!(st["zero_byte_files"], 1);
+    // _SUCCESS, the .crc, _temporary/… and .hive-staging…/…
+    assert_eq!(st["not_data_files"], 4);
+}
+
+#[test]
+fn crawling_a_local_lake_registers_every_table_and_recrawls_incrementally() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lake");
+    lake::standard(&root);
+    let data = dir.path().join("catalog");
+    let url = root.to_str().unwrap();
+    let root_url = format!(
+        "file://{}/",
+        std::fs::canonicalize(&root).unwrap().display()
+    );
+
+    // A dry run reports and writes nothing.
+    let r = crawl(&data, &[url, "--database", "lake", "--dry-run"]);
+    assert_eq!(r["dry_run"], true);
+    check_standard(&r, &root_url);
+    {
+        let s = SledStore::open(&data, 10).unwrap();
+        assert!(s
+            .list_databases(&PageRequest::first(10))
+            .unwrap()
+            .items
+            .is_empty());
+    }
+
+    let r = crawl(&data, &[url, "--database", "Lake"]);
+    check_standard(&r, &root_url);
+    assert!(actions(&r).iter().all(|(_, a)| a == "created"), "{r:#}");
+    {
+        let s = SledStore::open(&data, 10).unwrap();
+        let id = TableIdent::parse("lake", "sales").unwrap();
+        let t = s.get_table(&id).unwrap();
+        let sd = t.storage_descriptor.as_ref().unwrap();
+        assert_eq!(
+            sd.serde_info
+                .as_ref()
+                .unwrap()
+                .serialization_library
+                .as_deref(),
+            Some("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe")
+        );
+        assert_eq!(t.parameters["classification"], "parquet");
+        assert_eq!(t.parameters["objectCount"], "4");
+        assert_eq!(t.parameters["recordCount"], "35");
+        let parts = s
+            .list_partitions(&id, None, &PageRequest::first(10))
+            .unwrap()
+            .items;
+        let values: Vec<_> = parts.iter().map(|p| p.values.join("/")).collect();
+        assert_eq!(values, ["2024/01", "2024/02", "2025/01"]);
+        let p0 = &parts[0];
+        assert_eq!(
+            p0.storage_descriptor.as_ref().unwrap().location.as_deref(),
+            Some(format!("{root_url}sales/year=2024/month=01/").as_str())
+        );
+        // Partitions carry the table's columns (no partition schema mismatch).
+        assert_eq!(p0.storage_descriptor.as_ref().unwrap().columns.len(), 4);
+        assert_eq!(p0.parameters["recordCount"], "15");
+        let people = s
+            .get_table(&TableIdent::parse("lake", "people").unwrap())
+            .unwrap();
+        assert_eq!(people.parameters["skip.header.line.count"], "1");
+        assert_eq!(people.parameters["compressionType"], "gzip");
+        let clicks = s
+            .get_table(&TableIdent::parse("lake", "clicks").unwrap())
+            .unwrap();
+        assert!(clicks.parameters["avro.schema.literal"].contains("\"click\""));
+        let events = s
+            .get_table(&TableIdent::parse("lake", "events").unwrap())
+            .unwrap();
+        assert_eq!(
+            events
+                .storage_descriptor
+                .unwrap()
+                .serde_info
+                .unwrap()
+                .parameters["paths"],
+            "id,payload,tags,score"
+        );
+    }
+
+    // Nothing changed: nothing is written.
+    let r = crawl(&data, &[url, "--database", "lake"]);
+    assert!(actions(&r).iter().all(|(_, a)| a == "unchanged"), "{r:#}");
+
+    // A new partition with a new column, and a table whose data vanished.
+    lake::parquet(&root.join("sales/year=2025/month=02/part-0.parquet"), 3, 4);
+    std::fs::remove_dir_all(root.join("people")).unwrap();
+    let r = crawl(&data, &[url, "--database", "lake"]);
+    let a = actions(&r);
+    assert!(a.contains(&("sales".into(), "updated".into())), "{a:?}");
+    assert!(a.contains(&("people".into(), "deprecated".into())), "{a:?}");
+    assert!(a.contains(&("events".into(), "unchanged".into())), "{a:?}");
+    assert_eq!(table(&r, "sales")["new_partitions"], 1);
+    {
+        let s = SledStore::open(&data, 10).unwrap();
+        let id = TableIdent::parse("lake", "sales").unwrap();
+        let t = s.get_table(&id).unwrap();
+        assert_eq!(t.version_id, Some(2));
+        assert_eq!(t.columns().last().unwrap().name, "discount");
+        let parts = s
+            .list_partitions(&id, None, &PageRequest::first(10))
+            .unwrap()
+            .items;
+        assert_eq!(parts.len(), 4);
+        assert!(parts
+            .iter()
+            .all(|p| p.storage_descriptor.as_ref().unwrap().columns.len() == 5));
+        let people = s
+            .get_table(&TableIdent::parse("lake", "people").unwrap())
+            .unwrap();
+        assert!(people.parameters.contains_key("DEPRECATED_BY_CRAWLER"));
+    }
+}
+
+#[test]
+fn options_exclusions_prefix_threshold_and_log_behaviour() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lake");
+    lake::standard(&root);
+    let data = dir.path().join("catalog");
+    let url = root.to_str().unwrap();
+    let r = crawl(
+        &data,
+        &[
+            url,
+            "--database",
+            "d",
+            "--exclude",
+            "mixed/**",
+            "--exclude",
+            "{events,clicks}/**",
+            "--table-prefix",
+            "raw_",
+        ],
+    );
+    let names: Vec<String> = actions(&r).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["raw_people", "raw_sales"]);
+    assert!(r["stats"]["excluded_files"].as_u64().unwrap() >= 7);
+
+    // Over the threshold: an error, and nothing written.
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args([
+            "crawl",
+            url,
+            "--database",
+            "d2",
+            "--table-threshold",
+            "2",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("table threshold of 2"));
+    {
+        let s = SledStore::open(&data, 10).unwrap();
+        let dbs = s.list_databases(&PageRequest::first(10)).unwrap().items;
+        assert_eq!(dbs.len(), 1, "{dbs:?}");
+    }
+
+    // Under LOG, a schema change is reported, not written; new partitions still land.
+    lake::parquet(&root.join("sales/year=2026/month=01/part-0.parquet"), 3, 4);
+    let r = crawl(
+        &data,
+        &[
+            url,
+            "--database",
+            "d",
+            "--exclude",
+            "mixed/**",
+            "--exclude",
+            "{events,clicks}/**",
+            "--table-prefix",
+            "raw_",
+            "--update-behavior",
+            "log",
+        ],
+    );
+    let sales = table(&r, "raw_sales");
+    assert_eq!(sales["action"], "logged");
+    assert!(
+        sales["changes"].to_string().contains("discount"),
+        "{sales:#}"
+    );
+    let s = SledStore::open(&data, 10).unwrap();
+    let id = TableIdent::parse("d", "raw_sales").unwrap();
+    assert_eq!(s.get_table(&id).unwrap().columns().len(), 4);
+    assert_eq!(
+        s.list_partitions(&id, None, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn infer_reports_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.csv.gz");
+    lake::gzip(&f, b"id|label|day\n1|\"a|b\"|2024-01-01\n2|c|2024-01-02\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["infer", f.to_str().unwrap(), "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["classification"], "csv");
+    assert_eq!(v["compression"], "gzip");
+    assert_eq!(v["csv"]["delimiter"], "|");
+    assert_eq!(v["csv"]["quote"], "\"");
+    assert_eq!(v["csv"]["header"], true);
+    assert_eq!(v["csv"]["encoding"], "UTF-8");
+    let cols: Vec<String> = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["name"].as_str().unwrap(),
+                c["type"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // Quoted CSV needs OpenCSVSerde, which cannot read text dates.
+    assert_eq!(cols, ["id bigint", "label string", "day string"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["infer", dir.path().join("nope.csv").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.csv"));
+}
