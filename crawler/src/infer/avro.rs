@@ -224,3 +224,98 @@ fn hive_type(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A container header as any writer would produce it, with the given codec.
+    fn header(schema: &str, codec: &str) -> Vec<u8> {
+        let meta = Value::Map(
+            [
+                (
+                    "avro.schema".to_string(),
+                    Value::Bytes(schema.as_bytes().to_vec()),
+                ),
+                (
+                    "avro.codec".to_string(),
+                    Value::Bytes(codec.as_bytes().to_vec()),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let mut out = b"Obj\x01".to_vec();
+        #[allow(deprecated)]
+        out.extend(apache_avro::to_avro_datum(&Schema::map(Schema::Bytes).build(), meta).unwrap());
+        out.extend([7u8; 16]);
+        out
+    }
+
+    const SCHEMA: &str = r#"{"type":"record","name":"r","namespace":"n","fields":[
+        {"name":"Id","type":"long"},
+        {"name":"u","type":{"type":"string","logicalType":"uuid"}},
+        {"name":"d","type":{"type":"int","logicalType":"date"}},
+        {"name":"ts","type":{"type":"long","logicalType":"timestamp-micros"}},
+        {"name":"lts","type":{"type":"long","logicalType":"local-timestamp-millis"}},
+        {"name":"tm","type":{"type":"int","logicalType":"time-millis"}},
+        {"name":"dec","type":{"type":"fixed","name":"d8","size":8,"logicalType":"decimal","precision":12,"scale":3}},
+        {"name":"f","type":{"type":"fixed","name":"md5","size":16}},
+        {"name":"f2","type":"n.md5"},
+        {"name":"b","type":"bytes"},
+        {"name":"fl","type":"float"},
+        {"name":"ok","type":["boolean","null"]},
+        {"name":"either","type":["null","int","string"]},
+        {"name":"self","type":["null",{"type":"record","name":"child","fields":[{"name":"x","type":"int"}]}]},
+        {"name":"again","type":["null","n.child"]}
+    ]}"#;
+
+    #[test]
+    fn every_codec_and_logical_type() {
+        for codec in CODECS {
+            let s = infer(&header(SCHEMA, codec)).unwrap();
+            let got: Vec<String> = s
+                .columns
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.ty))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    "id bigint",
+                    "u string",
+                    "d date",
+                    "ts timestamp",
+                    "lts timestamp",
+                    "tm int",
+                    "dec decimal(12,3)",
+                    "f binary",
+                    "f2 binary",
+                    "b binary",
+                    "fl float",
+                    "ok boolean",
+                    "either uniontype<int,string>",
+                    "self struct<x:int>",
+                    "again struct<x:int>",
+                ],
+                "{codec}"
+            );
+            assert!(s.notes.iter().any(|n| n.contains("uniontype")), "{codec}");
+            assert_eq!(s.avro_schema.as_deref(), Some(SCHEMA));
+        }
+        let s = infer(&header(SCHEMA, "lzma-9000")).unwrap();
+        assert!(s.notes.iter().any(|n| n.contains("unknown Avro codec")));
+    }
+
+    #[test]
+    fn truncated_and_corrupt_headers() {
+        let h = header(SCHEMA, "null");
+        assert!(matches!(infer(&h[..h.len() / 2]), Err(AvroError::NeedMore)));
+        assert!(matches!(infer(&h[..h.len() - 4]), Err(AvroError::NeedMore)));
+        let bad = header("{\"type\":\"record\"", "null");
+        match infer(&bad) {
+            Err(AvroError::Invalid(m)) => assert!(m.contains("writer schema"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -59,12 +59,30 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
     let arrow = parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
         .map_err(|e| ParquetError::Invalid(format!("schema: {e}")))?;
     let mut notes = Vec::new();
+    // ENUM (written by Avro-to-Parquet converters) is UTF-8 text that the arrow
+    // conversion leaves as binary; engines read it as a string.
+    let enums: Vec<String> = fm
+        .schema_descr()
+        .columns()
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.logical_type_ref(),
+                Some(parquet::basic::LogicalType::Enum)
+            ) || c.converted_type() == parquet::basic::ConvertedType::ENUM
+        })
+        .map(|c| c.path().string())
+        .collect();
     let columns = arrow
         .fields()
         .iter()
-        .map(|f| InferredColumn {
-            name: f.name().to_lowercase(),
-            ty: hive_type(f, &mut notes),
+        .map(|f| {
+            let mut ty = hive_type(f, &mut notes);
+            retype_enums(&mut ty, f.name(), &enums);
+            InferredColumn {
+                name: f.name().to_lowercase(),
+                ty,
+            }
         })
         .collect();
     if let Some(by) = fm.created_by() {
@@ -81,6 +99,25 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         avro_schema: None,
         notes,
     })
+}
+
+/// Turns `binary` into `string` at the paths of ENUM leaves (through structs).
+fn retype_enums(ty: &mut HiveType, path: &str, enums: &[String]) {
+    match ty {
+        HiveType::Binary if enums.iter().any(|e| e == path) => *ty = HiveType::String,
+        HiveType::Struct(fields) => {
+            for f in fields {
+                // Field names are lower-cased already; parquet paths keep their case.
+                let child = enums
+                    .iter()
+                    .find(|e| e.to_lowercase() == format!("{path}.{}", f.name).to_lowercase())
+                    .cloned()
+                    .unwrap_or_else(|| format!("{path}.{}", f.name));
+                retype_enums(&mut f.ty, &child, enums);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn decimal(p: u8, s: i8, notes: &mut Vec<String>, name: &str) -> HiveType {
@@ -159,5 +196,138 @@ pub fn hive_type(f: &Field, notes: &mut Vec<String>) -> HiveType {
         DataType::Union(fields, _) => {
             H::Union(fields.iter().map(|(_, c)| hive_type(c, notes)).collect())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    /// A footer-only file (no row groups) with the given schema.
+    fn file(schema: &str) -> Vec<u8> {
+        let t = Arc::new(parse_message_type(schema).unwrap());
+        let mut buf = Vec::new();
+        let w = SerializedFileWriter::new(&mut buf, t, Arc::new(WriterProperties::new())).unwrap();
+        w.close().unwrap();
+        buf
+    }
+
+    const EVERY_TYPE: &str = "message m {
+        required int32 i8 (INTEGER(8,true));
+        required int32 i16 (INT_16);
+        required int32 i32;
+        required int64 i64;
+        optional int64 u64 (INTEGER(64,false));
+        optional int32 u32 (UINT_32);
+        optional int32 u8 (UINT_8);
+        optional float f;
+        optional double d;
+        optional boolean b;
+        optional binary s (UTF8);
+        optional binary s2 (STRING);
+        optional binary raw;
+        optional fixed_len_byte_array(16) id (UUID);
+        optional int96 legacy_ts;
+        optional int64 ts_micros (TIMESTAMP(MICROS,true));
+        optional int64 ts_millis (TIMESTAMP_MILLIS);
+        optional int64 ts_nanos (TIMESTAMP(NANOS,false));
+        optional int32 day (DATE);
+        optional int32 dec_i32 (DECIMAL(9,2));
+        optional int64 dec_i64 (DECIMAL(18,4));
+        optional fixed_len_byte_array(16) dec_fixed (DECIMAL(38,10));
+        optional binary dec_bin (DECIMAL(20,3));
+        optional int32 t_ms (TIME(MILLIS,true));
+        optional int64 t_us (TIME(MICROS,false));
+        optional binary e (ENUM);
+        optional binary j (JSON);
+        optional group modern_list (LIST) { repeated group list { optional int32 element; } }
+        optional group legacy_list (LIST) { repeated int32 array; }
+        optional group legacy_structs (LIST) { repeated group array { required binary a (UTF8); required int32 b; } }
+        optional group m (MAP) { repeated group key_value { required binary key (UTF8); optional int64 value; } }
+        optional group legacy_map (MAP_KEY_VALUE) { repeated group map { required binary key (UTF8); optional int32 value; } }
+        optional group Nested { optional group inner { optional double X; } optional group arr (LIST) { repeated group list { optional group element { optional binary name (UTF8); } } } }
+        repeated int32 bare_repeated;
+    }";
+
+    #[test]
+    fn every_parquet_type_maps_to_a_hive_type() {
+        let bytes = file(EVERY_TYPE);
+        let s = infer(&bytes, bytes.len() as u64).unwrap();
+        let got: Vec<String> = s
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty))
+            .collect();
+        let want = [
+            "i8 tinyint",
+            "i16 smallint",
+            "i32 int",
+            "i64 bigint",
+            "u64 bigint",
+            "u32 bigint",
+            "u8 smallint",
+            "f float",
+            "d double",
+            "b boolean",
+            "s string",
+            "s2 string",
+            "raw binary",
+            "id binary",
+            "legacy_ts timestamp",
+            "ts_micros timestamp",
+            "ts_millis timestamp",
+            "ts_nanos timestamp",
+            "day date",
+            "dec_i32 decimal(9,2)",
+            "dec_i64 decimal(18,4)",
+            "dec_fixed decimal(38,10)",
+            "dec_bin decimal(20,3)",
+            "t_ms int",
+            "t_us bigint",
+            "e string",
+            "j string",
+            "modern_list array<int>",
+            "legacy_list array<int>",
+            "legacy_structs array<struct<a:string,b:int>>",
+            "m map<string,bigint>",
+            "legacy_map map<string,int>",
+            "nested struct<inner:struct<x:double>,arr:array<struct<name:string>>>",
+            "bare_repeated array<int>",
+        ];
+        assert_eq!(got, want);
+        assert_eq!(s.record_count, Some(0));
+        assert!(s.notes.iter().any(|n| n.contains("UINT_64")));
+    }
+
+    #[test]
+    fn short_tails_ask_for_more_and_bad_footers_are_named() {
+        let bytes = file(EVERY_TYPE);
+        let n = bytes.len() as u64;
+        match infer(&bytes[bytes.len() - 8..], n) {
+            Err(ParquetError::NeedMore(k)) => {
+                assert!(k <= n);
+                assert!(infer(&bytes[(n - k) as usize..], n).is_ok());
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut enc = bytes.clone();
+        let l = enc.len();
+        enc[l - 4..].copy_from_slice(b"PARE");
+        assert!(matches!(infer(&enc, n), Err(ParquetError::Encrypted)));
+        assert!(infer(&enc, n)
+            .unwrap_err()
+            .to_string()
+            .contains("encrypted"));
+        let mut bad = bytes.clone();
+        let l = bad.len();
+        for b in &mut bad[l - 40..l - 8] {
+            *b = 0xee;
+        }
+        let e = infer(&bad, n).unwrap_err();
+        assert!(matches!(e, ParquetError::Invalid(_)), "{e:?}");
     }
 }
