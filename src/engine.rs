@@ -602,7 +602,7 @@ pub fn render_text(r: &Report) -> String {
     let st = &r.stats;
     let _ = writeln!(
         s,
-        "\n{} objects listed, {} files read, {} bytes read, {} requests, {} zero-byte and {} non-data files ignored, {} excluded, {:.2} s",
+        "\n{} objects listed, {} files read, {} bytes read, {} requests, {} zero-byte and {} non-data files ignored, {} excluded, {:.2} s{}",
         st.objects_listed,
         st.files_read,
         st.bytes_read,
@@ -610,7 +610,10 @@ pub fn render_text(r: &Report) -> String {
         st.zero_byte_files,
         st.not_data_files,
         st.excluded_files,
-        st.seconds
+        st.seconds,
+        st.peak_memory_bytes
+            .map(|b| format!(", peak memory {} MiB", b >> 20))
+            .unwrap_or_default()
     );
     s
 }

@@ -299,16 +299,17 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     };
     let rt = runtime()?;
     let watched: Arc<Mutex<Vec<Arc<Counters>>>> = Arc::default();
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Dropping the sender ends the progress thread at once (no sleep to wait out).
+    let (done, stopped) = std::sync::mpsc::channel::<()>();
     let progress = {
         let watched = watched.clone();
-        let done = done.clone();
         let tty = std::io::stderr().is_terminal();
         std::thread::spawn(move || {
             let every = if tty { 200 } else { 5000 };
             let mut ticks = 0u64;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(std::time::Duration::from_millis(100));
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_millis(100))
+            {
                 ticks += 100;
                 if !ticks.is_multiple_of(every) {
                     continue;
@@ -336,10 +337,10 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     let result = rt.block_on(lakecat_crawler::crawl(&a.urls, &opts, &move |c| {
         w2.lock().unwrap_or_else(|e| e.into_inner()).push(c)
     }));
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(done);
     let _ = progress.join();
     let out = result.map_err(|e| e.to_string())?;
-    let report = apply(
+    let mut report = apply(
         &store,
         out,
         &ApplyOptions {
@@ -352,6 +353,7 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
             crawler_name: a.crawler_name,
         },
     )?;
+    report.stats.peak_memory_bytes = peak_memory();
     match a.output {
         Output::Json => println!(
             "{}",
@@ -367,4 +369,17 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
         return Err("some tables could not be written (see the report)".into());
     }
     Ok(())
+}
+
+/// Peak resident set size (Linux's VmHWM), for the crawl report.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }

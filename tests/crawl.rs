@@ -428,9 +428,8 @@ impl Drop for Moto {
 }
 
 fn moto() -> Moto {
-    let exe = std::env::var("LAKECAT_MOTO_SERVER").unwrap_or_else(|_| {
-        format!("{}/.venv/bin/moto_server", env!("CARGO_MANIFEST_DIR"))
-    });
+    let exe = std::env::var("LAKECAT_MOTO_SERVER")
+        .unwrap_or_else(|_| format!("{}/.venv/bin/moto_server", env!("CARGO_MANIFEST_DIR")));
     assert!(
         Path::new(&exe).exists(),
         "{exe} is missing: run scripts/test.sh, which installs moto_server into .venv"
@@ -491,7 +490,14 @@ fn crawling_the_same_lake_on_s3_gives_the_same_catalog() {
     upload(&m.endpoint, "bucket-1", "lake", &root);
     let data = dir.path().join("catalog");
     let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args(["crawl", "s3://bucket-1/lake/", "--database", "s3lake", "--output", "json"])
+        .args([
+            "crawl",
+            "s3://bucket-1/lake/",
+            "--database",
+            "s3lake",
+            "--output",
+            "json",
+        ])
         .arg("--data-dir")
         .arg(&data)
         .env("AWS_ENDPOINT_URL", &m.endpoint)
@@ -501,7 +507,11 @@ fn crawling_the_same_lake_on_s3_gives_the_same_catalog() {
         .env_remove("AWS_ENDPOINT")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     check_standard(&r, "s3://bucket-1/lake/");
     // One ranged read per file, but for the truncated Parquet file, which is read
@@ -512,9 +522,17 @@ fn crawling_the_same_lake_on_s3_gives_the_same_catalog() {
     assert_eq!(st["requests"], 14 + 1 + 1, "{st}");
     let s = SledStore::open(&data, 10).unwrap();
     let id = TableIdent::parse("s3lake", "sales").unwrap();
-    let parts = s.list_partitions(&id, None, &PageRequest::first(10)).unwrap().items;
+    let parts = s
+        .list_partitions(&id, None, &PageRequest::first(10))
+        .unwrap()
+        .items;
     assert_eq!(
-        parts[0].storage_descriptor.as_ref().unwrap().location.as_deref(),
+        parts[0]
+            .storage_descriptor
+            .as_ref()
+            .unwrap()
+            .location
+            .as_deref(),
         Some("s3://bucket-1/lake/sales/year=2024/month=01/")
     );
 }

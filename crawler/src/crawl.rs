@@ -65,7 +65,11 @@ pub struct CrawlStats {
     /// `_…` and `.…` names (`_SUCCESS`, `.crc`, `_temporary/`, …).
     pub not_data_files: u64,
     pub excluded_files: u64,
+    /// Listing, reading, inference and grouping; not the catalog write.
     pub seconds: f64,
+    /// The process's peak resident memory, where the platform tells (set by the CLI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,16 +155,35 @@ pub async fn crawl(
         on_open(src.counters.clone());
         let root_url = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
         out.roots.push(root_url.clone());
+        let t0 = Instant::now();
         let files = list(&src, &exclusions, &mut out.stats, url).await?;
+        let t1 = Instant::now();
         let (data, mut skipped) = read_files(&src, files, opts).await;
+        tracing::debug!(
+            list_s = (t1 - t0).as_secs_f64(),
+            read_s = t1.elapsed().as_secs_f64(),
+            files = data.len(),
+            "{url}: listed and read"
+        );
+        // Keys and column names once per distinct schema, shared by its files.
+        let mut shared: HashMap<*const FileSchema, (Arc<str>, Arc<[String]>)> = HashMap::new();
         let group_files: Vec<GroupFile> = data
             .iter()
-            .map(|f| GroupFile {
-                rel: f.rel.clone(),
-                key: format_key(&f.schema),
-                columns: f
-                    .sampled
-                    .then(|| f.schema.columns.iter().map(|c| c.name.clone()).collect()),
+            .map(|f| {
+                let (key, cols) = shared
+                    .entry(Arc::as_ptr(&f.schema))
+                    .or_insert_with(|| {
+                        (
+                            format_key(&f.schema).into(),
+                            f.schema.columns.iter().map(|c| c.name.clone()).collect(),
+                        )
+                    })
+                    .clone();
+                GroupFile {
+                    rel: f.rel.clone(),
+                    key,
+                    columns: f.sampled.then_some(cols),
+                }
             })
             .collect();
         let table_depth = match opts.table_level {
@@ -173,6 +196,7 @@ pub async fn crawl(
             Some(l) => Some(l - src.include_level),
             None => None,
         };
+        let tg = Instant::now();
         let g = group(
             &group_files,
             &GroupOptions {
@@ -180,6 +204,7 @@ pub async fn crawl(
                 combine_compatible_schemas: opts.combine_compatible_schemas,
             },
         );
+        tracing::debug!(group_s = tg.elapsed().as_secs_f64(), "{url}: grouped");
         for (i, reason) in g.skipped {
             skipped.push(Skipped {
                 path: format!("{root_url}{}", data[i].rel),
@@ -200,6 +225,7 @@ pub async fn crawl(
                     .unwrap_or("")
                     .to_string()
             });
+        let t2 = Instant::now();
         for t in g.tables {
             let folder = t
                 .path
@@ -231,6 +257,10 @@ pub async fn crawl(
                 Err(e) => out.notes.push(format!("{location}: no table: {e}")),
             }
         }
+        tracing::debug!(
+            build_s = t2.elapsed().as_secs_f64(),
+            "{url}: grouped and built"
+        );
         out.skipped.append(&mut skipped);
         let c = &src.counters;
         out.stats.objects_listed += Counters::get(&c.objects_listed);
@@ -251,12 +281,109 @@ struct Listed {
     size: u64,
 }
 
+/// Lists a local folder with `read_dir` on one thread per core: object_store's
+/// local listing stats every entry several times over, which was a fifth of a local
+/// crawl's time.
+fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64)>, CrawlError> {
+    use std::sync::{Condvar, Mutex};
+    struct Queue {
+        dirs: Vec<(std::path::PathBuf, ObjPath)>,
+        busy: usize,
+        error: Option<std::io::Error>,
+    }
+    let q = Mutex::new(Queue {
+        dirs: vec![(src.local_path(&src.prefix), src.prefix.clone())],
+        busy: 0,
+        error: None,
+    });
+    let wake = Condvar::new();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let lists: Vec<Vec<(ObjPath, u64)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let (dir, obj) = {
+                            let mut g = q.lock().unwrap_or_else(|e| e.into_inner());
+                            loop {
+                                if g.error.is_some() {
+                                    return out;
+                                }
+                                if let Some(d) = g.dirs.pop() {
+                                    g.busy += 1;
+                                    break d;
+                                }
+                                if g.busy == 0 {
+                                    wake.notify_all();
+                                    return out;
+                                }
+                                g = wake.wait(g).unwrap_or_else(|e| e.into_inner());
+                            }
+                        };
+                        let mut subdirs = Vec::new();
+                        let r = (|| -> std::io::Result<()> {
+                            for e in std::fs::read_dir(&dir)? {
+                                let e = e?;
+                                let ft = e.file_type()?;
+                                let child =
+                                    obj.clone().join(e.file_name().to_string_lossy().as_ref());
+                                if ft.is_dir() {
+                                    subdirs.push((e.path(), child));
+                                } else if ft.is_file() || ft.is_symlink() && e.path().is_file() {
+                                    out.push((child, e.metadata()?.len()));
+                                }
+                            }
+                            Ok(())
+                        })();
+                        let mut g = q.lock().unwrap_or_else(|e| e.into_inner());
+                        g.busy -= 1;
+                        if let Err(e) = r {
+                            g.error.get_or_insert(e);
+                        }
+                        g.dirs.extend(subdirs);
+                        wake.notify_all();
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    if let Some(e) = q.into_inner().unwrap_or_else(|e| e.into_inner()).error {
+        return Err(CrawlError::List {
+            url: url.to_string(),
+            message: e.to_string(),
+        });
+    }
+    Ok(lists.into_iter().flatten().collect())
+}
+
 async fn list(
     src: &Source,
     ex: &Exclusions,
     stats: &mut CrawlStats,
     url: &str,
 ) -> Result<Vec<Listed>, CrawlError> {
+    if src.is_local() {
+        let mut files = Vec::new();
+        let strip = src.prefix.as_ref().len() + 1;
+        for (path, size) in list_local(src, url)? {
+            src.counters
+                .objects_listed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let rel = path.as_ref().get(strip..).unwrap_or("").to_string();
+            if let Some(l) = classify(rel, path, size, ex, stats) {
+                files.push(l);
+            }
+        }
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        return Ok(files);
+    }
     let prefix = (!src.prefix.as_ref().is_empty()).then_some(&src.prefix);
     let mut stream = src.store.list(prefix);
     let mut files = Vec::new();
@@ -274,22 +401,32 @@ async fn list(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let full = meta.location.as_ref();
         let rel = full.get(strip..).unwrap_or(full).to_string();
-        if is_not_data(&rel) {
-            stats.not_data_files += 1;
-        } else if ex.excludes(&rel) {
-            stats.excluded_files += 1;
-        } else if meta.size == 0 {
-            stats.zero_byte_files += 1;
-        } else {
-            files.push(Listed {
-                rel,
-                path: meta.location,
-                size: meta.size,
-            });
+        if let Some(l) = classify(rel, meta.location, meta.size, ex, stats) {
+            files.push(l);
         }
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(files)
+}
+
+/// Keeps data files; counts the others.
+fn classify(
+    rel: String,
+    path: ObjPath,
+    size: u64,
+    ex: &Exclusions,
+    stats: &mut CrawlStats,
+) -> Option<Listed> {
+    if is_not_data(&rel) {
+        stats.not_data_files += 1;
+    } else if ex.excludes(&rel) {
+        stats.excluded_files += 1;
+    } else if size == 0 {
+        stats.zero_byte_files += 1;
+    } else {
+        return Some(Listed { rel, path, size });
+    }
+    None
 }
 
 /// Reads the sampled files concurrently; unsampled ones take their folder's format.
@@ -313,14 +450,48 @@ async fn read_files(
         *n += 1;
     }
     let sample = opts.sample;
-    let results: Vec<(usize, Result<FileSchema, String>)> = futures::stream::iter(to_read)
-        .map(|i| {
-            let f = &files[i];
-            async move { (i, infer_object(src, &f.path, f.size, sample).await) }
+    let results: Vec<(usize, Result<FileSchema, String>)> = if src.is_local() {
+        // Local reads never wait on anything but the disk: one thread per core, each
+        // running inference to completion (see `Source::is_local`).
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .min(opts.max_requests.max(1));
+        let (files, to_read, next) = (&files, &to_read, &next);
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(move || {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&i) = to_read.get(k) else { break };
+                            let f = &files[i];
+                            let r = futures::executor::block_on(infer_object(
+                                src, &f.path, f.size, sample,
+                            ));
+                            out.push((i, r));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
         })
-        .buffer_unordered(opts.max_requests.max(1))
-        .collect()
-        .await;
+    } else {
+        futures::stream::iter(to_read)
+            .map(|i| {
+                let f = &files[i];
+                async move { (i, infer_object(src, &f.path, f.size, sample).await) }
+            })
+            .buffer_unordered(opts.max_requests.max(1))
+            .collect()
+            .await
+    };
     let mut interned: HashMap<FileSchema, Arc<FileSchema>> = HashMap::new();
     let mut schemas: BTreeMap<usize, (Arc<FileSchema>, Option<u64>)> = BTreeMap::new();
     let mut skipped = Vec::new();

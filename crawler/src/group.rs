@@ -32,9 +32,9 @@ pub struct GroupFile {
     /// Path relative to the include path, `/`-separated.
     pub rel: String,
     /// Format identity; files with different keys cannot share a table.
-    pub key: String,
+    pub key: std::sync::Arc<str>,
     /// Lower-case column names, when the file was read.
-    pub columns: Option<Vec<String>>,
+    pub columns: Option<std::sync::Arc<[String]>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -199,10 +199,7 @@ fn candidate(
         .map(|(d, _)| *d)
         .unwrap_or(0);
     let (members, strays): (Vec<_>, Vec<_>) = all.into_iter().partition(|(d, _, _)| *d == depth);
-    let keys: BTreeSet<&str> = members
-        .iter()
-        .map(|(_, _, f)| files[*f].key.as_str())
-        .collect();
+    let keys: BTreeSet<&str> = members.iter().map(|(_, _, f)| &*files[*f].key).collect();
     if keys.len() > 1 && depth > 0 && may_split {
         g.notes.push(format!(
             "{} holds files of {} formats ({}): each subfolder is a table candidate of its own",
@@ -239,7 +236,7 @@ fn candidate(
         // One folder (or a fixed table level) with mixed formats: the most common wins.
         let mut count: HashMap<&str, usize> = HashMap::new();
         for (_, _, f) in &members {
-            *count.entry(files[*f].key.as_str()).or_default() += 1;
+            *count.entry(&*files[*f].key).or_default() += 1;
         }
         let winner = count
             .iter()
@@ -248,7 +245,7 @@ fn candidate(
             .unwrap();
         let (keep, drop): (Vec<_>, Vec<_>) = members
             .into_iter()
-            .partition(|(_, _, f)| files[*f].key == winner);
+            .partition(|(_, _, f)| *files[*f].key == *winner);
         for (_, _, f) in drop {
             g.skipped.push((
                 f,
@@ -331,7 +328,12 @@ mod tests {
         GroupFile {
             rel: rel.into(),
             key: key.into(),
-            columns: Some(cols.iter().map(|s| s.to_string()).collect()),
+            columns: Some(
+                cols.iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
         }
     }
 

@@ -11,7 +11,9 @@ use arrow_schema::{DataType, Field};
 use lakecat_catalog_api::types::{HiveType, StructField, MAX_DECIMAL_PRECISION};
 use parquet::arrow::parquet_to_arrow_schema;
 use parquet::errors::ParquetError as PqError;
-use parquet::file::metadata::ParquetMetaDataReader;
+use parquet::file::metadata::{
+    ParquetMetaDataOptions, ParquetMetaDataReader, ParquetStatisticsPolicy,
+};
 
 #[derive(Debug)]
 pub enum ParquetError {
@@ -47,7 +49,12 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         return Err(ParquetError::Invalid(format!("{size} bytes is too short")));
     }
     let bytes = bytes::Bytes::copy_from_slice(tail);
-    let mut r = ParquetMetaDataReader::new();
+    // Only the schema and row counts are used: statistics are not decoded.
+    let opts = ParquetMetaDataOptions::new()
+        .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll)
+        .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
+        .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll);
+    let mut r = ParquetMetaDataReader::new().with_metadata_options(Some(opts));
     let meta = match r.try_parse_sized(&bytes, size) {
         Ok(()) => r
             .finish()
@@ -56,7 +63,9 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         Err(e) => return Err(ParquetError::Invalid(e.to_string())),
     };
     let fm = meta.file_metadata();
-    let arrow = parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
+    // The embedded arrow schema (pyarrow's and arrow-rs's ARROW:schema) only refines
+    // arrow-specific types that map to the same Hive types, so it is not decoded.
+    let arrow = parquet_to_arrow_schema(fm.schema_descr(), None)
         .map_err(|e| ParquetError::Invalid(format!("schema: {e}")))?;
     let mut notes = Vec::new();
     // ENUM (written by Avro-to-Parquet converters) is UTF-8 text that the arrow
