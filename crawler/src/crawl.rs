@@ -9,7 +9,7 @@ use crate::CrawlError;
 use futures::stream::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjPath;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -409,6 +409,36 @@ async fn list(
     Ok(files)
 }
 
+/// A file's shared schema and its own record count, or why it could not be read.
+type ReadResult = Result<(Arc<FileSchema>, Option<u64>), String>;
+
+#[derive(Default)]
+struct Interner {
+    map: HashMap<FileSchema, Arc<FileSchema>>,
+}
+
+impl Interner {
+    fn intern(&mut self, r: Result<FileSchema, String>) -> ReadResult {
+        let mut s = r?;
+        let records = s.record_count.take();
+        s.record_count_exact = false;
+        if let Some(a) = self.map.get(&s) {
+            return Ok((a.clone(), records));
+        }
+        let a = Arc::new(s.clone());
+        self.map.insert(s, a.clone());
+        Ok((a, records))
+    }
+
+    fn shared(&mut self, s: Arc<FileSchema>) -> Arc<FileSchema> {
+        if let Some(a) = self.map.get(&*s) {
+            return a.clone();
+        }
+        self.map.insert((*s).clone(), s.clone());
+        s
+    }
+}
+
 /// Keeps data files; counts the others.
 fn classify(
     rel: String,
@@ -450,7 +480,10 @@ async fn read_files(
         *n += 1;
     }
     let sample = opts.sample;
-    let results: Vec<(usize, Result<FileSchema, String>)> = if src.is_local() {
+    // Schemas are interned as soon as they are inferred: most files of a lake share
+    // a handful of schemas, and holding one copy per file was most of a big crawl's
+    // memory.
+    let results: Vec<(usize, ReadResult)> = if src.is_local() {
         // Local reads never wait on anything but the disk: one thread per core, each
         // running inference to completion (see `Source::is_local`).
         let next = std::sync::atomic::AtomicUsize::new(0);
@@ -464,6 +497,7 @@ async fn read_files(
                 .map(|_| {
                     s.spawn(move || {
                         let mut out = Vec::new();
+                        let mut interner = Interner::default();
                         loop {
                             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(&i) = to_read.get(k) else { break };
@@ -471,7 +505,7 @@ async fn read_files(
                             let r = futures::executor::block_on(infer_object(
                                 src, &f.path, f.size, sample,
                             ));
-                            out.push((i, r));
+                            out.push((i, interner.intern(r)));
                         }
                         out
                     })
@@ -483,30 +517,25 @@ async fn read_files(
                 .collect()
         })
     } else {
+        let mut interner = Interner::default();
         futures::stream::iter(to_read)
             .map(|i| {
                 let f = &files[i];
                 async move { (i, infer_object(src, &f.path, f.size, sample).await) }
             })
             .buffer_unordered(opts.max_requests.max(1))
+            .map(|(i, r)| (i, interner.intern(r)))
             .collect()
             .await
     };
-    let mut interned: HashMap<FileSchema, Arc<FileSchema>> = HashMap::new();
-    let mut schemas: BTreeMap<usize, (Arc<FileSchema>, Option<u64>)> = BTreeMap::new();
+    // One Arc per distinct schema across the reading threads too.
+    let mut interner = Interner::default();
+    let mut schemas: Vec<Option<(Arc<FileSchema>, Option<u64>)>> = vec![None; files.len()];
     let mut skipped = Vec::new();
     let mut failed = HashSet::new();
     for (i, r) in results {
         match r {
-            Ok(mut s) => {
-                let records = s.record_count.take();
-                s.record_count_exact = false;
-                let arc = interned
-                    .entry(s.clone())
-                    .or_insert_with(|| Arc::new(s))
-                    .clone();
-                schemas.insert(i, (arc, records));
-            }
+            Ok((s, records)) => schemas[i] = Some((interner.shared(s), records)),
             Err(reason) => {
                 failed.insert(i);
                 skipped.push(Skipped {
@@ -518,9 +547,13 @@ async fn read_files(
     }
     // A folder's format, for its files that were not read.
     let mut dir_schema: HashMap<String, Arc<FileSchema>> = HashMap::new();
-    for (i, (s, _)) in &schemas {
+    for (i, (s, _)) in schemas
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((i, s.as_ref()?)))
+    {
         dir_schema
-            .entry(dir_of(&files[*i].rel))
+            .entry(dir_of(&files[i].rel))
             .or_insert_with(|| s.clone());
     }
     let mut data = Vec::with_capacity(files.len());
@@ -528,7 +561,7 @@ async fn read_files(
         if failed.contains(&i) {
             continue;
         }
-        match schemas.remove(&i) {
+        match schemas[i].take() {
             Some((s, records)) => data.push(DataFile {
                 rel: f.rel,
                 size: f.size,
