@@ -536,3 +536,35 @@ fn crawling_the_same_lake_on_s3_gives_the_same_catalog() {
         Some("s3://bucket-1/lake/sales/year=2024/month=01/")
     );
 }
+
+#[test]
+fn sampling_and_table_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lake");
+    for m in 1..=3 {
+        for f in 0..4 {
+            lake::parquet(&root.join(format!("db1/t/m={m}/part-{f}.parquet")), 1, 10);
+        }
+    }
+    let data = dir.path().join("catalog");
+    let url = root.to_str().unwrap();
+    // One file read per leaf folder; the others count by size in the statistics.
+    let r = crawl(&data, &[url, "--database", "s", "--sample-files", "1", "--dry-run"]);
+    assert_eq!(r["stats"]["files_read"], 3);
+    let t = table(&r, "db1");
+    assert_eq!(keys(t), ["partition_0", "m"]);
+    // The table level is absolute: the include path's own folders count from the root.
+    let level = std::fs::canonicalize(&root).unwrap().components().count() - 1 + 2;
+    let r = crawl(
+        &data,
+        &[url, "--database", "s", "--table-level", &level.to_string(), "--infer-partition-types"],
+    );
+    let t = table(&r, "t");
+    assert_eq!(keys(t), ["m"]);
+    assert_eq!(t["partition_keys"][0]["type"], "int");
+    assert_eq!(t["partitions"], 3);
+    let s = SledStore::open(&data, 10).unwrap();
+    let tt = s.get_table(&TableIdent::parse("s", "t").unwrap()).unwrap();
+    assert_eq!(tt.parameters["objectCount"], "12");
+    assert_eq!(tt.parameters["recordCount"], "120");
+}

@@ -781,6 +781,9 @@ mod tests {
             ]
         );
         assert_eq!(f.json_array, Some(false));
+        // Columns keep the order of the file, not alphabetical order.
+        let f = inf("{\"zeta\":1,\"alpha\":{\"y\":1,\"x\":2}}\n");
+        assert_eq!(cols(&f), ["zeta:bigint", "alpha:struct<y:bigint,x:bigint>"]);
         let f = inf("[{\"a\":1},{\"a\":2,\"b\":\"x\"}]");
         assert_eq!(cols(&f), ["a:bigint", "b:string"]);
         assert_eq!(f.json_array, Some(true));
