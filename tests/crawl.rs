@@ -549,7 +549,10 @@ fn sampling_and_table_level() {
     let data = dir.path().join("catalog");
     let url = root.to_str().unwrap();
     // One file read per leaf folder; the others count by size in the statistics.
-    let r = crawl(&data, &[url, "--database", "s", "--sample-files", "1", "--dry-run"]);
+    let r = crawl(
+        &data,
+        &[url, "--database", "s", "--sample-files", "1", "--dry-run"],
+    );
     assert_eq!(r["stats"]["files_read"], 3);
     let t = table(&r, "db1");
     assert_eq!(keys(t), ["partition_0", "m"]);
@@ -557,7 +560,14 @@ fn sampling_and_table_level() {
     let level = std::fs::canonicalize(&root).unwrap().components().count() - 1 + 2;
     let r = crawl(
         &data,
-        &[url, "--database", "s", "--table-level", &level.to_string(), "--infer-partition-types"],
+        &[
+            url,
+            "--database",
+            "s",
+            "--table-level",
+            &level.to_string(),
+            "--infer-partition-types",
+        ],
     );
     let t = table(&r, "t");
     assert_eq!(keys(t), ["m"]);
@@ -567,4 +577,138 @@ fn sampling_and_table_level() {
     let tt = s.get_table(&TableIdent::parse("s", "t").unwrap()).unwrap();
     assert_eq!(tt.parameters["objectCount"], "12");
     assert_eq!(tt.parameters["recordCount"], "120");
+}
+
+/// An HTTP proxy in front of moto that answers every third request with S3's
+/// `503 SlowDown`, one request per connection: object_store must retry.
+fn flaky_proxy(upstream: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let failures = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = AtomicUsize::new(0);
+    let f2 = failures.clone();
+    std::thread::spawn(move || {
+        let agent = common::agent();
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut r = BufReader::new(conn.try_clone().unwrap());
+            let mut line = String::new();
+            if r.read_line(&mut line).is_err() || line.is_empty() {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let (method, target) = (
+                parts.next().unwrap_or("").to_string(),
+                parts.next().unwrap_or("/").to_string(),
+            );
+            let mut headers = Vec::new();
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).unwrap();
+                let h = h.trim_end().to_string();
+                if h.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':') {
+                    if k.eq_ignore_ascii_case("content-length") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                    headers.push((k.trim().to_string(), v.trim().to_string()));
+                }
+            }
+            let mut body = vec![0u8; len];
+            r.read_exact(&mut body).unwrap();
+            if count.fetch_add(1, Ordering::SeqCst) % 3 == 2 {
+                f2.fetch_add(1, Ordering::SeqCst);
+                let msg = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
+                    msg.len()
+                );
+                continue;
+            }
+            let mut req = ureq::http::Request::builder()
+                .method(method.as_str())
+                .uri(format!("{upstream}{target}"));
+            for (k, v) in &headers {
+                if !["host", "connection", "content-length"].contains(&k.to_lowercase().as_str()) {
+                    req = req.header(k, v);
+                }
+            }
+            let resp = agent.run(req.body(body).unwrap()).unwrap();
+            let status = resp.status();
+            let mut out = format!(
+                "HTTP/1.1 {} {}\r\n",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            );
+            for (k, v) in resp.headers() {
+                let k = k.as_str();
+                if !["connection", "content-length", "transfer-encoding"].contains(&k) {
+                    out.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap_or("")));
+                }
+            }
+            let data = resp.into_body().read_to_vec().unwrap();
+            out.push_str(&format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                data.len()
+            ));
+            let _ = conn.write_all(out.as_bytes());
+            let _ = conn.write_all(&data);
+        }
+    });
+    (addr, failures)
+}
+
+#[test]
+fn transient_s3_errors_are_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lake");
+    lake::standard(&root);
+    std::fs::remove_dir_all(root.join("mixed")).unwrap();
+    let m = moto();
+    upload(&m.endpoint, "flaky", "lake", &root);
+    let (proxy, failures) = flaky_proxy(m.endpoint.clone());
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args([
+            "crawl",
+            "s3://flaky/lake/",
+            "--database",
+            "f",
+            "--output",
+            "json",
+            "--max-requests",
+            "2",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("catalog"))
+        .env("AWS_ENDPOINT_URL", &proxy)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_ENDPOINT")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(failures.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    let names: Vec<String> = actions(&r).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["clicks", "events", "people", "sales"]);
+    assert!(
+        r["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["path"].as_str().unwrap().contains("notes.csv")),
+        "{r:#}"
+    );
+    assert_eq!(columns(table(&r, "sales")).len(), 4);
 }
