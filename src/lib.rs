@@ -8,6 +8,7 @@
 //! - [`server`]: the REST API, `/health`, `/metrics`, `/openapi.yaml`;
 //! - [`search`], [`metrics`], [`error`]: the pieces the server uses;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
+//! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
 //! - [`engine`]: applies a crawl (from `lakecat-crawler`) to a store, with Glue's
 //!   update and delete policies, and renders its report.
 //!
@@ -21,6 +22,7 @@ pub mod sample;
 pub mod search;
 pub mod server;
 pub mod sled_store;
+pub mod sql;
 
 use lakecat_catalog_api::store::CatalogStore;
 use std::sync::Arc;

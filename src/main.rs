@@ -42,6 +42,9 @@ enum Command {
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
     Crawl(CrawlArgs),
+    /// Run HiveQL DDL (CREATE/DROP/ALTER/MSCK/SHOW/DESCRIBE/USE) against a data
+    /// directory or a running server.
+    Sql(SqlArgs),
     /// Show what the crawler concludes about one file.
     Infer {
         /// s3://bucket/key, file:///path or a local path.
@@ -55,6 +58,43 @@ enum Command {
         #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
         sample_bytes: usize,
     },
+}
+
+#[derive(clap::Args)]
+struct SqlArgs {
+    /// The script to run (statements separated by semicolons).
+    #[arg(
+        short = 'e',
+        long = "execute",
+        value_name = "SQL",
+        conflicts_with = "file"
+    )]
+    execute: Option<String>,
+    /// A file holding the script (`-` reads standard input).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Run against this data directory [default: ./lakecat-data].
+    #[arg(
+        long,
+        env = "LAKECAT_DATA_DIR",
+        value_name = "DIR",
+        conflicts_with = "server"
+    )]
+    data_dir: Option<PathBuf>,
+    /// Run against a running server instead (e.g. http://127.0.0.1:9700).
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// The database unqualified names refer to.
+    #[arg(long, default_value = "default")]
+    database: String,
+    #[arg(long, value_enum, default_value = "table")]
+    output: SqlOutput,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SqlOutput {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -151,6 +191,7 @@ fn run(cli: Cli) -> Result<(), String> {
     };
     match cli.command {
         Command::Crawl(args) => crawl(file, args),
+        Command::Sql(args) => sql(file, args),
         Command::Infer {
             url,
             output,
@@ -382,4 +423,146 @@ fn peak_memory() -> Option<u64> {
         .parse()
         .ok()?;
     Some(kib * 1024)
+}
+
+fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
+    use std::io::Read;
+    let script = match (&a.execute, &a.file) {
+        (Some(s), _) => s.clone(),
+        (None, Some(f)) if f.as_os_str() == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| e.to_string())?;
+            s
+        }
+        (None, Some(f)) => {
+            std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?
+        }
+        (None, None) => return Err("give a script with -e SQL or -f FILE".into()),
+    };
+    let answer: serde_json::Value = match &a.server {
+        Some(url) => {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut resp = agent
+                .post(&format!("{}/v1/ddl", url.trim_end_matches('/')))
+                .send_json(serde_json::json!({"sql": script, "database": a.database}))
+                .map_err(|e| format!("{url}: {e}"))?;
+            resp.body_mut()
+                .read_json()
+                .map_err(|e| format!("{url}: unreadable answer: {e}"))?
+        }
+        None => {
+            let data_dir = a
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR));
+            let max_versions = file
+                .max_table_versions
+                .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
+            let store = SledStore::open(&data_dir, max_versions).map_err(|e| e.message)?;
+            let rt = runtime()?;
+            let out = lakecat::sql::execute(&store, rt.handle(), &script, &a.database);
+            let mut v = serde_json::json!({"results": out.results});
+            if let Some(e) = out.error {
+                v["error"] = serde_json::json!({
+                    "code": e.error.kind.code(),
+                    "message": e.error.message,
+                    "statement": e.statement,
+                    "line": e.line,
+                    "column": e.column,
+                });
+            }
+            v
+        }
+    };
+    match a.output {
+        SqlOutput::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?
+        ),
+        SqlOutput::Table => print!("{}", render_results(&answer)),
+    }
+    match answer.get("error") {
+        Some(e) => Err(e["message"]
+            .as_str()
+            .unwrap_or("the script failed")
+            .to_string()),
+        None => Ok(()),
+    }
+}
+
+/// Results as aligned tables, one per statement.
+fn render_results(answer: &serde_json::Value) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let empty = vec![];
+    for r in answer["results"].as_array().unwrap_or(&empty) {
+        let _ = writeln!(
+            o,
+            "{}: {}{}",
+            r["statement"].as_str().unwrap_or(""),
+            r["status"].as_str().unwrap_or(""),
+            r["message"]
+                .as_str()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        );
+        let Some(rs) = r.get("result_set") else {
+            continue;
+        };
+        let cols: Vec<String> = rs["columns"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|c| c.as_str().unwrap_or("").to_string())
+            .collect();
+        let rows: Vec<Vec<String>> = rs["rows"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .map(|c| c.as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .collect();
+        let mut w: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
+        for row in &rows {
+            for (i, c) in row.iter().enumerate() {
+                if i < w.len() {
+                    w[i] = w[i].max(c.chars().count());
+                }
+            }
+        }
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c:<width$}", width = w.get(i).copied().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(" | ")
+                .trim_end()
+                .to_string()
+        };
+        let _ = writeln!(o, "{}", line(&cols));
+        let _ = writeln!(
+            o,
+            "{}",
+            w.iter()
+                .map(|n| "-".repeat(*n))
+                .collect::<Vec<_>>()
+                .join("-+-")
+        );
+        for row in &rows {
+            let _ = writeln!(o, "{}", line(row));
+        }
+        let _ = writeln!(o, "({} rows)", rows.len());
+    }
+    o
 }

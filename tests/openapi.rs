@@ -78,6 +78,7 @@ fn every_schema_matches_its_type() {
         ("SkewedInfo", fields_of::<SkewedInfo>()),
         ("Partition", fields_of::<Partition>()),
         ("TableVersion", fields_of::<TableVersion>()),
+        ("DdlRequest", fields_of::<lakecat::server::DdlRequest>()),
         (
             "PartitionBatch",
             BTreeSet::from(["partitions".to_string(), "if_not_exists".to_string()]),

@@ -275,6 +275,17 @@ pub async fn crawl(
     Ok(out)
 }
 
+/// Every object under a URL: paths relative to it and sizes, with the crawler's
+/// listing (what `MSCK REPAIR TABLE` lists a table's location with).
+pub async fn list_objects(url: &str) -> Result<(String, Vec<(String, u64)>), CrawlError> {
+    let src = Source::open(url, 16)?;
+    let root = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
+    let mut stats = CrawlStats::default();
+    let none = Exclusions::new(&[]).map_err(CrawlError::Options)?;
+    let files = list(&src, &none, &mut stats, url).await?;
+    Ok((root, files.into_iter().map(|f| (f.rel, f.size)).collect()))
+}
+
 struct Listed {
     rel: String,
     path: ObjPath,
