@@ -2,6 +2,8 @@
 //! checked field by field, SHOW CREATE TABLE round trips, every error path leaving
 //! the catalog unchanged, MSCK REPAIR over a real folder, and `POST /v1/ddl`.
 
+mod common;
+
 use lakecat::sql::{execute, ScriptOutcome};
 use lakecat_catalog_api::memory::MemoryStore;
 use lakecat_catalog_api::model::{Partition, Table};
@@ -552,4 +554,57 @@ fn lakecat_sql_runs_against_a_data_directory() {
     assert!(!out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "not_found");
+}
+
+#[test]
+fn lakecat_sql_runs_against_a_server_and_the_server_shares_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let sql = |script: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lakecat"))
+            .args([
+                "sql",
+                "--server",
+                &server.base,
+                "--database",
+                "w",
+                "--output",
+                "json",
+                "-e",
+                script,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = sql("CREATE DATABASE w; CREATE TABLE t (x int) PARTITIONED BY (d date) LOCATION 's3://b/t/'; ALTER TABLE t ADD PARTITION (d='2024-02-29')");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same table over REST.
+    let mut resp = common::agent()
+        .get(&format!(
+            "{}/v1/databases/w/tables/t/partitions",
+            server.base
+        ))
+        .call()
+        .unwrap();
+    let v: Value = resp.body_mut().read_json().unwrap();
+    assert_eq!(v["partitions"][0]["values"][0], "2024-02-29");
+    assert_eq!(
+        v["partitions"][0]["storage_descriptor"]["location"],
+        "s3://b/t/d=2024-02-29/"
+    );
+    let out = sql("ALTER TABLE t ADD PARTITION (d='2024-02-30')");
+    assert!(!out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid date"),
+        "{v}"
+    );
+    server.sigterm();
 }

@@ -260,11 +260,23 @@ fn is_date(s: &str) -> bool {
         return false;
     }
     let (y, m, d) = (&s[0..4], &s[5..7], &s[8..10]);
-    all_digits(y)
-        && all_digits(m)
-        && all_digits(d)
-        && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&d.parse::<u32>().unwrap_or(0))
+    if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+        return false;
+    }
+    let (y, m, d): (u32, u32, u32) = (
+        y.parse().unwrap_or(0),
+        m.parse().unwrap_or(0),
+        d.parse().unwrap_or(0),
+    );
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
 }
 
 /// Hive's text timestamp: `yyyy-mm-dd hh:mm:ss[.f…]` with a space; ISO forms with
@@ -803,6 +815,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn dates_are_real_calendar_dates() {
+        assert_eq!(cell_type("2024-02-29"), CellType::Date);
+        assert_eq!(cell_type("2023-02-29"), CellType::String);
+        assert_eq!(cell_type("2024-04-31"), CellType::String);
+        assert_eq!(cell_type("2024-13-01"), CellType::String);
+        assert_eq!(cell_type("2000-02-29 23:59:59.5"), CellType::Timestamp);
+        assert_eq!(cell_type("1900-02-29"), CellType::String);
     }
 
     #[test]
