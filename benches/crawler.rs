@@ -17,6 +17,8 @@
 
 #[path = "../tests/common/lake.rs"]
 mod lake;
+#[path = "../tests/common/moto.rs"]
+mod moto;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -238,8 +240,8 @@ fn walk(dir: &Path) -> usize {
 }
 
 fn s3(full: bool, lakes: &Path) {
-    let moto = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
-    if !moto.exists() {
+    let moto_server = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if !moto_server.exists() {
         println!("\n2. S3: not measured (run scripts/test.sh or scripts/bench.sh to install moto_server)");
         return;
     }
@@ -260,46 +262,10 @@ fn s3(full: bool, lakes: &Path) {
         }
         std::fs::write(root.join("_done"), b"").unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(&moto)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let endpoint = format!("http://127.0.0.1:{port}");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    agent
-        .put(&format!("{endpoint}/bench"))
-        .send_empty()
-        .unwrap();
-    for sub in ["p", "a"] {
-        let mut stack = vec![root.join(sub)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
-                    agent
-                        .put(&format!("{endpoint}/bench/{rel}"))
-                        .send(&std::fs::read(&p).unwrap()[..])
-                        .unwrap();
-                }
-            }
-        }
-    }
+    let server = moto::moto();
+    let endpoint = server.endpoint.clone();
+    moto::upload(&endpoint, "bench", "p", &root.join("p"));
+    moto::upload(&endpoint, "bench", "a", &root.join("a"));
     let envs = [
         ("AWS_ENDPOINT_URL", endpoint.as_str()),
         ("AWS_ACCESS_KEY_ID", "bench"),
@@ -321,6 +287,5 @@ fn s3(full: bool, lakes: &Path) {
             secs
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
 }

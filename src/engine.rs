@@ -19,7 +19,7 @@
 use lakecat_catalog_api::error::ErrorKind;
 use lakecat_catalog_api::model::{Database, Partition, StorageDescriptor, Table};
 use lakecat_catalog_api::names::{DatabaseName, TableIdent, TableName};
-use lakecat_catalog_api::store::{CatalogStore, PageRequest, TableWrite};
+use lakecat_catalog_api::store::{CatalogStore, TableWrite};
 use lakecat_crawler::crawl::{CrawlStats, Skipped};
 use lakecat_crawler::CrawlOutput;
 use serde::Serialize;
@@ -126,33 +126,11 @@ fn shape(sd: Option<&StorageDescriptor>) -> Option<StorageDescriptor> {
 }
 
 fn all_partitions(store: &dyn CatalogStore, id: &TableIdent) -> Result<Vec<Partition>, String> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = store
-            .list_partitions(id, None, &page)
-            .map_err(|e| e.to_string())?;
-        out.extend(p.items);
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
+    lakecat_catalog_api::store::all_partitions(store, id).map_err(|e| e.to_string())
 }
 
 fn all_tables(store: &dyn CatalogStore, db: &DatabaseName) -> Result<Vec<Table>, String> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = store
-            .list_tables(db, None, &page)
-            .map_err(|e| e.to_string())?;
-        out.extend(p.items);
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
+    lakecat_catalog_api::store::all_tables(store, db, None).map_err(|e| e.to_string())
 }
 
 fn suffixed(name: &str, location: &str) -> String {

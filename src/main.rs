@@ -270,6 +270,18 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// The store of a command that works on a data directory directly (flag or
+/// variable, then the config file, then the default).
+fn open_store(file: &FileConfig, data_dir: Option<PathBuf>) -> Result<SledStore, String> {
+    let data_dir = data_dir
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR));
+    let max_versions = file
+        .max_table_versions
+        .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
+    SledStore::open(&data_dir, max_versions).map_err(|e| e.message)
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))
 }
@@ -314,15 +326,8 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     use std::io::IsTerminal;
     use std::sync::Mutex;
     let database = lakecat_catalog_api::DatabaseName::new(&a.database).map_err(|e| e.message)?;
-    let data_dir = a
-        .data_dir
-        .or(file.data_dir)
-        .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR));
-    let max_versions = file
-        .max_table_versions
-        .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
     // Opened before crawling, so that a busy data directory fails fast.
-    let store = SledStore::open(&data_dir, max_versions).map_err(|e| e.message)?;
+    let store = open_store(&file, a.data_dir)?;
     let opts = lakecat_crawler::CrawlOptions {
         exclusions: a.exclude,
         table_prefix: a.table_prefix,
@@ -456,14 +461,7 @@ fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
                 .map_err(|e| format!("{url}: unreadable answer: {e}"))?
         }
         None => {
-            let data_dir = a
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR));
-            let max_versions = file
-                .max_table_versions
-                .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
-            let store = SledStore::open(&data_dir, max_versions).map_err(|e| e.message)?;
+            let store = open_store(&file, a.data_dir)?;
             let rt = runtime()?;
             let out = lakecat::sql::execute(&store, rt.handle(), &script, &a.database);
             let mut v = serde_json::json!({"results": out.results});

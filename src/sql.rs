@@ -10,7 +10,9 @@ use lakecat_catalog_api::model::{
     Column, Database, Order, Parameters, Partition, SerDeInfo, StorageDescriptor, Table, TableType,
 };
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
-use lakecat_catalog_api::store::{CatalogStore, PageRequest, UpdateTableOptions};
+use lakecat_catalog_api::store::{
+    all_databases, all_partitions, all_tables, CatalogStore, UpdateTableOptions,
+};
 use lakecat_catalog_api::types::HiveType;
 use lakecat_ddl::ast::*;
 use serde::Serialize;
@@ -168,19 +170,6 @@ fn hive_pattern(p: &str) -> R<regex::Regex> {
         .collect();
     regex::Regex::new(&format!("(?i)^(?:{})$", alts.join("|")))
         .map_err(|e| Error::invalid(format!("pattern {p:?}: {e}")))
-}
-
-fn all_partitions(store: &dyn CatalogStore, id: &TableIdent) -> R<Vec<Partition>> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = store.list_partitions(id, None, &page)?;
-        out.extend(p.items);
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
 }
 
 fn run(
@@ -396,16 +385,10 @@ fn run(
         }
         Statement::ShowDatabases { like } => {
             let re = like.as_deref().map(hive_pattern).transpose()?;
-            let mut names = Vec::new();
-            let mut page = PageRequest::first(1000);
-            loop {
-                let p = store.list_databases(&page)?;
-                names.extend(p.items.into_iter().map(|d| d.name.as_str().to_string()));
-                match p.next_token {
-                    Some(t) => page.token = Some(t),
-                    None => break,
-                }
-            }
+            let mut names: Vec<String> = all_databases(store)?
+                .into_iter()
+                .map(|d| d.name.as_str().to_string())
+                .collect();
             names.retain(|n| re.as_ref().is_none_or(|r| r.is_match(n)));
             Ok(rows(
                 st,
@@ -416,16 +399,10 @@ fn run(
         Statement::ShowTables { database, pattern } => {
             let db = db_name(database.as_deref().unwrap_or(&s.database))?;
             let re = pattern.as_deref().map(hive_pattern).transpose()?;
-            let mut names = Vec::new();
-            let mut page = PageRequest::first(1000);
-            loop {
-                let p = store.list_tables(&db, re.as_ref(), &page)?;
-                names.extend(p.items.into_iter().map(|t| t.name.as_str().to_string()));
-                match p.next_token {
-                    Some(t) => page.token = Some(t),
-                    None => break,
-                }
-            }
+            let names: Vec<String> = all_tables(store, &db, re.as_ref())?
+                .into_iter()
+                .map(|t| t.name.as_str().to_string())
+                .collect();
             Ok(rows(
                 st,
                 &["tab_name"],

@@ -142,6 +142,40 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn stats(&self) -> Result<StoreStats>;
 }
 
+/// Reads pages until the last one: for callers that need everything (a crawl's
+/// comparison, `MSCK REPAIR`, `SHOW` statements).
+fn drain<T>(mut page: impl FnMut(&PageRequest) -> Result<Page<T>>) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut req = PageRequest::first(crate::limits::MAX_PAGE_SIZE);
+    loop {
+        let p = page(&req)?;
+        out.extend(p.items);
+        match p.next_token {
+            Some(t) => req.token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Every database.
+pub fn all_databases(store: &dyn CatalogStore) -> Result<Vec<Database>> {
+    drain(|p| store.list_databases(p))
+}
+
+/// Every table of a database (whose name matches `pattern`, if given).
+pub fn all_tables(
+    store: &dyn CatalogStore,
+    db: &DatabaseName,
+    pattern: Option<&regex::Regex>,
+) -> Result<Vec<Table>> {
+    drain(|p| store.list_tables(db, pattern, p))
+}
+
+/// Every partition of a table, in order.
+pub fn all_partitions(store: &dyn CatalogStore, id: &TableIdent) -> Result<Vec<Partition>> {
+    drain(|p| store.list_partitions(id, None, p))
+}
+
 pub fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

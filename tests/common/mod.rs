@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod lake;
+pub mod moto;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
