@@ -362,11 +362,22 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
                 }
                 let w = watched.lock().unwrap_or_else(|e| e.into_inner());
                 let sum = |f: fn(&Counters) -> u64| w.iter().map(|c| f(c)).sum::<u64>();
-                let line = format!(
-                    "{} objects listed, {} files read, {} bytes read",
-                    sum(|c| Counters::get(&c.objects_listed)),
+                let (read, total) = (
                     sum(|c| Counters::get(&c.files_read)),
-                    sum(|c| Counters::get(&c.bytes_read)),
+                    sum(|c| Counters::get(&c.files_to_read)),
+                );
+                // A bar once the listing has said how many files there are to read.
+                let bar = if total > 0 {
+                    let done = (read * 30 / total.max(1)).min(30) as usize;
+                    format!("[{}{}] ", "#".repeat(done), ".".repeat(30 - done))
+                } else {
+                    "[listing] ".to_string()
+                };
+                let line = format!(
+                    "{bar}{} objects listed, {read}/{total} files read, {} MiB read, {} tables found",
+                    sum(|c| Counters::get(&c.objects_listed)),
+                    sum(|c| Counters::get(&c.bytes_read)) >> 20,
+                    sum(|c| Counters::get(&c.tables_found)),
                 );
                 if tty {
                     eprint!("\r\x1b[2K{line}");

@@ -251,6 +251,9 @@ pub async fn crawl(
             }
             match build(&name, &location, &t, &data, &table_opts) {
                 Ok(ct) => {
+                    src.counters
+                        .tables_found
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     used_names.insert(name);
                     out.tables.push(ct);
                 }
@@ -345,6 +348,9 @@ fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64)>, CrawlError
                                     subdirs.push((e.path(), child));
                                 } else if ft.is_file() || ft.is_symlink() && e.path().is_file() {
                                     out.push((child, e.metadata()?.len()));
+                                    src.counters
+                                        .objects_listed
+                                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 }
                             }
                             Ok(())
@@ -384,9 +390,6 @@ async fn list(
         let mut files = Vec::new();
         let strip = src.prefix.as_ref().len() + 1;
         for (path, size) in list_local(src, url)? {
-            src.counters
-                .objects_listed
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let rel = path.as_ref().get(strip..).unwrap_or("").to_string();
             if let Some(l) = classify(rel, path, size, ex, stats) {
                 files.push(l);
@@ -490,6 +493,9 @@ async fn read_files(
         }
         *n += 1;
     }
+    src.counters
+        .files_to_read
+        .store(to_read.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let sample = opts.sample;
     // Schemas are interned as soon as they are inferred: most files of a lake share
     // a handful of schemas, and holding one copy per file was most of a big crawl's

@@ -24,6 +24,9 @@ pub struct Counters {
     pub bytes_read: AtomicU64,
     pub objects_listed: AtomicU64,
     pub files_read: AtomicU64,
+    /// Known once listing is done: the files that will be read.
+    pub files_to_read: AtomicU64,
+    pub tables_found: AtomicU64,
 }
 
 impl Counters {
