@@ -8,6 +8,7 @@
 //! - [`server`]: the REST API, `/health`, `/metrics`, `/openapi.yaml`;
 //! - [`search`], [`metrics`], [`error`]: the pieces the server uses;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
+//! - [`glue`]: the AWS Glue Data Catalog JSON API (`POST /`, `X-Amz-Target`);
 //! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
 //! - [`engine`]: applies a crawl (from `lakecat-crawler`) to a store, with Glue's
 //!   update and delete policies, and renders its report.
@@ -17,6 +18,7 @@
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod glue;
 pub mod metrics;
 pub mod sample;
 pub mod search;

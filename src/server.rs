@@ -548,6 +548,7 @@ pub fn routes() -> Routes {
         )
         .add(Method::GET, "/v1/search/tables", search_tables)
         .add(Method::POST, "/v1/ddl", run_ddl)
+        .add(Method::POST, "/", crate::glue::handle)
 }
 
 pub fn app(state: AppState, max_body_bytes: usize) -> Router {

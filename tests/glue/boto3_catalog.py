@@ -1,0 +1,146 @@
+"""boto3 against lakecat's Glue front (run by tests/glue.rs with the endpoint as argv[1]).
+
+Every check is an assert; the script prints "ok" at the end.
+"""
+import sys
+import threading
+
+import boto3
+import botocore
+
+endpoint = sys.argv[1]
+glue = boto3.client(
+    "glue",
+    endpoint_url=endpoint,
+    region_name="us-east-1",
+    aws_access_key_id="test",
+    aws_secret_access_key="test",
+)
+E = glue.exceptions
+
+# Databases
+glue.create_database(DatabaseInput={"Name": "Sales", "Description": "numbers", "Parameters": {"Team": "ops"}})
+d = glue.get_database(Name="sales")["Database"]
+assert d["Name"] == "sales" and d["Description"] == "numbers" and d["Parameters"] == {"Team": "ops"}, d
+assert hasattr(d["CreateTime"], "year"), d  # epoch seconds parsed into a datetime
+try:
+    glue.create_database(DatabaseInput={"Name": "sales"})
+    raise SystemExit("expected AlreadyExistsException")
+except E.AlreadyExistsException:
+    pass
+try:
+    glue.get_database(Name="nope")
+    raise SystemExit("expected EntityNotFoundException")
+except E.EntityNotFoundException as e:
+    assert "nope" in str(e)
+for i in range(5):
+    glue.create_database(DatabaseInput={"Name": f"db{i}"})
+names = [d["Name"] for p in glue.get_paginator("get_databases").paginate(PaginationConfig={"PageSize": 2}) for d in p["DatabaseList"]]
+assert names == ["db0", "db1", "db2", "db3", "db4", "sales"], names
+glue.update_database(Name="db0", DatabaseInput={"Name": "db0", "Description": "zero"})
+assert glue.get_database(Name="db0")["Database"]["Description"] == "zero"
+
+# Tables
+table_input = {
+    "Name": "events",
+    "TableType": "EXTERNAL_TABLE",
+    "Parameters": {"classification": "parquet"},
+    "PartitionKeys": [{"Name": "dt", "Type": "string"}, {"Name": "hour", "Type": "int"}],
+    "StorageDescriptor": {
+        "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "payload", "Type": "struct<a:int,b:array<string>>"}],
+        "Location": "s3://bucket/events/",
+        "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+        "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", "Parameters": {"serialization.format": "1"}},
+        "NumberOfBuckets": -1,
+        "Compressed": False,
+    },
+}
+glue.create_table(DatabaseName="sales", TableInput=table_input, CatalogId="123456789012")
+t = glue.get_table(DatabaseName="sales", Name="events")["Table"]
+assert t["DatabaseName"] == "sales" and t["VersionId"] == "1", t
+assert t["StorageDescriptor"]["Columns"][1]["Type"] == "struct<a:int,b:array<string>>", t
+assert t["StorageDescriptor"]["SerdeInfo"]["Parameters"] == {"serialization.format": "1"}, t
+try:
+    glue.create_table(DatabaseName="sales", TableInput={"Name": "bad", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "strng"}]}})
+    raise SystemExit("expected InvalidInputException")
+except E.InvalidInputException as e:
+    assert "strng" in str(e), e
+try:
+    glue.get_table(DatabaseName="sales", Name="nope")
+    raise SystemExit("expected EntityNotFoundException")
+except E.EntityNotFoundException:
+    pass
+for i in range(3):
+    glue.create_table(DatabaseName="sales", TableInput={"Name": f"t{i}", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}]}})
+pages = list(glue.get_paginator("get_tables").paginate(DatabaseName="sales", PaginationConfig={"PageSize": 2}))
+assert [t["Name"] for p in pages for t in p["TableList"]] == ["events", "t0", "t1", "t2"], pages
+assert [t["Name"] for t in glue.get_tables(DatabaseName="sales", Expression="t[12]")["TableList"]] == ["t1", "t2"]
+
+# Optimistic concurrency: of two writers at version 1, exactly one wins.
+results = []
+def writer(desc):
+    ti = dict(table_input, Description=desc)
+    try:
+        glue.update_table(DatabaseName="sales", TableInput=ti, VersionId="1")
+        results.append("ok")
+    except E.ConcurrentModificationException:
+        results.append("conflict")
+threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(2)]
+[th.start() for th in threads]
+[th.join() for th in threads]
+assert sorted(results) == ["conflict", "ok"], results
+versions = glue.get_table_versions(DatabaseName="sales", TableName="events")["TableVersions"]
+assert [v["VersionId"] for v in versions] == ["2", "1"], versions
+assert glue.get_table_version(DatabaseName="sales", TableName="events", VersionId="1")["TableVersion"]["Table"].get("Description") is None
+glue.update_table(DatabaseName="sales", TableInput=dict(table_input, Description="skip"), SkipArchive=True)
+assert len(glue.get_table_versions(DatabaseName="sales", TableName="events")["TableVersions"]) == 2
+
+# Partitions
+def part(dt, hour):
+    return {"Values": [dt, str(hour)], "StorageDescriptor": dict(table_input["StorageDescriptor"], Location=f"s3://bucket/events/dt={dt}/hour={hour}/")}
+r = glue.batch_create_partition(DatabaseName="sales", TableName="events", PartitionInputList=[part("2024-01-01", h) for h in range(24)])
+assert r["Errors"] == [], r
+r = glue.batch_create_partition(DatabaseName="sales", TableName="events", PartitionInputList=[part("2024-01-01", 1), part("2024-01-02", 1), {"Values": ["x"]}])
+codes = sorted(e["ErrorDetail"]["ErrorCode"] for e in r["Errors"])
+assert codes == ["AlreadyExistsException", "InvalidInputException"], r
+p = glue.get_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-01", "5"])["Partition"]
+assert p["Values"] == ["2024-01-01", "5"] and hasattr(p["CreationTime"], "year"), p
+got = [p["Values"] for pg in glue.get_paginator("get_partitions").paginate(DatabaseName="sales", TableName="events", Expression="dt = '2024-01-01' AND hour > 20", PaginationConfig={"PageSize": 2}) for p in pg["Partitions"]]
+assert sorted(got) == [["2024-01-01", "21"], ["2024-01-01", "22"], ["2024-01-01", "23"]], got
+segs = [len(glue.get_partitions(DatabaseName="sales", TableName="events", Segment={"SegmentNumber": i, "TotalSegments": 3})["Partitions"]) for i in range(3)]
+assert sum(segs) == 25, segs
+nocols = glue.get_partitions(DatabaseName="sales", TableName="events", ExcludeColumnSchema=True, MaxResults=1)["Partitions"][0]
+assert "Columns" not in nocols["StorageDescriptor"], nocols
+try:
+    glue.get_partitions(DatabaseName="sales", TableName="events", Expression="hour = 'x'")
+    raise SystemExit("expected InvalidInputException")
+except E.InvalidInputException:
+    pass
+r = glue.batch_get_partition(DatabaseName="sales", TableName="events", PartitionsToGet=[{"Values": ["2024-01-01", "1"]}, {"Values": ["2030-01-01", "1"]}])
+assert [p["Values"] for p in r["Partitions"]] == [["2024-01-01", "1"]], r
+glue.update_partition(DatabaseName="sales", TableName="events", PartitionValueList=["2024-01-02", "1"], PartitionInput=dict(part("2024-01-02", 1), Parameters={"k": "v"}))
+assert glue.get_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-02", "1"])["Partition"]["Parameters"] == {"k": "v"}
+r = glue.batch_delete_partition(DatabaseName="sales", TableName="events", PartitionsToDelete=[{"Values": ["2024-01-01", "1"]}, {"Values": ["2030-01-01", "1"]}])
+assert [e["ErrorDetail"]["ErrorCode"] for e in r["Errors"]] == ["EntityNotFoundException"], r
+glue.delete_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-01", "2"])
+try:
+    glue.delete_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-01", "2"])
+    raise SystemExit("expected EntityNotFoundException")
+except E.EntityNotFoundException:
+    pass
+
+# Batch table deletion with a per-item error, then the database.
+r = glue.batch_delete_table(DatabaseName="sales", TablesToDelete=["t0", "nope"])
+assert [e["TableName"] for e in r["Errors"]] == ["nope"], r
+glue.delete_table(DatabaseName="sales", Name="t1")
+glue.delete_database(Name="db4")
+
+# An operation lakecat does not serve.
+try:
+    glue.get_crawlers()
+    raise SystemExit("expected an error")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "UnknownOperationException", e.response
+
+print("ok")
