@@ -19,6 +19,22 @@ pub struct FileConfig {
     pub http_addr: Option<String>,
     pub max_table_versions: Option<usize>,
     pub max_body_bytes: Option<usize>,
+    /// `none` or `sigv4`.
+    pub auth: Option<String>,
+    /// `["ID:SECRET", …]` for `auth = "sigv4"`.
+    pub access_keys: Option<Vec<String>>,
+}
+
+/// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
+#[derive(Debug, Default)]
+pub struct ServeFlags {
+    pub data_dir: Option<PathBuf>,
+    pub http_addr: Option<String>,
+    pub max_table_versions: Option<usize>,
+    pub max_body_bytes: Option<usize>,
+    pub auth: Option<String>,
+    /// `ID:SECRET,ID2:SECRET2`.
+    pub access_keys: Option<String>,
 }
 
 impl FileConfig {
@@ -36,20 +52,24 @@ pub struct ServeConfig {
     pub http_addr: SocketAddr,
     pub max_table_versions: usize,
     pub max_body_bytes: usize,
+    /// The access keys requests must be signed with; `None` = no authentication.
+    pub keys: Option<crate::sigv4::Keys>,
 }
 
 impl ServeConfig {
-    pub fn resolve(
-        file: FileConfig,
-        data_dir: Option<PathBuf>,
-        http_addr: Option<String>,
-        max_table_versions: Option<usize>,
-        max_body_bytes: Option<usize>,
-    ) -> Result<Self, String> {
+    pub fn resolve(file: FileConfig, flags: ServeFlags) -> Result<Self, String> {
+        let ServeFlags {
+            data_dir,
+            http_addr,
+            max_table_versions,
+            max_body_bytes,
+            auth,
+            access_keys,
+        } = flags;
         let addr = http_addr
             .or(file.http_addr)
             .unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_string());
-        let http_addr = addr.parse().map_err(|e| {
+        let http_addr: SocketAddr = addr.parse().map_err(|e| {
             format!("http address {addr:?}: {e} (expected host:port, e.g. 127.0.0.1:9700)")
         })?;
         let max_table_versions = max_table_versions
@@ -61,7 +81,27 @@ impl ServeConfig {
                 lakecat_catalog_api::limits::MAX_TABLE_VERSIONS
             ));
         }
+        let keys = match access_keys {
+            Some(list) => crate::sigv4::Keys::parse(&list)?,
+            None => crate::sigv4::Keys::parse(&file.access_keys.unwrap_or_default().join(","))?,
+        };
+        let loopback = http_addr.ip().is_loopback();
+        let keys = match auth.or(file.auth).as_deref() {
+            Some("none") => None,
+            Some("sigv4") if keys.0.is_empty() => {
+                return Err("auth sigv4 needs access keys (--access-keys ID:SECRET,… or LAKECAT_ACCESS_KEYS)".into())
+            }
+            Some("sigv4") => Some(keys),
+            Some(other) => return Err(format!("auth {other:?} is not one of none, sigv4")),
+            None if loopback => None,
+            None => {
+                return Err(format!(
+                    "{http_addr} is not a loopback address: choose --auth sigv4 (with access keys) or, on a trusted network, --auth none"
+                ))
+            }
+        };
         Ok(ServeConfig {
+            keys,
             data_dir: data_dir
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -84,20 +124,76 @@ mod tests {
             "data_dir = \"/f\"\nhttp_addr = \"127.0.0.1:1\"\nmax_table_versions = 7",
         )
         .unwrap();
-        let c = ServeConfig::resolve(file, None, Some("0.0.0.0:2".into()), None, None).unwrap();
+        let flags = ServeFlags {
+            http_addr: Some("0.0.0.0:2".into()),
+            auth: Some("none".into()),
+            ..Default::default()
+        };
+        let c = ServeConfig::resolve(file, flags).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/f"));
         assert_eq!(c.http_addr.to_string(), "0.0.0.0:2");
         assert_eq!(c.max_table_versions, 7);
         assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
-        let c = ServeConfig::resolve(FileConfig::default(), None, None, None, None).unwrap();
+        let c = ServeConfig::resolve(FileConfig::default(), ServeFlags::default()).unwrap();
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert!(c.keys.is_none());
         assert!(toml::from_str::<FileConfig>("data_dri = 1")
             .unwrap_err()
             .to_string()
             .contains("unknown field"));
-        let e = ServeConfig::resolve(FileConfig::default(), None, Some("nope".into()), None, None)
-            .unwrap_err();
+        let addr = |a: &str| ServeFlags {
+            http_addr: Some(a.into()),
+            ..Default::default()
+        };
+        let e = ServeConfig::resolve(FileConfig::default(), addr("nope")).unwrap_err();
         assert!(e.contains("expected host:port"), "{e}");
-        assert!(ServeConfig::resolve(FileConfig::default(), None, None, Some(0), None).is_err());
+        let zero = ServeFlags {
+            max_table_versions: Some(0),
+            ..Default::default()
+        };
+        assert!(ServeConfig::resolve(FileConfig::default(), zero).is_err());
+    }
+
+    #[test]
+    fn authentication_is_chosen_explicitly_off_loopback() {
+        let e = ServeConfig::resolve(
+            FileConfig::default(),
+            ServeFlags {
+                http_addr: Some("0.0.0.0:1".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.contains("--auth sigv4"), "{e}");
+        let e = ServeConfig::resolve(
+            FileConfig::default(),
+            ServeFlags {
+                auth: Some("sigv4".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.contains("access keys"), "{e}");
+        let file: FileConfig =
+            toml::from_str("auth = \"sigv4\"\naccess_keys = [\"AK:SECRET\"]").unwrap();
+        let c = ServeConfig::resolve(
+            file,
+            ServeFlags {
+                http_addr: Some("0.0.0.0:1".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.keys.unwrap().0["AK"], "SECRET");
+        let c = ServeConfig::resolve(
+            FileConfig::default(),
+            ServeFlags {
+                auth: Some("sigv4".into()),
+                access_keys: Some("A:B,C:D".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.keys.unwrap().0.len(), 2);
     }
 }

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod sample;
 pub mod search;
 pub mod server;
+pub mod sigv4;
 pub mod sled_store;
 pub mod sql;
 
@@ -35,13 +36,14 @@ pub async fn serve(
     store: Arc<dyn CatalogStore>,
     listener: tokio::net::TcpListener,
     max_body_bytes: usize,
+    keys: Option<Arc<sigv4::Keys>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = server::AppState {
         store,
         metrics: metrics::Metrics::global(),
     };
-    axum::serve(listener, server::app(state, max_body_bytes))
+    axum::serve(listener, server::app_with_auth(state, max_body_bytes, keys))
         .with_graceful_shutdown(shutdown)
         .await
 }

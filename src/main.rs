@@ -38,6 +38,19 @@ enum Command {
         /// Load the built-in sample catalog (database `sample`) if it is not there yet.
         #[arg(long)]
         sample_data: bool,
+        /// `none` or `sigv4` (every request but GET /health must carry an AWS Signature
+        /// Version 4 made with one of the access keys) [default: none on loopback; required
+        /// otherwise].
+        #[arg(long, env = "LAKECAT_AUTH", value_name = "none|sigv4")]
+        auth: Option<String>,
+        /// Access keys for --auth sigv4: ID:SECRET,ID2:SECRET2.
+        #[arg(
+            long,
+            env = "LAKECAT_ACCESS_KEYS",
+            value_name = "KEYS",
+            hide_env_values = true
+        )]
+        access_keys: Option<String>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -229,13 +242,19 @@ fn run(cli: Cli) -> Result<(), String> {
             max_table_versions,
             max_body_bytes,
             sample_data,
+            auth,
+            access_keys,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
-                data_dir,
-                http_addr,
-                max_table_versions,
-                max_body_bytes,
+                lakecat::config::ServeFlags {
+                    data_dir,
+                    http_addr,
+                    max_table_versions,
+                    max_body_bytes,
+                    auth,
+                    access_keys,
+                },
             )?;
             let store =
                 SledStore::open(&cfg.data_dir, cfg.max_table_versions).map_err(|e| e.message)?;
@@ -252,13 +271,15 @@ fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
                 tracing::info!(
-                    "HTTP API listening on http://{addr} (data directory {})",
-                    cfg.data_dir.display()
+                    "HTTP API listening on http://{addr} (data directory {}, authentication {})",
+                    cfg.data_dir.display(),
+                    if cfg.keys.is_some() { "sigv4" } else { "none" }
                 );
                 lakecat::serve(
                     store,
                     listener,
                     cfg.max_body_bytes,
+                    cfg.keys.map(Arc::new),
                     lakecat::shutdown_signal(),
                 )
                 .await

@@ -552,15 +552,92 @@ pub fn routes() -> Routes {
 }
 
 pub fn app(state: AppState, max_body_bytes: usize) -> Router {
-    routes()
-        .router
-        .fallback(no_route)
+    app_with_auth(state, max_body_bytes, None)
+}
+
+/// The API; with `keys`, every request but `GET /health` must carry a valid AWS
+/// Signature Version 4 made with one of them.
+pub fn app_with_auth(
+    state: AppState,
+    max_body_bytes: usize,
+    keys: Option<Arc<crate::sigv4::Keys>>,
+) -> Router {
+    let mut router = routes().router.fallback(no_route);
+    if let Some(keys) = keys {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            (keys, max_body_bytes),
+            check_signature,
+        ));
+    }
+    router
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             crate::metrics::track,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
+}
+
+async fn check_signature(
+    State((keys, max_body)): State<(Arc<crate::sigv4::Keys>, usize)>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.uri().path() == "/health" {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, max_body).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError(Error::new(
+                ErrorKind::TooLarge,
+                "the request body is larger than the server's limit (max_body_bytes)",
+            ))
+            .into_response()
+        }
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let now = lakecat_catalog_api::store::now_secs();
+    let r = crate::sigv4::verify(
+        &crate::sigv4::Request {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &headers,
+            body: &bytes,
+        },
+        &keys,
+        now,
+    );
+    match r {
+        Ok(_) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(refusal) => {
+            let status = if refusal.kind == "UnrecognizedClientException" {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            (
+                status,
+                [("content-type", "application/x-amz-json-1.1")],
+                Json(json!({"__type": refusal.kind, "Message": refusal.message})),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `POST /v1/ddl`: a HiveQL DDL script, as JSON or as a plain-text body.
