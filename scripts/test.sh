@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== test dependencies (.venv: moto_server for the S3 tests, boto3 for the Glue tests)"
-if [ ! -x .venv/bin/moto_server ] || ! .venv/bin/python -c "import boto3" 2>/dev/null; then
+echo "== test dependencies (.venv: moto_server for the S3 tests, boto3 and the aws CLI for the Glue tests)"
+if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] || ! .venv/bin/python -c "import boto3" 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi

@@ -542,6 +542,30 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
             store.update_partition(&id, &old, p)?;
             Ok(json!({}))
         }
+        "BatchUpdatePartition" => {
+            let id = TableIdent::parse(&string(&v, "DatabaseName")?, &string(&v, "TableName")?)?;
+            let entries = field(&v, "Entries")?
+                .as_array()
+                .cloned()
+                .ok_or_else(|| Error::invalid("Entries must be a list"))?;
+            if entries.len() > 100 {
+                return Err(Error::invalid("Entries holds at most 100 partitions").into());
+            }
+            // Glue applies each entry on its own and reports the ones that failed.
+            let mut errors = Vec::new();
+            for e in entries {
+                let old: Vec<String> = serde_json::from_value(
+                    e.get("PartitionValueList").cloned().unwrap_or_default(),
+                )
+                .map_err(|x| Error::invalid(format!("PartitionValueList: {x}")))?;
+                let r = parse_input::<Partition>(&e, "PartitionInput")
+                    .and_then(|p| store.update_partition(&id, &old, p));
+                if let Err(err) = r {
+                    errors.push(json!({"PartitionValueList": old, "ErrorDetail": {"ErrorCode": glue_error(&err), "ErrorMessage": err.message}}));
+                }
+            }
+            Ok(json!({"Errors": errors}))
+        }
         "DeletePartition" => {
             let id = TableIdent::parse(&string(&v, "DatabaseName")?, &string(&v, "TableName")?)?;
             let values = values_of(&v)?;

@@ -63,3 +63,66 @@ fn sigv4_mode_accepts_only_valid_signatures() {
     assert_eq!(resp.status().as_u16(), 403);
     server.sigterm();
 }
+
+#[test]
+fn the_aws_cli_works_unchanged() {
+    let aws = format!("{}/.venv/bin/aws", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&aws).exists(),
+        "{aws} is missing: run scripts/test.sh, which installs the aws CLI into .venv"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let run = |args: &[&str]| {
+        Command::new(&aws)
+            .args([
+                "glue",
+                "--endpoint-url",
+                &server.base,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "create-database",
+        "--database-input",
+        "Name=cli,Description=from the CLI",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "create-table",
+        "--database-name",
+        "cli",
+        "--table-input",
+        r#"{"Name":"t","PartitionKeys":[{"Name":"dt","Type":"string"}],"StorageDescriptor":{"Columns":[{"Name":"a","Type":"int"}],"Location":"s3://b/t/"}}"#,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["get-databases"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["DatabaseList"][0]["Name"], "cli");
+    assert_eq!(v["DatabaseList"][0]["Description"], "from the CLI");
+    let out = run(&["get-table", "--database-name", "cli", "--name", "t"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Table"]["StorageDescriptor"]["Columns"][0]["Type"], "int");
+    let out = run(&["get-table", "--database-name", "cli", "--name", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EntityNotFoundException"));
+    server.sigterm();
+}

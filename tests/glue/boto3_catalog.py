@@ -121,6 +121,12 @@ r = glue.batch_get_partition(DatabaseName="sales", TableName="events", Partition
 assert [p["Values"] for p in r["Partitions"]] == [["2024-01-01", "1"]], r
 glue.update_partition(DatabaseName="sales", TableName="events", PartitionValueList=["2024-01-02", "1"], PartitionInput=dict(part("2024-01-02", 1), Parameters={"k": "v"}))
 assert glue.get_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-02", "1"])["Partition"]["Parameters"] == {"k": "v"}
+r = glue.batch_update_partition(DatabaseName="sales", TableName="events", Entries=[
+    {"PartitionValueList": ["2024-01-01", "3"], "PartitionInput": dict(part("2024-01-01", 3), Parameters={"batch": "1"})},
+    {"PartitionValueList": ["2030-01-01", "3"], "PartitionInput": part("2030-01-01", 3)},
+])
+assert [e["ErrorDetail"]["ErrorCode"] for e in r["Errors"]] == ["EntityNotFoundException"], r
+assert glue.get_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-01", "3"])["Partition"]["Parameters"] == {"batch": "1"}
 r = glue.batch_delete_partition(DatabaseName="sales", TableName="events", PartitionsToDelete=[{"Values": ["2024-01-01", "1"]}, {"Values": ["2030-01-01", "1"]}])
 assert [e["ErrorDetail"]["ErrorCode"] for e in r["Errors"]] == ["EntityNotFoundException"], r
 glue.delete_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-01", "2"])
