@@ -136,6 +136,24 @@ try:
 except E.EntityNotFoundException:
     pass
 
+# SearchTables: tokenised name matching, filters, sorting, paginator.
+for name in ["customer-link", "xxlinkyy", "link_orders"]:
+    glue.create_table(DatabaseName="db1", TableInput={"Name": name, "Description": "d", "Parameters": {"team": "ops" if name != "xxlinkyy" else "bi"}, "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}]}})
+# (this boto3 has no search_tables paginator: NextToken by hand)
+found, token = [], None
+while True:
+    page = glue.search_tables(SearchText="link", MaxResults=1, **({"NextToken": token} if token else {}))
+    found += [t["Name"] for t in page["TableList"]]
+    token = page.get("NextToken")
+    if not token:
+        break
+found.sort()
+assert found == ["customer-link", "link_orders"], found
+r = glue.search_tables(Filters=[{"Key": "Name", "Value": "link"}, {"Key": "team", "Value": "ops"}], SortCriteria=[{"FieldName": "Name", "Sort": "DESC"}])
+assert [t["Name"] for t in r["TableList"]] == ["link_orders", "customer-link"], r
+assert [t["Name"] for t in glue.search_tables(SearchText='"xxlinkyy"')["TableList"]] == ["xxlinkyy"]
+assert glue.search_tables(Filters=[{"Key": "DatabaseName", "Value": "db1"}])["TableList"][0]["DatabaseName"] == "db1"
+
 # Batch table deletion with a per-item error, then the database.
 r = glue.batch_delete_table(DatabaseName="sales", TablesToDelete=["t0", "nope"])
 assert [e["TableName"] for e in r["Errors"]] == ["nope"], r
