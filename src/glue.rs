@@ -441,6 +441,41 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
                 json!({"TableVersion": {"Table": glue_table(&tv.table), "VersionId": tv.version_id.to_string()}}),
             )
         }
+        "DeleteTableVersion" | "BatchDeleteTableVersion" => {
+            let id = TableIdent::parse(&string(&v, "DatabaseName")?, &string(&v, "TableName")?)?;
+            let ids: Vec<String> = if op == "DeleteTableVersion" {
+                vec![string(&v, "VersionId")?]
+            } else {
+                serde_json::from_value(field(&v, "VersionIds")?.clone())
+                    .map_err(|e| Error::invalid(format!("VersionIds: {e}")))?
+            };
+            if ids.len() > 100 {
+                return Err(Error::invalid("VersionIds holds at most 100 versions").into());
+            }
+            let mut errors = Vec::new();
+            let mut nums = Vec::new();
+            for s in &ids {
+                match s.parse::<u64>() {
+                    Ok(n) => nums.push(n),
+                    Err(_) => errors.push((
+                        s.clone(),
+                        Error::not_found(format!("version {s} of table {id} not found")),
+                    )),
+                }
+            }
+            for (n, e) in store.delete_table_versions(&id, &nums)? {
+                errors.push((n.to_string(), e));
+            }
+            if op == "DeleteTableVersion" {
+                if let Some((_, e)) = errors.into_iter().next() {
+                    return Err(e.into());
+                }
+                return Ok(json!({}));
+            }
+            Ok(
+                json!({"Errors": errors.iter().map(|(v, e)| json!({"TableName": id.name.as_str(), "VersionId": v, "ErrorDetail": {"ErrorCode": glue_error(e), "ErrorMessage": e.message}})).collect::<Vec<_>>()}),
+            )
+        }
         "CreatePartition" | "BatchCreatePartition" => {
             let id = TableIdent::parse(&string(&v, "DatabaseName")?, &string(&v, "TableName")?)?;
             let inputs: Vec<Value> = if op == "CreatePartition" {

@@ -492,6 +492,30 @@ impl CatalogStore for SledStore {
         }
     }
 
+    fn delete_table_versions(
+        &self,
+        id: &TableIdent,
+        versions: &[u64],
+    ) -> Result<Vec<(u64, Error)>> {
+        let errors = {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let (del, errors) = plan_version_deletes(id, &rec.table, versions, |v| {
+                self.versions
+                    .contains_key(id_key(rec.id, &v.to_be_bytes()))
+                    .map_err(se)
+            })?;
+            let mut batch = Batch::default();
+            for v in del {
+                batch.remove(id_key(rec.id, &v.to_be_bytes()));
+            }
+            self.versions.apply_batch(batch).map_err(se)?;
+            errors
+        };
+        self.durable()?;
+        Ok(errors)
+    }
+
     fn create_partitions(
         &self,
         id: &TableIdent,

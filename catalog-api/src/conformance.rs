@@ -19,6 +19,38 @@ pub fn run_all(make: Factory) {
     filters_and_paging(&*make(10));
     cascade(&*make(10));
     table_writes(&*make(2));
+    version_deletes(&*make(10));
+}
+
+/// Archived versions can be deleted, the current one cannot.
+pub fn version_deletes(s: &dyn CatalogStore) {
+    let id = setup(s, "vd", "t");
+    for d in ["a", "b", "c"] {
+        let mut t = s.get_table(&id).unwrap();
+        t.description = Some(d.into());
+        s.update_table(&id, t, UpdateTableOptions::default())
+            .unwrap();
+    }
+    let versions = |s: &dyn CatalogStore| -> Vec<u64> {
+        s.list_table_versions(&id, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .iter()
+            .map(|v| v.version_id)
+            .collect()
+    };
+    assert_eq!(versions(s), [4, 3, 2, 1]);
+    let errs = s.delete_table_versions(&id, &[2, 4, 9, 2]).unwrap();
+    let kinds: Vec<(u64, ErrorKind)> = errs.iter().map(|(v, e)| (*v, e.kind)).collect();
+    assert_eq!(
+        kinds,
+        [(4, ErrorKind::InvalidInput), (9, ErrorKind::NotFound)]
+    );
+    assert_eq!(versions(s), [4, 3, 1]);
+    assert_eq!(
+        s.get_table_version(&id, 2).unwrap_err().kind,
+        ErrorKind::NotFound
+    );
 }
 
 fn db(name: &str) -> DatabaseName {

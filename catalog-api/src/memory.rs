@@ -249,6 +249,21 @@ impl CatalogStore for MemoryStore {
         .ok_or_else(|| Error::not_found(format!("version {version} of table {id} not found")))
     }
 
+    fn delete_table_versions(
+        &self,
+        id: &TableIdent,
+        versions: &[u64],
+    ) -> Result<Vec<(u64, Error)>> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let (del, errors) =
+            plan_version_deletes(id, &e.table, versions, |v| Ok(e.versions.contains_key(&v)))?;
+        for v in del {
+            e.versions.remove(&v);
+        }
+        Ok(errors)
+    }
+
     fn create_partitions(
         &self,
         id: &TableIdent,

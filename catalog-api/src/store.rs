@@ -105,6 +105,10 @@ pub trait CatalogStore: Send + Sync + 'static {
         page: &PageRequest,
     ) -> Result<Page<TableVersion>>;
     fn get_table_version(&self, id: &TableIdent, version: u64) -> Result<TableVersion>;
+    /// Removes archived versions in one atomic step and reports the ones that could
+    /// not be removed (missing, or the current version, which cannot be deleted).
+    fn delete_table_versions(&self, id: &TableIdent, versions: &[u64])
+        -> Result<Vec<(u64, Error)>>;
 
     /// Writes every valid, new partition in one atomic step and reports the others.
     /// With `if_not_exists`, existing partitions are skipped silently.
@@ -378,6 +382,39 @@ pub fn plan_partition_update(
     part.table_name = None;
     part.create_time = current.create_time;
     Ok((old_key, new_key, part))
+}
+
+/// Versions that could not be deleted, each with its reason.
+pub type VersionErrors = Vec<(u64, Error)>;
+
+/// Splits version ids into those to delete (each once) and per-item errors.
+pub fn plan_version_deletes(
+    id: &TableIdent,
+    current: &Table,
+    versions: &[u64],
+    mut exists: impl FnMut(u64) -> Result<bool>,
+) -> Result<(Vec<u64>, VersionErrors)> {
+    let mut del = Vec::new();
+    let mut errors = Vec::new();
+    for &v in versions {
+        if current.version_id == Some(v) {
+            errors.push((
+                v,
+                Error::invalid(format!(
+                    "version {v} is the current version of table {id}; it cannot be deleted"
+                )),
+            ));
+        } else if del.contains(&v) {
+        } else if exists(v)? {
+            del.push(v);
+        } else {
+            errors.push((
+                v,
+                Error::not_found(format!("version {v} of table {id} not found")),
+            ));
+        }
+    }
+    Ok((del, errors))
 }
 
 /// The checked parts of a [`TableWrite`], ready for a backend to apply.

@@ -96,6 +96,15 @@ assert glue.get_table_version(DatabaseName="sales", TableName="events", VersionI
 glue.update_table(DatabaseName="sales", TableInput=dict(table_input, Description="skip"), SkipArchive=True)
 assert len(glue.get_table_versions(DatabaseName="sales", TableName="events")["TableVersions"]) == 2
 
+glue.update_table(DatabaseName="sales", TableInput=dict(table_input, Description="third"))
+# (version 2 was replaced with SkipArchive, so it was never kept)
+assert [v["VersionId"] for v in glue.get_table_versions(DatabaseName="sales", TableName="events")["TableVersions"]] == ["4", "3", "1"]
+glue.delete_table_version(DatabaseName="sales", TableName="events", VersionId="1")
+r = glue.batch_delete_table_version(DatabaseName="sales", TableName="events", VersionIds=["3", "4", "77"])
+assert sorted(e["ErrorDetail"]["ErrorCode"] for e in r["Errors"]) == ["EntityNotFoundException", "InvalidInputException"], r
+assert [v["VersionId"] for v in glue.get_table_versions(DatabaseName="sales", TableName="events")["TableVersions"]] == ["4"]
+glue.update_table(DatabaseName="sales", TableInput=dict(table_input, Description="skip"), SkipArchive=True)
+
 # Partitions
 def part(dt, hour):
     return {"Values": [dt, str(hour)], "StorageDescriptor": dict(table_input["StorageDescriptor"], Location=f"s3://bucket/events/dt={dt}/hour={hour}/")}
