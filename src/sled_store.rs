@@ -30,7 +30,7 @@
 use lakecat_catalog_api::error::{Error, Result};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::keys::encode_values;
-use lakecat_catalog_api::model::{Database, Partition, Table, TableVersion};
+use lakecat_catalog_api::model::{Database, Function, Partition, Table, TableVersion};
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::store::*;
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,8 @@ pub struct SledStore {
     tables: Tree,
     versions: Tree,
     partitions: Tree,
+    /// `db \0 name` → function JSON.
+    functions: Tree,
     gc: Tree,
     write: Mutex<()>,
     max_versions: usize,
@@ -129,6 +131,7 @@ impl SledStore {
             tables: tree("tables")?,
             versions: tree("versions")?,
             partitions: tree("partitions")?,
+            functions: tree("functions")?,
             gc: tree("gc")?,
             db,
             write: Mutex::new(()),
@@ -302,18 +305,29 @@ impl CatalogStore for SledStore {
                 let (k, v) = kv.map_err(se)?;
                 doomed.push((k, from_json::<TableRecord>(&v)?.id));
             }
-            if !doomed.is_empty() && !cascade {
+            let functions: Vec<sled::IVec> = self
+                .functions
+                .scan_prefix(&prefix)
+                .keys()
+                .collect::<Result<_, _>>()
+                .map_err(se)?;
+            let has_content = !doomed.is_empty() || !functions.is_empty();
+            if has_content && !cascade {
                 return Err(Error::invalid(format!(
-                    "database {name} is not empty: it has {} table(s); drop them first or delete with cascade",
-                    doomed.len()
+                    "database {name} is not empty: it has {} table(s) and {} function(s); drop them first or delete with cascade",
+                    doomed.len(),
+                    functions.len()
                 )));
             }
-            (&self.databases, &self.tables, &self.gc)
-                .transaction(|(d, t, g)| {
+            (&self.databases, &self.tables, &self.gc, &self.functions)
+                .transaction(|(d, t, g, f)| {
                     d.remove(name.as_str())?;
                     for (k, id) in &doomed {
                         t.remove(k.clone())?;
                         g.insert(&id.to_be_bytes(), &[])?;
+                    }
+                    for k in &functions {
+                        f.remove(k.clone())?;
                     }
                     Ok::<_, ConflictableTransactionError<Error>>(())
                 })
@@ -636,6 +650,106 @@ impl CatalogStore for SledStore {
             Err(e) => Some(Err(se(e))),
         });
         scan.collect(id, page.limit, iter, |b| from_json(b))
+    }
+
+    fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function> {
+        let f = prepare_function(db, f, None)?;
+        {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let key = table_key(db.as_str(), &f.function_name);
+            if self.functions.contains_key(&key).map_err(se)? {
+                return Err(Error::already_exists(format!(
+                    "function {db}.{} already exists",
+                    f.function_name
+                )));
+            }
+            self.functions.insert(key, to_json(&f)?).map_err(se)?;
+        }
+        self.durable()?;
+        Ok(f)
+    }
+
+    fn get_function(&self, db: &DatabaseName, name: &str) -> Result<Function> {
+        self.db_exists(db)?;
+        match self
+            .functions
+            .get(table_key(db.as_str(), &name.to_lowercase()))
+            .map_err(se)?
+        {
+            Some(b) => from_json(&b),
+            None => Err(function_not_found(db, name)),
+        }
+    }
+
+    fn list_functions(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Function>> {
+        self.db_exists(db)?;
+        let prefix = table_key(db.as_str(), "");
+        let start = match page_start(page)? {
+            Some(n) => {
+                let mut k = table_key(db.as_str(), &n);
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
+        let end = lakecat_catalog_api::keys::prefix_end(&prefix).expect("prefix ends in 0");
+        let iter = self.functions.range(start..end).filter_map(|kv| {
+            let r = (|| {
+                let (k, v) = kv.map_err(se)?;
+                let name = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                if pattern.is_some_and(|p| !p.is_match(&name)) {
+                    return Ok(None);
+                }
+                Ok(Some((name, from_json::<Function>(&v)?)))
+            })();
+            r.transpose()
+        });
+        collect_named(page.limit, iter)
+    }
+
+    fn update_function(&self, db: &DatabaseName, name: &str, f: Function) -> Result<Function> {
+        let f = {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let old = table_key(db.as_str(), &name.to_lowercase());
+            let created = match self.functions.get(&old).map_err(se)? {
+                Some(b) => from_json::<Function>(&b)?.create_time,
+                None => return Err(function_not_found(db, name)),
+            };
+            let f = prepare_function(db, f, Some(created))?;
+            let new = table_key(db.as_str(), &f.function_name);
+            if new != old && self.functions.contains_key(&new).map_err(se)? {
+                return Err(Error::already_exists(format!(
+                    "function {db}.{} already exists",
+                    f.function_name
+                )));
+            }
+            let mut batch = Batch::default();
+            batch.remove(old);
+            batch.insert(new, to_json(&f)?);
+            self.functions.apply_batch(batch).map_err(se)?;
+            f
+        };
+        self.durable()?;
+        Ok(f)
+    }
+
+    fn delete_function(&self, db: &DatabaseName, name: &str) -> Result<()> {
+        {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let key = table_key(db.as_str(), &name.to_lowercase());
+            if self.functions.remove(key).map_err(se)?.is_none() {
+                return Err(function_not_found(db, name));
+            }
+        }
+        self.durable()
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {

@@ -20,6 +20,91 @@ pub fn run_all(make: Factory) {
     cascade(&*make(10));
     table_writes(&*make(2));
     version_deletes(&*make(10));
+    functions(&*make(10));
+}
+
+/// User-defined functions: created, listed, renamed, dropped with their database.
+pub fn functions(s: &dyn CatalogStore) {
+    s.create_database(Database::new(db("fdb"))).unwrap();
+    let d = db("fdb");
+    let f = |name: &str| Function {
+        function_name: name.into(),
+        database_name: None,
+        class_name: "com.example.Upper".into(),
+        owner_name: Some("ann".into()),
+        owner_type: Some("USER".into()),
+        create_time: 0,
+        resource_uris: vec![ResourceUri {
+            resource_type: "JAR".into(),
+            uri: "s3://b/udf.jar".into(),
+        }],
+    };
+    let made = s.create_function(&d, f("Upper")).unwrap();
+    assert_eq!(made.function_name, "upper");
+    assert!(made.create_time > 0);
+    assert_eq!(
+        s.create_function(&d, f("upper")).unwrap_err().kind,
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        s.create_function(&db("nodb"), f("x")).unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    let mut bad = f("bad");
+    bad.owner_type = Some("ROBOT".into());
+    assert_eq!(
+        s.create_function(&d, bad).unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+    for n in ["a1", "a2", "b1"] {
+        s.create_function(&d, f(n)).unwrap();
+    }
+    let names = |p: Option<&regex::Regex>| -> Vec<String> {
+        s.list_functions(&d, p, &PageRequest::first(100))
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|f| f.function_name)
+            .collect()
+    };
+    assert_eq!(names(None), ["a1", "a2", "b1", "upper"]);
+    let re = regex::Regex::new("^(?:a.*)$").unwrap();
+    assert_eq!(names(Some(&re)), ["a1", "a2"]);
+    let p1 = s.list_functions(&d, None, &PageRequest::first(2)).unwrap();
+    assert_eq!(p1.items.len(), 2);
+    let mut next = PageRequest::first(2);
+    next.token = p1.next_token;
+    assert_eq!(
+        s.list_functions(&d, None, &next).unwrap().items[0].function_name,
+        "b1"
+    );
+    let renamed = s.update_function(&d, "UPPER", f("upper2")).unwrap();
+    assert_eq!(renamed.create_time, made.create_time);
+    assert_eq!(
+        s.get_function(&d, "upper").unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        s.get_function(&d, "Upper2").unwrap().class_name,
+        "com.example.Upper"
+    );
+    assert_eq!(
+        s.update_function(&d, "a1", f("a2")).unwrap_err().kind,
+        ErrorKind::AlreadyExists
+    );
+    s.delete_function(&d, "a1").unwrap();
+    assert_eq!(
+        s.delete_function(&d, "a1").unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    // A database with functions is not empty.
+    assert_eq!(
+        s.delete_database(&d, false).unwrap_err().kind,
+        ErrorKind::InvalidInput
+    );
+    s.delete_database(&d, true).unwrap();
+    s.create_database(Database::new(db("fdb"))).unwrap();
+    assert!(names(None).is_empty());
 }
 
 /// Archived versions can be deleted, the current one cannot.

@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::filter::FilterExpr;
 use crate::keys::encode_values;
-use crate::model::{Database, Partition, Table, TableVersion};
+use crate::model::{Database, Function, Partition, Table, TableVersion};
 use crate::names::{DatabaseName, TableIdent};
 use crate::store::*;
 use std::collections::BTreeMap;
@@ -23,6 +23,7 @@ struct TableEntry {
 struct State {
     databases: BTreeMap<String, Database>,
     tables: BTreeMap<(String, String), TableEntry>,
+    functions: BTreeMap<(String, String), Function>,
 }
 
 pub struct MemoryStore {
@@ -130,14 +131,25 @@ impl CatalogStore for MemoryStore {
             .filter(|(d, _)| d == name.as_str())
             .cloned()
             .collect();
-        if !tables.is_empty() && !cascade {
+        let functions: Vec<_> = s
+            .functions
+            .keys()
+            .filter(|(d, _)| d == name.as_str())
+            .cloned()
+            .collect();
+        let has_content = !tables.is_empty() || !functions.is_empty();
+        if has_content && !cascade {
             return Err(Error::invalid(format!(
-                "database {name} is not empty: it has {} table(s); drop them first or delete with cascade",
-                tables.len()
+                "database {name} is not empty: it has {} table(s) and {} function(s); drop them first or delete with cascade",
+                tables.len(),
+                functions.len()
             )));
         }
         for t in tables {
             s.tables.remove(&t);
+        }
+        for f in functions {
+            s.functions.remove(&f);
         }
         s.databases.remove(name.as_str());
         Ok(())
@@ -347,6 +359,83 @@ impl CatalogStore for MemoryStore {
         scan.collect(id, page.limit, iter, |b| {
             serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string()))
         })
+    }
+
+    fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function> {
+        let f = prepare_function(db, f, None)?;
+        let mut s = self.write();
+        s.db_exists(db)?;
+        let key = (db.as_str().to_string(), f.function_name.clone());
+        if s.functions.contains_key(&key) {
+            return Err(Error::already_exists(format!(
+                "function {db}.{} already exists",
+                f.function_name
+            )));
+        }
+        s.functions.insert(key, f.clone());
+        Ok(f)
+    }
+
+    fn get_function(&self, db: &DatabaseName, name: &str) -> Result<Function> {
+        let s = self.read();
+        s.db_exists(db)?;
+        s.functions
+            .get(&(db.as_str().to_string(), name.to_lowercase()))
+            .cloned()
+            .ok_or_else(|| function_not_found(db, name))
+    }
+
+    fn list_functions(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Function>> {
+        let s = self.read();
+        s.db_exists(db)?;
+        let d = db.as_str().to_string();
+        let lower = match page_start(page)? {
+            Some(n) => Bound::Excluded((d.clone(), n)),
+            None => Bound::Included((d.clone(), String::new())),
+        };
+        let iter = s
+            .functions
+            .range((lower, Bound::Unbounded))
+            .take_while(|((dd, _), _)| *dd == d)
+            .filter(|((_, n), _)| pattern.is_none_or(|p| p.is_match(n)))
+            .map(|((_, n), f)| Ok((n.clone(), f.clone())));
+        collect_named(page.limit, iter)
+    }
+
+    fn update_function(&self, db: &DatabaseName, name: &str, f: Function) -> Result<Function> {
+        let mut s = self.write();
+        s.db_exists(db)?;
+        let old = (db.as_str().to_string(), name.to_lowercase());
+        let created = s
+            .functions
+            .get(&old)
+            .map(|f| f.create_time)
+            .ok_or_else(|| function_not_found(db, name))?;
+        let f = prepare_function(db, f, Some(created))?;
+        let new = (db.as_str().to_string(), f.function_name.clone());
+        if new != old && s.functions.contains_key(&new) {
+            return Err(Error::already_exists(format!(
+                "function {db}.{} already exists",
+                f.function_name
+            )));
+        }
+        s.functions.remove(&old);
+        s.functions.insert(new, f.clone());
+        Ok(f)
+    }
+
+    fn delete_function(&self, db: &DatabaseName, name: &str) -> Result<()> {
+        let mut s = self.write();
+        s.db_exists(db)?;
+        s.functions
+            .remove(&(db.as_str().to_string(), name.to_lowercase()))
+            .map(|_| ())
+            .ok_or_else(|| function_not_found(db, name))
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {

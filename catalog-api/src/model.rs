@@ -559,3 +559,66 @@ mod tests {
         p.normalize(&keys).unwrap();
     }
 }
+
+/// A user-defined function (Glue's `UserDefinedFunction`, Hive's `Function`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    /// Stored lower case, like every catalog name.
+    pub function_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_name: Option<DatabaseName>,
+    pub class_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_name: Option<String>,
+    /// `USER`, `ROLE` or `GROUP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_type: Option<String>,
+    #[serde(default)]
+    pub create_time: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_uris: Vec<ResourceUri>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceUri {
+    /// `JAR`, `FILE` or `ARCHIVE`.
+    pub resource_type: String,
+    pub uri: String,
+}
+
+impl Function {
+    pub fn normalize(&mut self) -> Result<()> {
+        self.function_name = normalize_name("function name", &self.function_name)?;
+        if self.class_name.trim().is_empty() {
+            return Err(Error::invalid("class_name must not be empty"));
+        }
+        check_len("class_name", Some(&self.class_name), MAX_NAME_LEN)?;
+        check_len("owner_name", self.owner_name.as_deref(), MAX_NAME_LEN)?;
+        if let Some(t) = &self.owner_type {
+            if !["USER", "ROLE", "GROUP"].contains(&t.as_str()) {
+                return Err(Error::invalid(format!(
+                    "owner_type {t:?} is not one of USER, ROLE, GROUP"
+                )));
+            }
+        }
+        if self.resource_uris.len() > 1000 {
+            return Err(Error::invalid("at most 1000 resource_uris"));
+        }
+        for (i, r) in self.resource_uris.iter().enumerate() {
+            if !["JAR", "FILE", "ARCHIVE"].contains(&r.resource_type.as_str()) {
+                return Err(Error::invalid(format!(
+                    "resource_uris[{i}].resource_type {:?} is not one of JAR, FILE, ARCHIVE",
+                    r.resource_type
+                )));
+            }
+            check_len(
+                &format!("resource_uris[{i}].uri"),
+                Some(&r.uri),
+                MAX_LOCATION_LEN,
+            )?;
+        }
+        Ok(())
+    }
+}

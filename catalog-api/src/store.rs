@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::filter::{CompiledFilter, FilterExpr};
 use crate::keys::{encode_value, encode_values, prefix_end, token_decode, token_encode};
-use crate::model::{Database, Partition, Table, TableVersion};
+use crate::model::{Database, Function, Partition, Table, TableVersion};
 use crate::names::{DatabaseName, TableIdent};
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -139,6 +139,19 @@ pub trait CatalogStore: Send + Sync + 'static {
         filter: Option<&FilterExpr>,
         page: &PageRequest,
     ) -> Result<Page<Partition>>;
+
+    fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function>;
+    fn get_function(&self, db: &DatabaseName, name: &str) -> Result<Function>;
+    /// Functions ordered by name; `pattern` (a regular expression) must match the whole name.
+    fn list_functions(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Function>>;
+    /// Replaces a function; its name may change if the new one is free.
+    fn update_function(&self, db: &DatabaseName, name: &str, f: Function) -> Result<Function>;
+    fn delete_function(&self, db: &DatabaseName, name: &str) -> Result<()>;
 
     /// Creates or replaces a table and changes its partitions, all or nothing.
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table>;
@@ -382,6 +395,22 @@ pub fn plan_partition_update(
     part.table_name = None;
     part.create_time = current.create_time;
     Ok((old_key, new_key, part))
+}
+
+pub fn function_not_found(db: &DatabaseName, name: &str) -> Error {
+    Error::not_found(format!("function {db}.{name} not found"))
+}
+
+/// Checks a new or replacing function and stamps it.
+pub fn prepare_function(
+    db: &DatabaseName,
+    mut f: Function,
+    create_time: Option<i64>,
+) -> Result<Function> {
+    f.normalize()?;
+    f.database_name = Some(db.clone());
+    f.create_time = create_time.unwrap_or_else(now_secs);
+    Ok(f)
 }
 
 /// Versions that could not be deleted, each with its reason.

@@ -163,6 +163,30 @@ assert [t["Name"] for t in r["TableList"]] == ["link_orders", "customer-link"], 
 assert [t["Name"] for t in glue.search_tables(SearchText='"xxlinkyy"')["TableList"]] == ["xxlinkyy"]
 assert glue.search_tables(Filters=[{"Key": "DatabaseName", "Value": "db1"}])["TableList"][0]["DatabaseName"] == "db1"
 
+# User-defined functions
+fn_input = {"FunctionName": "Upper", "ClassName": "com.example.Upper", "OwnerName": "ann", "OwnerType": "USER",
+            "ResourceUris": [{"ResourceType": "JAR", "Uri": "s3://b/udf.jar"}]}
+glue.create_user_defined_function(DatabaseName="sales", FunctionInput=fn_input)
+glue.create_user_defined_function(DatabaseName="db1", FunctionInput=dict(fn_input, FunctionName="lower_it"))
+f = glue.get_user_defined_function(DatabaseName="sales", FunctionName="upper")["UserDefinedFunction"]
+assert f["FunctionName"] == "upper" and f["ResourceUris"][0]["Uri"] == "s3://b/udf.jar" and hasattr(f["CreateTime"], "year"), f
+try:
+    glue.create_user_defined_function(DatabaseName="sales", FunctionInput=fn_input)
+    raise SystemExit("expected AlreadyExistsException")
+except E.AlreadyExistsException:
+    pass
+names = sorted(f["FunctionName"] for p in glue.get_paginator("get_user_defined_functions").paginate(Pattern="*", PaginationConfig={"PageSize": 1}) for f in p["UserDefinedFunctions"])
+assert names == ["lower_it", "upper"], names
+assert [f["FunctionName"] for f in glue.get_user_defined_functions(DatabaseName="sales", Pattern="up*")["UserDefinedFunctions"]] == ["upper"]
+glue.update_user_defined_function(DatabaseName="sales", FunctionName="upper", FunctionInput=dict(fn_input, ClassName="com.example.Upper2"))
+assert glue.get_user_defined_function(DatabaseName="sales", FunctionName="upper")["UserDefinedFunction"]["ClassName"] == "com.example.Upper2"
+glue.delete_user_defined_function(DatabaseName="sales", FunctionName="upper")
+try:
+    glue.get_user_defined_function(DatabaseName="sales", FunctionName="upper")
+    raise SystemExit("expected EntityNotFoundException")
+except E.EntityNotFoundException:
+    pass
+
 # Batch table deletion with a per-item error, then the database.
 r = glue.batch_delete_table(DatabaseName="sales", TablesToDelete=["t0", "nope"])
 assert [e["TableName"] for e in r["Errors"]] == ["nope"], r
