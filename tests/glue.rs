@@ -114,6 +114,70 @@ fn the_aws_cli_works_unchanged() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The scripted session of the issue: file:// inputs, a batch of partitions, a
+    // filtered listing, the tables, a deletion.
+    let parts = dir.path().join("parts.json");
+    std::fs::write(
+        &parts,
+        r#"[{"Values":["2024-01-01"],"StorageDescriptor":{"Location":"s3://b/t/dt=2024-01-01/"}},
+            {"Values":["2024-01-02"],"StorageDescriptor":{"Location":"s3://b/t/dt=2024-01-02/"}}]"#,
+    )
+    .unwrap();
+    let tfile = dir.path().join("t2.json");
+    std::fs::write(
+        &tfile,
+        r#"{"Name":"t2","StorageDescriptor":{"Columns":[{"Name":"b","Type":"string"}]}}"#,
+    )
+    .unwrap();
+    let out = run(&[
+        "create-table",
+        "--database-name",
+        "cli",
+        "--table-input",
+        &format!("file://{}", tfile.display()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "batch-create-partition",
+        "--database-name",
+        "cli",
+        "--table-name",
+        "t",
+        "--partition-input-list",
+        &format!("file://{}", parts.display()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Errors"].as_array().map(Vec::len), Some(0), "{v}");
+    let out = run(&[
+        "get-partitions",
+        "--database-name",
+        "cli",
+        "--table-name",
+        "t",
+        "--expression",
+        "dt > '2024-01-01'",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Partitions"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["Partitions"][0]["Values"][0], "2024-01-02");
+    let out = run(&["get-tables", "--database-name", "cli"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["TableList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["t", "t2"]);
     let out = run(&["get-databases"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["DatabaseList"][0]["Name"], "cli");
@@ -123,6 +187,14 @@ fn the_aws_cli_works_unchanged() {
     assert_eq!(v["Table"]["StorageDescriptor"]["Columns"][0]["Type"], "int");
     let out = run(&["get-table", "--database-name", "cli", "--name", "nope"]);
     assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EntityNotFoundException"));
+    let out = run(&["delete-table", "--database-name", "cli", "--name", "t2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["get-table", "--database-name", "cli", "--name", "t2"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("EntityNotFoundException"));
     server.sigterm();
 }

@@ -145,6 +145,38 @@ try:
 except E.EntityNotFoundException:
     pass
 
+# Filter expressions through boto3: types, IN, BETWEEN, LIKE, NOT, parentheses, quoting, errors.
+glue.create_table(DatabaseName="db2", TableInput={"Name": "f", "PartitionKeys": [
+    {"Name": "region", "Type": "string"}, {"Name": "day", "Type": "date"}, {"Name": "n", "Type": "int"}],
+    "StorageDescriptor": {"Columns": [{"Name": "x", "Type": "int"}]}})
+rows = [("eu", "2024-01-01", 1), ("eu", "2024-01-02", 5), ("us", "2024-02-01", 10), ("o'hare", "2024-03-01", 20)]
+glue.batch_create_partition(DatabaseName="db2", TableName="f", PartitionInputList=[{"Values": [r, d, str(n)]} for r, d, n in rows])
+cases = [
+    ("", 4),
+    ("region = 'eu'", 2),
+    ("n > 4", 3),
+    ("n = '5'", 1),
+    ("n IN (1, 10)", 2),
+    ("n BETWEEN 5 AND 10", 2),
+    ("NOT (n BETWEEN 5 AND 10)", 2),
+    ("day >= '2024-02-01'", 2),
+    ("region LIKE 'e%'", 2),
+    ("region NOT LIKE 'e_'", 2),
+    ("region = 'o''hare'", 1),
+    ("(region = 'eu' AND n > 1) OR n >= 20", 2),
+    ("region IS NULL", 0),
+    ("region IS NOT NULL", 4),
+]
+for expr, want in cases:
+    got = glue.get_partitions(DatabaseName="db2", TableName="f", Expression=expr)["Partitions"]
+    assert len(got) == want, (expr, want, [p["Values"] for p in got])
+for bad in ["n > 'x'", "region = 5", "day = '2024-13-01'", "nokey = 1", "n >", "region = 'eu' AND"]:
+    try:
+        glue.get_partitions(DatabaseName="db2", TableName="f", Expression=bad)
+        raise SystemExit(f"expected InvalidInputException for {bad!r}")
+    except E.InvalidInputException:
+        pass
+
 # SearchTables: tokenised name matching, filters, sorting, paginator.
 for name in ["customer-link", "xxlinkyy", "link_orders"]:
     glue.create_table(DatabaseName="db1", TableInput={"Name": name, "Description": "d", "Parameters": {"team": "ops" if name != "xxlinkyy" else "bi"}, "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}]}})
