@@ -63,37 +63,7 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         Err(e) => return Err(ParquetError::Invalid(e.to_string())),
     };
     let fm = meta.file_metadata();
-    // The embedded arrow schema (pyarrow's and arrow-rs's ARROW:schema) only refines
-    // arrow-specific types that map to the same Hive types, so it is not decoded.
-    let arrow = parquet_to_arrow_schema(fm.schema_descr(), None)
-        .map_err(|e| ParquetError::Invalid(format!("schema: {e}")))?;
-    let mut notes = Vec::new();
-    // ENUM (written by Avro-to-Parquet converters) is UTF-8 text that the arrow
-    // conversion leaves as binary; engines read it as a string.
-    let enums: Vec<String> = fm
-        .schema_descr()
-        .columns()
-        .iter()
-        .filter(|c| {
-            matches!(
-                c.logical_type_ref(),
-                Some(parquet::basic::LogicalType::Enum)
-            ) || c.converted_type() == parquet::basic::ConvertedType::ENUM
-        })
-        .map(|c| c.path().string())
-        .collect();
-    let columns = arrow
-        .fields()
-        .iter()
-        .map(|f| {
-            let mut ty = hive_type(f, &mut notes);
-            retype_enums(&mut ty, f.name(), &enums);
-            InferredColumn {
-                name: f.name().to_lowercase(),
-                ty,
-            }
-        })
-        .collect();
+    let (columns, mut notes) = columns_of(fm.schema_descr())?;
     if let Some(by) = fm.created_by() {
         notes.push(format!("written by {by}"));
     }
@@ -108,6 +78,96 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         avro_schema: None,
         notes,
     })
+}
+
+/// A schema's Hive columns and the notes their conversion made.
+type Converted = (Vec<InferredColumn>, Vec<String>);
+
+thread_local! {
+    /// Hive columns by schema: the files of a lake share a handful of schemas, and
+    /// converting each file's schema again was a large part of a crawl's time.
+    static COLUMNS: std::cell::RefCell<std::collections::HashMap<String, Converted>> =
+        Default::default();
+}
+
+/// The whole schema tree as text: names, repetitions, physical, converted and
+/// logical types, lengths, precisions and scales. Equal texts convert equally.
+fn schema_key(t: &parquet::schema::types::Type, out: &mut String) {
+    use std::fmt::Write;
+    let info = t.get_basic_info();
+    let _ = write!(
+        out,
+        "{}|{:?}|{:?}|{:?}",
+        info.name(),
+        info.has_repetition().then(|| info.repetition()),
+        info.converted_type(),
+        info.logical_type_ref()
+    );
+    if t.is_primitive() {
+        let _ = write!(
+            out,
+            "|{:?}|{}|{}|{};",
+            t.get_physical_type(),
+            match t {
+                parquet::schema::types::Type::PrimitiveType { type_length, .. } => *type_length,
+                _ => 0,
+            },
+            t.get_precision(),
+            t.get_scale()
+        );
+    } else {
+        out.push('(');
+        for f in t.get_fields() {
+            schema_key(f, out);
+        }
+        out.push_str(");");
+    }
+}
+
+fn columns_of(descr: &parquet::schema::types::SchemaDescriptor) -> Result<Converted, ParquetError> {
+    let mut key = String::new();
+    schema_key(descr.root_schema(), &mut key);
+    if let Some(hit) = COLUMNS.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(hit);
+    }
+    // The embedded arrow schema (pyarrow's and arrow-rs's ARROW:schema) only refines
+    // arrow-specific types that map to the same Hive types, so it is not decoded.
+    let arrow = parquet_to_arrow_schema(descr, None)
+        .map_err(|e| ParquetError::Invalid(format!("schema: {e}")))?;
+    let mut notes = Vec::new();
+    // ENUM (written by Avro-to-Parquet converters) is UTF-8 text that the arrow
+    // conversion leaves as binary; engines read it as a string.
+    let enums: Vec<String> = descr
+        .columns()
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.logical_type_ref(),
+                Some(parquet::basic::LogicalType::Enum)
+            ) || c.converted_type() == parquet::basic::ConvertedType::ENUM
+        })
+        .map(|c| c.path().string())
+        .collect();
+    let columns: Vec<InferredColumn> = arrow
+        .fields()
+        .iter()
+        .map(|f| {
+            let mut ty = hive_type(f, &mut notes);
+            retype_enums(&mut ty, f.name(), &enums);
+            InferredColumn {
+                name: f.name().to_lowercase(),
+                ty,
+            }
+        })
+        .collect();
+    COLUMNS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        c.insert(key, (columns.clone(), notes.clone()));
+    });
+    Ok((columns, notes))
 }
 
 /// Turns `binary` into `string` at the paths of ENUM leaves (through structs).
@@ -310,6 +370,27 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(s.record_count, Some(0));
         assert!(s.notes.iter().any(|n| n.contains("UINT_64")));
+    }
+
+    #[test]
+    fn the_schema_cache_tells_annotations_apart() {
+        let cols = |schema: &str| {
+            let b = file(schema);
+            infer(&b, b.len() as u64)
+                .unwrap()
+                .columns
+                .iter()
+                .map(|c| c.ty.to_string())
+                .collect::<Vec<_>>()
+        };
+        let list = "message m { optional group a (LIST) { repeated int32 array; } }";
+        let plain = "message m { optional group a { repeated int32 array; } }";
+        for _ in 0..2 {
+            assert_eq!(cols(list), ["array<int>"]);
+            assert_eq!(cols(plain), ["struct<array:array<int>>"]);
+            assert_eq!(cols("message m { optional int32 a (DATE); }"), ["date"]);
+            assert_eq!(cols("message m { optional int32 a; }"), ["int"]);
+        }
     }
 
     #[test]
