@@ -657,19 +657,7 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
         }
         "GetUserDefinedFunctions" => {
             // `Pattern` is Hive's: `*` any characters, `|` alternatives.
-            let pattern = string(&v, "Pattern")?;
-            let alts: Vec<String> = pattern
-                .split('|')
-                .map(|a| {
-                    a.trim()
-                        .split('*')
-                        .map(regex::escape)
-                        .collect::<Vec<_>>()
-                        .join(".*")
-                })
-                .collect();
-            let re = regex::Regex::new(&format!("(?i)^(?:{})$", alts.join("|")))
-                .map_err(|e| Error::invalid(format!("Pattern {pattern:?}: {e}")))?;
+            let re = crate::sql::hive_pattern(&string(&v, "Pattern")?)?;
             let dbs = match v.get("DatabaseName").and_then(Value::as_str) {
                 Some(d) => vec![DatabaseName::new(d)?],
                 None => lakecat_catalog_api::store::all_databases(store)?

@@ -98,6 +98,39 @@ fn id_key(id: u64, rest: &[u8]) -> Vec<u8> {
     k
 }
 
+/// A page of a tree keyed `db \0 name` (tables, functions), ordered by name, the
+/// names matching `pattern` if given.
+fn named_page<T>(
+    tree: &Tree,
+    db: &DatabaseName,
+    pattern: Option<&regex::Regex>,
+    page: &PageRequest,
+    decode: impl Fn(&[u8]) -> Result<T>,
+) -> Result<Page<T>> {
+    let prefix = table_key(db.as_str(), "");
+    let start = match page_start(page)? {
+        Some(n) => {
+            let mut k = table_key(db.as_str(), &n);
+            k.push(0);
+            k
+        }
+        None => prefix.clone(),
+    };
+    let end = lakecat_catalog_api::keys::prefix_end(&prefix).expect("prefix ends in 0");
+    let iter = tree.range(start..end).filter_map(|kv| {
+        let r = (|| {
+            let (k, v) = kv.map_err(se)?;
+            let name = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            if pattern.is_some_and(|p| !p.is_match(&name)) {
+                return Ok(None);
+            }
+            Ok(Some((name, decode(&v)?)))
+        })();
+        r.transpose()
+    });
+    collect_named(page.limit, iter)
+}
+
 fn count_of(v: Option<sled::IVec>) -> u64 {
     v.and_then(|v| v.as_ref().try_into().ok())
         .map(u64::from_be_bytes)
@@ -375,28 +408,9 @@ impl CatalogStore for SledStore {
         page: &PageRequest,
     ) -> Result<Page<Table>> {
         self.db_exists(db)?;
-        let prefix = table_key(db.as_str(), "");
-        let start = match page_start(page)? {
-            Some(n) => {
-                let mut k = table_key(db.as_str(), &n);
-                k.push(0);
-                k
-            }
-            None => prefix.clone(),
-        };
-        let end = lakecat_catalog_api::keys::prefix_end(&prefix).expect("prefix ends in 0");
-        let iter = self.tables.range(start..end).filter_map(|kv| {
-            let r = (|| {
-                let (k, v) = kv.map_err(se)?;
-                let name = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-                if pattern.is_some_and(|p| !p.is_match(&name)) {
-                    return Ok(None);
-                }
-                Ok(Some((name, from_json::<TableRecord>(&v)?.table)))
-            })();
-            r.transpose()
-        });
-        collect_named(page.limit, iter)
+        named_page(&self.tables, db, pattern, page, |v| {
+            Ok(from_json::<TableRecord>(v)?.table)
+        })
     }
 
     fn update_table(
@@ -689,28 +703,9 @@ impl CatalogStore for SledStore {
         page: &PageRequest,
     ) -> Result<Page<Function>> {
         self.db_exists(db)?;
-        let prefix = table_key(db.as_str(), "");
-        let start = match page_start(page)? {
-            Some(n) => {
-                let mut k = table_key(db.as_str(), &n);
-                k.push(0);
-                k
-            }
-            None => prefix.clone(),
-        };
-        let end = lakecat_catalog_api::keys::prefix_end(&prefix).expect("prefix ends in 0");
-        let iter = self.functions.range(start..end).filter_map(|kv| {
-            let r = (|| {
-                let (k, v) = kv.map_err(se)?;
-                let name = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-                if pattern.is_some_and(|p| !p.is_match(&name)) {
-                    return Ok(None);
-                }
-                Ok(Some((name, from_json::<Function>(&v)?)))
-            })();
-            r.transpose()
-        });
-        collect_named(page.limit, iter)
+        named_page(&self.functions, db, pattern, page, |v| {
+            from_json::<Function>(v)
+        })
     }
 
     fn update_function(&self, db: &DatabaseName, name: &str, f: Function) -> Result<Function> {

@@ -157,7 +157,7 @@ fn db_name(n: &str) -> R<DatabaseName> {
 }
 
 /// Hive's SHOW pattern: `*` any characters, `|` alternatives, case-insensitive.
-fn hive_pattern(p: &str) -> R<regex::Regex> {
+pub fn hive_pattern(p: &str) -> R<regex::Regex> {
     let alts: Vec<String> = p
         .split('|')
         .map(|a| {
