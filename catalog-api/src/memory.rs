@@ -47,6 +47,28 @@ impl MemoryStore {
     }
 }
 
+/// A page of a map keyed `(db, name)` (tables, functions), ordered by name, the
+/// names matching `pattern` if given.
+fn named_page<V, T>(
+    map: &BTreeMap<(String, String), V>,
+    db: &DatabaseName,
+    pattern: Option<&regex::Regex>,
+    page: &PageRequest,
+    item: impl Fn(&V) -> T,
+) -> Result<Page<T>> {
+    let d = db.as_str().to_string();
+    let lower = match page_start(page)? {
+        Some(n) => Bound::Excluded((d.clone(), n)),
+        None => Bound::Included((d.clone(), String::new())),
+    };
+    let iter = map
+        .range((lower, Bound::Unbounded))
+        .take_while(|((dd, _), _)| *dd == d)
+        .filter(|((_, n), _)| pattern.is_none_or(|p| p.is_match(n)))
+        .map(|((_, n), v)| Ok((n.clone(), item(v))));
+    collect_named(page.limit, iter)
+}
+
 fn tkey(id: &TableIdent) -> (String, String) {
     (
         id.database.as_str().to_string(),
@@ -189,19 +211,7 @@ impl CatalogStore for MemoryStore {
     ) -> Result<Page<Table>> {
         let s = self.read();
         s.db_exists(db)?;
-        let start = page_start(page)?;
-        let d = db.as_str().to_string();
-        let lower = match start {
-            Some(n) => Bound::Excluded((d.clone(), n)),
-            None => Bound::Included((d.clone(), String::new())),
-        };
-        let iter = s
-            .tables
-            .range((lower, Bound::Unbounded))
-            .take_while(|((dd, _), _)| *dd == d)
-            .filter(|((_, n), _)| pattern.is_none_or(|p| p.is_match(n)))
-            .map(|((_, n), e)| Ok((n.clone(), e.table.clone())));
-        collect_named(page.limit, iter)
+        named_page(&s.tables, db, pattern, page, |e| e.table.clone())
     }
 
     fn update_table(
@@ -393,18 +403,7 @@ impl CatalogStore for MemoryStore {
     ) -> Result<Page<Function>> {
         let s = self.read();
         s.db_exists(db)?;
-        let d = db.as_str().to_string();
-        let lower = match page_start(page)? {
-            Some(n) => Bound::Excluded((d.clone(), n)),
-            None => Bound::Included((d.clone(), String::new())),
-        };
-        let iter = s
-            .functions
-            .range((lower, Bound::Unbounded))
-            .take_while(|((dd, _), _)| *dd == d)
-            .filter(|((_, n), _)| pattern.is_none_or(|p| p.is_match(n)))
-            .map(|((_, n), f)| Ok((n.clone(), f.clone())));
-        collect_named(page.limit, iter)
+        named_page(&s.functions, db, pattern, page, Function::clone)
     }
 
     fn update_function(&self, db: &DatabaseName, name: &str, f: Function) -> Result<Function> {
