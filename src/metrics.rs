@@ -41,7 +41,7 @@ impl Metrics {
         Metrics { handle }
     }
 
-    pub fn render(&self, stats: &StoreStats) -> String {
+    pub fn render(&self, stats: &StoreStats, partitions_examined: u64) -> String {
         self.handle.run_upkeep();
         let mut out = self.handle.render();
         // Store sizes are read at scrape time rather than tracked, so they are exact.
@@ -53,6 +53,12 @@ impl Metrics {
         ] {
             out.push_str(&format!("lakecat_store_objects{{kind=\"{kind}\"}} {n}\n"));
         }
+        // What partition indexes save shows here: listings with an index read only
+        // their range.
+        out.push_str("# HELP lakecat_partitions_examined_total Stored partitions and index entries read by partition listings.\n# TYPE lakecat_partitions_examined_total counter\n");
+        out.push_str(&format!(
+            "lakecat_partitions_examined_total {partitions_examined}\n"
+        ));
         if let Some(b) = stats.size_on_disk {
             out.push_str("# HELP lakecat_store_size_bytes Bytes the store occupies on disk.\n# TYPE lakecat_store_size_bytes gauge\n");
             out.push_str(&format!("lakecat_store_size_bytes {b}\n"));

@@ -442,7 +442,7 @@ async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
     let stats = s.store.stats()?;
     Ok((
         [("content-type", "text/plain; version=0.0.4")],
-        s.metrics.render(&stats),
+        s.metrics.render(&stats, s.store.partitions_examined()),
     )
         .into_response())
 }

@@ -10,6 +10,8 @@
 //! | `versions`   | table id, version            | JSON [`Table`] (archived)      |
 //! | `partitions` | table id, encoded values     | JSON [`Partition`]             |
 //! | `partitions` | table id (8 bytes alone)     | the table's partition count    |
+//! | `partitions` | table id \| 2⁶³, index entry | empty (see `index`)            |
+//! | `partitions` | table id \| 2⁶², stats key   | JSON [`ColumnStatistics`]      |
 //! | `gc`         | table id                     | empty: data left to purge      |
 //!
 //! Tables get an internal id so that dropping a table (or a database with cascade)
@@ -18,9 +20,13 @@
 //! interrupted by a crash resumes on the next open. A reused name gets a new id,
 //! so it never sees the old table's partitions.
 //!
-//! Keeping each table's partition count in the `partitions` tree itself makes a
-//! batch of partitions plus the new count one single-tree `apply_batch`, which is
-//! atomic and much cheaper than a multi-tree transaction.
+//! Keeping each table's partition count, its partition index entries and its
+//! column statistics in the `partitions` tree itself (under the table id with a
+//! high bit set) makes a batch of partitions plus everything that follows them one
+//! single-tree `apply_batch`, which is atomic and much cheaper than a multi-tree
+//! transaction. The table record lists the table's indexes; entries of a slot no
+//! index holds (left by a crash while an index was built or deleted) are ignored
+//! and cleared before the slot is used again.
 //!
 //! Concurrency: writers are serialised by one mutex (reads take no lock), which
 //! makes check-then-write sequences safe; the mutex is released before the flush
@@ -29,20 +35,29 @@
 
 use lakecat_catalog_api::error::{Error, Result};
 use lakecat_catalog_api::filter::FilterExpr;
-use lakecat_catalog_api::keys::encode_values;
+use lakecat_catalog_api::index::{prepare_index, IndexSet};
+use lakecat_catalog_api::keys::{decode_values, encode_values};
 use lakecat_catalog_api::model::{Database, Function, Partition, Table, TableVersion};
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
+use lakecat_catalog_api::stats::*;
 use lakecat_catalog_api::store::*;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Batch, Transactional, Tree};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// Bumped whenever the layout above changes incompatibly.
-pub const FORMAT_VERSION: &str = "1";
+/// Bumped whenever the layout above changes incompatibly: format 2 added index
+/// entries, statistics and the record's `indexes`, which format-1 readers would
+/// reject; format-1 stores are upgraded in place (they have none of them).
+pub const FORMAT_VERSION: &str = "2";
+const UPGRADABLE: &[&str] = &["1"];
 const FORMAT_KEY: &[u8] = b"format_version";
 const PURGE_CHUNK: usize = 10_000;
+/// Id spaces in the `partitions` tree next to a table's partitions.
+const INDEX_SPACE: u64 = 1 << 63;
+const STATS_SPACE: u64 = 1 << 62;
 
 pub struct SledStore {
     db: sled::Db,
@@ -56,12 +71,29 @@ pub struct SledStore {
     gc: Tree,
     write: Mutex<()>,
     max_versions: usize,
+    examined: AtomicU64,
 }
 
 #[derive(Serialize, Deserialize)]
 struct TableRecord {
     id: u64,
     table: Table,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    indexes: Vec<PartitionIndex>,
+}
+
+/// One change to the `partitions` tree: a value to write, or `None` to remove.
+type Op = (Vec<u8>, Option<Vec<u8>>);
+
+fn batch_of(ops: Vec<Op>) -> Batch {
+    let mut b = Batch::default();
+    for (k, v) in ops {
+        match v {
+            Some(v) => b.insert(k, v),
+            None => b.remove(k),
+        }
+    }
+    b
 }
 
 fn se(e: sled::Error) -> Error {
@@ -169,6 +201,7 @@ impl SledStore {
             db,
             write: Mutex::new(()),
             max_versions,
+            examined: AtomicU64::new(0),
         };
         store.check_format(dir)?;
         store.purge_garbage()?;
@@ -178,6 +211,10 @@ impl SledStore {
     fn check_format(&self, dir: &Path) -> Result<()> {
         match self.meta.get(FORMAT_KEY).map_err(se)? {
             Some(v) if v.as_ref() == FORMAT_VERSION.as_bytes() => Ok(()),
+            Some(v) if UPGRADABLE.iter().any(|u| v.as_ref() == u.as_bytes()) => {
+                self.meta.insert(FORMAT_KEY, FORMAT_VERSION.as_bytes()).map_err(se)?;
+                self.durable()
+            }
             Some(v) => Err(Error::storage(format!(
                 "the data directory {} holds a catalog in store format {}, but this lakecat reads format {FORMAT_VERSION}; \
                  use the lakecat release that wrote it (or export and re-import the catalog)",
@@ -215,23 +252,85 @@ impl SledStore {
                     .try_into()
                     .map_err(|_| Error::storage("corrupt gc key"))?,
             );
-            for tree in [&self.partitions, &self.versions] {
-                loop {
-                    let mut batch = Batch::default();
-                    let mut n = 0;
-                    for kv in tree.scan_prefix(id.to_be_bytes()).keys().take(PURGE_CHUNK) {
-                        batch.remove(kv.map_err(se)?);
-                        n += 1;
-                    }
-                    if n == 0 {
-                        break;
-                    }
-                    tree.apply_batch(batch).map_err(se)?;
-                }
+            let spaces = [
+                (&self.partitions, id_key(id, &[])),
+                (&self.partitions, id_key(id | INDEX_SPACE, &[])),
+                (&self.partitions, id_key(id | STATS_SPACE, &[])),
+                (&self.versions, id_key(id, &[])),
+            ];
+            for (tree, prefix) in spaces {
+                self.purge_prefix(tree, &prefix)?;
             }
             self.gc.remove(k).map_err(se)?;
         }
         self.durable()
+    }
+
+    /// Removes every key under `prefix`, in bounded chunks.
+    fn purge_prefix(&self, tree: &Tree, prefix: &[u8]) -> Result<()> {
+        loop {
+            let mut batch = Batch::default();
+            let mut n = 0;
+            for kv in tree.scan_prefix(prefix).keys().take(PURGE_CHUNK) {
+                batch.remove(kv.map_err(se)?);
+                n += 1;
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            tree.apply_batch(batch).map_err(se)?;
+        }
+    }
+
+    /// The `partitions`-tree operations that apply `c` to table `tid`, removals
+    /// first. Reads the statistics to move, so the caller holds the write lock.
+    fn change_ops(&self, tid: u64, c: PartitionChanges) -> Result<Vec<Op>> {
+        let mut ops = Vec::new();
+        for (old, new) in &c.stats_moves {
+            let from = id_key(tid | STATS_SPACE, &stats_prefix(Some(old)));
+            for kv in self.partitions.scan_prefix(&from) {
+                let (k, v) = kv.map_err(se)?;
+                ops.push((k.to_vec(), None));
+                if let Some(new) = new {
+                    let to = id_key(tid | STATS_SPACE, &stats_prefix(Some(new)));
+                    ops.push(([to.as_slice(), &k[from.len()..]].concat(), Some(v.to_vec())));
+                }
+            }
+        }
+        ops.extend(c.deletes.iter().map(|k| (id_key(tid, k), None)));
+        ops.extend(
+            c.index_deletes
+                .iter()
+                .map(|k| (id_key(tid | INDEX_SPACE, k), None)),
+        );
+        for (k, p) in &c.puts {
+            ops.push((id_key(tid, k), Some(to_json(p)?)));
+        }
+        ops.extend(
+            c.index_puts
+                .iter()
+                .map(|k| (id_key(tid | INDEX_SPACE, k), Some(Vec::new()))),
+        );
+        Ok(ops)
+    }
+
+    /// The partition a statistics call names (`None`: the table's own), checked
+    /// to exist, with its key.
+    fn stats_target(
+        &self,
+        id: &TableIdent,
+        rec: &TableRecord,
+        partition: Option<&[String]>,
+    ) -> Result<(Option<Vec<u8>>, Option<Partition>)> {
+        let Some(values) = partition else {
+            return Ok((None, None));
+        };
+        check_values_for(&rec.table, values)?;
+        let k = encode_values(values);
+        match self.partitions.get(id_key(rec.id, &k)).map_err(se)? {
+            Some(b) => Ok((Some(k), Some(from_json(&b)?))),
+            None => Err(partition_not_found(id, values)),
+        }
     }
 
     fn db_exists(&self, name: &DatabaseName) -> Result<()> {
@@ -389,6 +488,7 @@ impl CatalogStore for SledStore {
                     to_json(&TableRecord {
                         id,
                         table: table.clone(),
+                        indexes: Vec::new(),
                     })?,
                 )
                 .map_err(se)?;
@@ -422,12 +522,14 @@ impl CatalogStore for SledStore {
         let new = {
             let _g = self.lock();
             let rec = self.record(id)?;
-            let new =
-                prepare_table_update(id, &rec.table, table, opts, || self.has_partitions(rec.id))?;
+            let new = prepare_table_update(id, &rec.table, table, opts, &rec.indexes, || {
+                self.has_partitions(rec.id)
+            })?;
             let key = table_key(id.database.as_str(), id.name.as_str());
             let value = to_json(&TableRecord {
                 id: rec.id,
                 table: new.clone(),
+                indexes: rec.indexes.clone(),
             })?;
             let archived = if opts.skip_archive {
                 None
@@ -559,12 +661,10 @@ impl CatalogStore for SledStore {
                 })?;
             if !writes.is_empty() {
                 let count = self.partition_count(rec.id)? + writes.len() as u64;
-                let mut batch = Batch::default();
-                for (k, p) in &writes {
-                    batch.insert(id_key(rec.id, k), to_json(p)?);
-                }
-                batch.insert(id_key(rec.id, &[]), &count.to_be_bytes());
-                self.partitions.apply_batch(batch).map_err(se)?;
+                let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), writes)?;
+                let mut ops = self.change_ops(rec.id, changes)?;
+                ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
+                self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
             }
             errors
         };
@@ -606,10 +706,10 @@ impl CatalogStore for SledStore {
             let (old, new, p) = plan_partition_update(id, &rec.table, values, &cur, part, |k| {
                 self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
             })?;
-            let mut batch = Batch::default();
-            batch.remove(id_key(rec.id, &old));
-            batch.insert(id_key(rec.id, &new), to_json(&p)?);
-            self.partitions.apply_batch(batch).map_err(se)?;
+            let changes =
+                PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
+            let ops = self.change_ops(rec.id, changes)?;
+            self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
             p
         };
         self.durable()?;
@@ -627,16 +727,14 @@ impl CatalogStore for SledStore {
             let (removed, errors) = plan_partition_deletes(id, &rec.table, values, |k| {
                 self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
             })?;
-            let mut batch = Batch::default();
-            for k in &removed {
-                batch.remove(id_key(rec.id, k));
-            }
             if !removed.is_empty() {
                 let count = self
                     .partition_count(rec.id)?
                     .saturating_sub(removed.len() as u64);
-                batch.insert(id_key(rec.id, &[]), &count.to_be_bytes());
-                self.partitions.apply_batch(batch).map_err(se)?;
+                let changes = PartitionChanges::new(&rec.indexes, &rec.table, removed, Vec::new())?;
+                let mut ops = self.change_ops(rec.id, changes)?;
+                ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
+                self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
             }
             errors
         };
@@ -651,11 +749,15 @@ impl CatalogStore for SledStore {
         page: &PageRequest,
     ) -> Result<Page<Partition>> {
         let rec = self.record(id)?;
-        let scan = PartitionScan::new(&rec.table, filter, page)?;
-        let start = id_key(rec.id, &scan.start);
+        let scan = PartitionScan::new(&rec.table, &rec.indexes, filter, page)?;
+        let space = match scan.source {
+            ScanSource::Partitions => rec.id,
+            ScanSource::Index(_) => rec.id | INDEX_SPACE,
+        };
+        let start = id_key(space, &scan.start);
         let end = match &scan.end {
-            Some(e) => id_key(rec.id, e),
-            None => id_key(rec.id + 1, &[]),
+            Some(e) => id_key(space, e),
+            None => id_key(space + 1, &[]),
         };
         let iter = self.partitions.range(start..end).filter_map(|kv| match kv {
             // The table's bare id key holds its partition count, not a partition.
@@ -663,7 +765,21 @@ impl CatalogStore for SledStore {
             Ok((k, v)) => Some(Ok((k[8..].to_vec(), v.to_vec()))),
             Err(e) => Some(Err(se(e))),
         });
-        scan.collect(id, page.limit, iter, |b| from_json(b))
+        let (page, examined) = scan.collect(
+            id,
+            page.limit,
+            iter,
+            |b| from_json(b),
+            |k| {
+                Ok(self
+                    .partitions
+                    .get(id_key(rec.id, k))
+                    .map_err(se)?
+                    .map(|v| v.to_vec()))
+            },
+        )?;
+        self.examined.fetch_add(examined, Ordering::Relaxed);
+        Ok(page)
     }
 
     fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function> {
@@ -748,79 +864,214 @@ impl CatalogStore for SledStore {
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
-        let table =
-            {
-                let _g = self.lock();
-                self.db_exists(db)?;
-                let key = table_key(db.as_str(), write.table.name.as_str());
-                let rec: Option<TableRecord> = match self.tables.get(&key).map_err(se)? {
-                    Some(b) => Some(from_json(&b)?),
-                    None => None,
-                };
-                let count = match &rec {
-                    Some(r) => self.partition_count(r.id)?,
-                    None => 0,
-                };
-                let tid = match &rec {
-                    Some(r) => r.id,
-                    None => self.db.generate_id().map_err(se)? + 1,
-                };
-                let plan =
-                    plan_table_write(db, rec.as_ref().map(|r| (&r.table, count)), write, |k| {
-                        match self.partitions.get(id_key(tid, k)).map_err(se)? {
-                            Some(b) => Ok(Some(from_json::<Partition>(&b)?.create_time)),
-                            None => Ok(None),
-                        }
-                    })?;
-                let value = to_json(&TableRecord {
-                    id: tid,
-                    table: plan.table.clone(),
-                })?;
-                let mut archived = None;
-                let mut expired = Vec::new();
-                if let Some(r) = &rec {
-                    let v = r.table.version_id.unwrap_or(1);
-                    archived = Some((id_key(tid, &v.to_be_bytes()), to_json(&r.table)?));
-                    let kept: Vec<_> = self
-                        .versions
-                        .scan_prefix(tid.to_be_bytes())
-                        .keys()
-                        .collect::<Result<_, _>>()
-                        .map_err(se)?;
-                    let over = (kept.len() + 1).saturating_sub(self.max_versions);
-                    expired.extend(kept.into_iter().take(over));
-                }
-                let deletes: Vec<_> = plan.deletes.iter().map(|k| id_key(tid, k)).collect();
-                let puts = plan
-                    .puts
-                    .iter()
-                    .map(|(k, p)| Ok((id_key(tid, k), to_json(p)?)))
-                    .collect::<Result<Vec<_>>>()?;
-                let count_key = id_key(tid, &[]);
-                let count = plan.partition_count.to_be_bytes();
-                (&self.tables, &self.versions, &self.partitions)
-                    .transaction(|(t, v, p)| {
-                        t.insert(key.as_slice(), value.as_slice())?;
-                        if let Some((k, b)) = &archived {
-                            v.insert(k.as_slice(), b.as_slice())?;
-                        }
-                        for k in &expired {
-                            v.remove(k)?;
-                        }
-                        for k in &deletes {
-                            p.remove(k.as_slice())?;
-                        }
-                        for (k, b) in &puts {
-                            p.insert(k.as_slice(), b.as_slice())?;
-                        }
-                        p.insert(count_key.as_slice(), &count[..])?;
-                        Ok::<_, ConflictableTransactionError<Error>>(())
-                    })
-                    .map_err(te)?;
-                plan.table
+        let table = {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let key = table_key(db.as_str(), write.table.name.as_str());
+            let rec: Option<TableRecord> = match self.tables.get(&key).map_err(se)? {
+                Some(b) => Some(from_json(&b)?),
+                None => None,
             };
+            let count = match &rec {
+                Some(r) => self.partition_count(r.id)?,
+                None => 0,
+            };
+            let tid = match &rec {
+                Some(r) => r.id,
+                None => self.db.generate_id().map_err(se)? + 1,
+            };
+            let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
+            let current = rec.as_ref().map(|r| (&r.table, count));
+            let plan = plan_table_write(db, current, &indexes, write, |k| {
+                match self.partitions.get(id_key(tid, k)).map_err(se)? {
+                    Some(b) => Ok(Some(from_json::<Partition>(&b)?.create_time)),
+                    None => Ok(None),
+                }
+            })?;
+            let value = to_json(&TableRecord {
+                id: tid,
+                table: plan.table.clone(),
+                indexes,
+            })?;
+            let mut archived = None;
+            let mut expired = Vec::new();
+            if let Some(r) = &rec {
+                let v = r.table.version_id.unwrap_or(1);
+                archived = Some((id_key(tid, &v.to_be_bytes()), to_json(&r.table)?));
+                let kept: Vec<_> = self
+                    .versions
+                    .scan_prefix(tid.to_be_bytes())
+                    .keys()
+                    .collect::<Result<_, _>>()
+                    .map_err(se)?;
+                let over = (kept.len() + 1).saturating_sub(self.max_versions);
+                expired.extend(kept.into_iter().take(over));
+            }
+            let mut ops = self.change_ops(tid, plan.changes)?;
+            ops.push((
+                id_key(tid, &[]),
+                Some(plan.partition_count.to_be_bytes().to_vec()),
+            ));
+            (&self.tables, &self.versions, &self.partitions)
+                .transaction(|(t, v, p)| {
+                    t.insert(key.as_slice(), value.as_slice())?;
+                    if let Some((k, b)) = &archived {
+                        v.insert(k.as_slice(), b.as_slice())?;
+                    }
+                    for k in &expired {
+                        v.remove(k)?;
+                    }
+                    for (k, v) in &ops {
+                        match v {
+                            Some(v) => p.insert(k.as_slice(), v.as_slice())?,
+                            None => p.remove(k.as_slice())?,
+                        };
+                    }
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .map_err(te)?;
+            plan.table
+        };
         self.durable()?;
         Ok(table)
+    }
+
+    fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()> {
+        {
+            let _g = self.lock();
+            let mut rec = self.record(id)?;
+            let index = prepare_index(&rec.table, &rec.indexes, index)?;
+            let slot_space = id_key(rec.id | INDEX_SPACE, &[index.slot]);
+            self.purge_prefix(&self.partitions, &slot_space)?;
+            // Fill the index from the partition keys alone (no record is decoded), in
+            // chunks: the entries are unused until the record below names the index.
+            let set = IndexSet::new(&rec.table, std::slice::from_ref(&index))?;
+            let mut batch = Batch::default();
+            let mut n = 0;
+            for k in self
+                .partitions
+                .range(id_key(rec.id, &[0])..id_key(rec.id + 1, &[]))
+                .keys()
+            {
+                let k = k.map_err(se)?;
+                let values = decode_values(&k[8..])
+                    .ok_or_else(|| Error::storage("corrupt partition key"))?;
+                for e in set.entries(&values) {
+                    batch.insert(id_key(rec.id | INDEX_SPACE, &e), &[]);
+                }
+                n += 1;
+                if n % PURGE_CHUNK == 0 {
+                    self.partitions
+                        .apply_batch(std::mem::take(&mut batch))
+                        .map_err(se)?;
+                }
+            }
+            self.partitions.apply_batch(batch).map_err(se)?;
+            self.durable()?;
+            rec.indexes.push(index);
+            let key = table_key(id.database.as_str(), id.name.as_str());
+            self.tables.insert(key, to_json(&rec)?).map_err(se)?;
+        }
+        self.durable()
+    }
+
+    fn list_partition_indexes(&self, id: &TableIdent) -> Result<Vec<PartitionIndex>> {
+        Ok(self.record(id)?.indexes)
+    }
+
+    fn delete_partition_index(&self, id: &TableIdent, name: &str) -> Result<()> {
+        let _g = self.lock();
+        let mut rec = self.record(id)?;
+        let slot = rec
+            .indexes
+            .remove(index_position(id, &rec.indexes, name)?)
+            .slot;
+        let key = table_key(id.database.as_str(), id.name.as_str());
+        self.tables.insert(key, to_json(&rec)?).map_err(se)?;
+        self.durable()?;
+        // The index is gone once the record says so; its entries are garbage now.
+        self.purge_prefix(&self.partitions, &id_key(rec.id | INDEX_SPACE, &[slot]))?;
+        self.durable()
+    }
+
+    fn update_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        stats: Vec<ColumnStatistics>,
+    ) -> Result<Vec<ColumnStatisticsError>> {
+        let errors = {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let (key, part) = self.stats_target(id, &rec, partition)?;
+            let (ok, errors) =
+                plan_statistics_update(columns_of(&rec.table, part.as_ref()), stats)?;
+            let mut batch = Batch::default();
+            for st in &ok {
+                let k = id_key(
+                    rec.id | STATS_SPACE,
+                    &stats_key(key.as_deref(), &st.column_name),
+                );
+                batch.insert(k, to_json(st)?);
+            }
+            self.partitions.apply_batch(batch).map_err(se)?;
+            errors
+        };
+        self.durable()?;
+        Ok(errors)
+    }
+
+    fn get_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        columns: &[String],
+    ) -> Result<Vec<ColumnStatistics>> {
+        let rec = self.record(id)?;
+        let (key, part) = self.stats_target(id, &rec, partition)?;
+        let cols = columns_of(&rec.table, part.as_ref());
+        let mut out = Vec::new();
+        for c in lookup_columns(columns)? {
+            let k = id_key(rec.id | STATS_SPACE, &stats_key(key.as_deref(), &c));
+            if let Some(b) = self.partitions.get(k).map_err(se)? {
+                let st: ColumnStatistics = from_json(&b)?;
+                if is_current(cols, &st) {
+                    out.push(st);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn delete_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        column: &str,
+    ) -> Result<()> {
+        {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let (key, part) = self.stats_target(id, &rec, partition)?;
+            let cols = columns_of(&rec.table, part.as_ref());
+            let k = id_key(
+                rec.id | STATS_SPACE,
+                &stats_key(key.as_deref(), &column.to_lowercase()),
+            );
+            let current = match self.partitions.get(&k).map_err(se)? {
+                Some(b) => is_current(cols, &from_json(&b)?),
+                None => false,
+            };
+            if !current {
+                return Err(statistics_not_found(id, partition, column));
+            }
+            self.partitions.remove(k).map_err(se)?;
+        }
+        self.durable()
+    }
+
+    fn partitions_examined(&self) -> u64 {
+        self.examined.load(Ordering::Relaxed)
     }
 
     fn stats(&self) -> Result<StoreStats> {
@@ -875,10 +1126,28 @@ mod tests {
         let e = SledStore::open(dir.path(), 10).err().unwrap();
         assert!(
             e.message
-                .contains("store format 99, but this lakecat reads format 1"),
+                .contains("store format 99, but this lakecat reads format 2"),
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_format_1_store_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path(), 10).unwrap();
+            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
+                .unwrap();
+            s.meta.insert(FORMAT_KEY, b"1".as_slice()).unwrap();
+            s.durable().unwrap();
+        }
+        let s = SledStore::open(dir.path(), 10).unwrap();
+        assert_eq!(
+            s.meta.get(FORMAT_KEY).unwrap().unwrap().as_ref(),
+            FORMAT_VERSION.as_bytes()
+        );
+        assert_eq!(all_databases(&s).unwrap().len(), 1);
     }
 
     #[test]

@@ -21,6 +21,400 @@ pub fn run_all(make: Factory) {
     table_writes(&*make(2));
     version_deletes(&*make(10));
     functions(&*make(10));
+    partition_indexes(&*make(10));
+    column_statistics(&*make(10));
+}
+
+fn values_of(page: Page<Partition>) -> Vec<Vec<String>> {
+    page.items.into_iter().map(|p| p.values).collect()
+}
+
+/// Every partition a filter selects, following page tokens; with how many stored
+/// keys the store examined to answer.
+fn select(
+    s: &dyn CatalogStore,
+    id: &TableIdent,
+    expr: &str,
+    limit: usize,
+) -> (Vec<Vec<String>>, u64) {
+    let f = FilterExpr::parse(expr).unwrap();
+    let before = s.partitions_examined();
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(limit);
+    loop {
+        let p = s.list_partitions(id, f.as_ref(), &page).unwrap();
+        assert!(p.items.len() <= limit);
+        let next = p.next_token.clone();
+        out.extend(values_of(p));
+        match next {
+            Some(t) => page.token = Some(t),
+            None => break,
+        }
+    }
+    out.sort();
+    (out, s.partitions_examined() - before)
+}
+
+fn index(name: &str, keys: &[&str]) -> crate::stats::PartitionIndex {
+    crate::stats::PartitionIndex {
+        index_name: name.into(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        slot: 0,
+    }
+}
+
+/// Partition indexes answer exactly what a full scan answers, examine only their
+/// range, and follow every kind of partition write.
+pub fn partition_indexes(s: &dyn CatalogStore) {
+    let id = setup(s, "ix", "t");
+    let mut batch = Vec::new();
+    for day in 1..=5 {
+        for hour in 0..24 {
+            batch.push(part(&format!("2024-01-0{day}"), hour));
+        }
+    }
+    // The same int value written differently: an index on `hour` orders by value.
+    batch.push(Partition::new(vec!["2024-01-06".into(), "07".into()]));
+    assert!(s.create_partitions(&id, batch, false).unwrap().is_empty());
+    let filters = [
+        "hour = 7",
+        "hour IN (7)",
+        "hour > 20",
+        "hour BETWEEN 3 AND 5",
+        "hour >= 22 AND dt = '2024-01-02'",
+        "hour < 2 OR dt = '2024-01-03'",
+        "hour = 7 AND dt > '2024-01-03'",
+    ];
+    let full: Vec<_> = filters.iter().map(|f| select(s, &id, f, 1000)).collect();
+    for (f, (_, examined)) in filters.iter().zip(&full) {
+        if !f.contains("dt") {
+            assert_eq!(
+                *examined, 121,
+                "{f}: without an index every partition is read"
+            );
+        }
+    }
+    assert_eq!(full[0].0.len(), 6);
+
+    s.create_partition_index(&id, index("by_hour", &["HOUR"]))
+        .unwrap();
+    assert_eq!(
+        kind(s.create_partition_index(&id, index("by_hour", &["dt"]))),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        kind(s.create_partition_index(&id, index("x", &["nope"]))),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        kind(s.create_partition_index(&tid("ix", "missing"), index("x", &["dt"]))),
+        ErrorKind::NotFound
+    );
+    for (i, f) in filters.iter().enumerate() {
+        assert_eq!(select(s, &id, f, 3).0, full[i].0, "{f}: paged");
+        let (got, examined) = select(s, &id, f, 1000);
+        assert_eq!(got, full[i].0, "{f}: the index changes no answer");
+        if *f == "hour = 7" || *f == "hour IN (7)" || *f == "hour = 7 AND dt > '2024-01-03'" {
+            assert_eq!(examined, 6, "{f}: only the index range is read");
+        }
+    }
+    assert_eq!(select(s, &id, "hour > 20", 1000).1, 15);
+    assert_eq!(select(s, &id, "hour BETWEEN 3 AND 5", 1000).1, 15);
+    // Equality on a leading string key is the partitions' own order: no index.
+    assert_eq!(
+        select(s, &id, "hour >= 22 AND dt = '2024-01-02'", 1000).1,
+        24
+    );
+
+    // A page token of an index listing belongs to that listing only.
+    let f = FilterExpr::parse("hour > 20").unwrap();
+    let p = s
+        .list_partitions(&id, f.as_ref(), &PageRequest::first(2))
+        .unwrap();
+    let stray = PageRequest {
+        token: p.next_token,
+        limit: 2,
+    };
+    assert_eq!(
+        kind(s.list_partitions(&id, None, &stray)),
+        ErrorKind::InvalidInput
+    );
+
+    // Every partition write keeps the index in step.
+    let hour7 = |s: &dyn CatalogStore| select(s, &id, "hour = 7", 1000).0.len();
+    s.create_partitions(&id, vec![part("2024-01-07", 7)], false)
+        .unwrap();
+    assert_eq!(hour7(s), 7);
+    s.update_partition(
+        &id,
+        &["2024-01-07".into(), "7".into()],
+        part("2024-01-07", 8),
+    )
+    .unwrap();
+    assert_eq!(hour7(s), 6);
+    assert_eq!(select(s, &id, "hour = 8", 1000).0.len(), 6);
+    s.delete_partitions(&id, &[vec!["2024-01-06".into(), "07".into()]])
+        .unwrap();
+    assert_eq!(hour7(s), 5);
+    let mut t = s.get_table(&id).unwrap();
+    let v = t.version_id;
+    t.version_id = None;
+    s.write_table(
+        &id.database,
+        TableWrite {
+            table: t,
+            expected_version: v,
+            put_partitions: vec![part("2024-01-08", 7), part("2024-01-08", 9)],
+            delete_partitions: vec![vec!["2024-01-01".into(), "7".into()]],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        select(s, &id, "hour = 7", 1000),
+        (
+            vec![
+                vec!["2024-01-02".to_string(), "7".to_string()],
+                vec!["2024-01-03".into(), "7".into()],
+                vec!["2024-01-04".into(), "7".into()],
+                vec!["2024-01-05".into(), "7".into()],
+                vec!["2024-01-08".into(), "7".into()],
+            ],
+            5
+        )
+    );
+
+    // At most three, listed in creation order; a second index is chosen when it
+    // fixes more keys.
+    s.create_partition_index(&id, index("by_dt", &["dt"]))
+        .unwrap();
+    s.create_partition_index(&id, index("by_hour_dt", &["hour", "dt"]))
+        .unwrap();
+    assert_eq!(
+        kind(s.create_partition_index(&id, index("fourth", &["dt"]))),
+        ErrorKind::LimitExceeded
+    );
+    let names: Vec<String> = s
+        .list_partition_indexes(&id)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.index_name)
+        .collect();
+    assert_eq!(names, ["by_hour", "by_dt", "by_hour_dt"]);
+    assert_eq!(
+        select(s, &id, "hour = 7 AND dt >= '2024-01-04'", 1000),
+        (
+            vec![
+                vec!["2024-01-04".to_string(), "7".to_string()],
+                vec!["2024-01-05".into(), "7".into()],
+                vec!["2024-01-08".into(), "7".into()],
+            ],
+            3
+        )
+    );
+
+    // Indexed keys cannot change under the index; without it they can.
+    let mut t = s.get_table(&id).unwrap();
+    t.partition_keys[1].type_ = "bigint".into();
+    assert_eq!(
+        kind(s.update_table(&id, t.clone(), UpdateTableOptions::default())),
+        ErrorKind::InvalidInput
+    );
+    for n in ["by_hour", "by_hour_dt"] {
+        s.delete_partition_index(&id, n).unwrap();
+    }
+    assert_eq!(
+        kind(s.delete_partition_index(&id, "by_hour")),
+        ErrorKind::NotFound
+    );
+    t.version_id = None;
+    s.update_table(&id, t, UpdateTableOptions::default())
+        .unwrap();
+    assert_eq!(hour7(s), 5);
+    assert_eq!(select(s, &id, "hour = 7", 1000).1, 122);
+    // A new index reuses a freed slot and sees the current partitions only.
+    s.create_partition_index(&id, index("again", &["hour"]))
+        .unwrap();
+    assert_eq!(select(s, &id, "hour = 7", 1000).1, 5);
+
+    s.delete_table(&id).unwrap();
+    let id = setup(s, "ix", "t");
+    assert!(s.list_partition_indexes(&id).unwrap().is_empty());
+}
+
+fn long_stats(column: &str, min: i64, max: i64) -> crate::stats::ColumnStatistics {
+    use crate::stats::*;
+    ColumnStatistics {
+        column_name: column.into(),
+        column_type: "bigint".into(),
+        analyzed_time: 1_700_000_000,
+        statistics_data: StatisticsData {
+            type_: StatisticsType::Long,
+            boolean_column_statistics_data: None,
+            date_column_statistics_data: None,
+            decimal_column_statistics_data: None,
+            double_column_statistics_data: None,
+            long_column_statistics_data: Some(LongStatistics {
+                minimum_value: Some(min),
+                maximum_value: Some(max),
+                number_of_nulls: 0,
+                number_of_distinct_values: 10,
+            }),
+            string_column_statistics_data: None,
+            binary_column_statistics_data: None,
+        },
+    }
+}
+
+fn string_stats(column: &str, column_type: &str) -> crate::stats::ColumnStatistics {
+    use crate::stats::*;
+    let mut st = long_stats(column, 0, 0);
+    st.column_type = column_type.into();
+    st.statistics_data.type_ = StatisticsType::String;
+    st.statistics_data.long_column_statistics_data = None;
+    st.statistics_data.string_column_statistics_data = Some(StringStatistics {
+        maximum_length: 9,
+        average_length: 4.5,
+        number_of_nulls: 1,
+        number_of_distinct_values: 3,
+    });
+    st
+}
+
+/// Column statistics of tables and partitions: per-item errors, lookups in the
+/// order asked, staleness after a type change, and lifetimes tied to their owner.
+pub fn column_statistics(s: &dyn CatalogStore) {
+    let id = setup(s, "cs", "t");
+    let mut t = s.get_table(&id).unwrap();
+    t.storage_descriptor
+        .as_mut()
+        .unwrap()
+        .columns
+        .push(Column::new("name", "string"));
+    t.version_id = None;
+    s.update_table(&id, t, UpdateTableOptions::default())
+        .unwrap();
+    let names = |v: Vec<crate::stats::ColumnStatistics>| -> Vec<String> {
+        v.into_iter().map(|s| s.column_name).collect()
+    };
+    let cols = |c: &[&str]| -> Vec<String> { c.iter().map(|c| c.to_string()).collect() };
+
+    let mut wrong_type = string_stats("id", "bigint");
+    wrong_type.column_type = "bigint".into();
+    let errors = s
+        .update_column_statistics(
+            &id,
+            None,
+            vec![
+                long_stats("ID", 1, 9),
+                string_stats("name", "string"),
+                long_stats("nosuch", 0, 1),
+                wrong_type,
+                long_stats("payload", 0, 1),
+                long_stats("id", 5, 1),
+            ],
+        )
+        .unwrap();
+    let kinds: Vec<(String, ErrorKind)> = errors
+        .iter()
+        .map(|e| (e.statistics.column_name.clone(), e.error.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("nosuch".to_string(), ErrorKind::NotFound),
+            ("id".into(), ErrorKind::InvalidInput),
+            ("payload".into(), ErrorKind::InvalidInput),
+            ("id".into(), ErrorKind::InvalidInput),
+        ]
+    );
+    let got = s
+        .get_column_statistics(&id, None, &cols(&["name", "NOSUCH", "id"]))
+        .unwrap();
+    assert_eq!(names(got.clone()), ["name", "id"]);
+    assert_eq!(got[1], {
+        let mut l = long_stats("id", 1, 9);
+        l.column_name = "id".into();
+        l
+    });
+    assert_eq!(
+        kind(s.update_column_statistics(&id, None, vec![long_stats("id", 0, 1); 26])),
+        ErrorKind::InvalidInput
+    );
+
+    // Partition statistics are the partition's own and go with it.
+    let pv = vec!["2024-01-01".to_string(), "1".to_string()];
+    assert_eq!(
+        kind(s.update_column_statistics(&id, Some(&pv), vec![long_stats("id", 0, 1)])),
+        ErrorKind::NotFound
+    );
+    s.create_partitions(&id, vec![part("2024-01-01", 1)], false)
+        .unwrap();
+    assert!(s
+        .update_column_statistics(&id, Some(&pv), vec![long_stats("id", 100, 200)])
+        .unwrap()
+        .is_empty());
+    let p_id = |s: &dyn CatalogStore, v: &[String]| {
+        s.get_column_statistics(&id, Some(v), &cols(&["id"]))
+            .unwrap()
+            .into_iter()
+            .map(|st| {
+                st.statistics_data
+                    .long_column_statistics_data
+                    .unwrap()
+                    .maximum_value
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(p_id(s, &pv), [Some(200)]);
+    assert_eq!(
+        s.get_column_statistics(&id, None, &cols(&["id"])).unwrap()[0]
+            .statistics_data
+            .long_column_statistics_data
+            .as_ref()
+            .unwrap()
+            .maximum_value,
+        Some(9)
+    );
+    // A rename takes them along; a delete drops them.
+    let renamed = vec!["2024-01-01".to_string(), "2".to_string()];
+    s.update_partition(&id, &pv, part("2024-01-01", 2)).unwrap();
+    assert_eq!(p_id(s, &renamed), [Some(200)]);
+    s.delete_partitions(&id, std::slice::from_ref(&renamed))
+        .unwrap();
+    s.create_partitions(&id, vec![part("2024-01-01", 2)], false)
+        .unwrap();
+    assert!(p_id(s, &renamed).is_empty());
+
+    // A type change makes the column's statistics stale.
+    let mut t = s.get_table(&id).unwrap();
+    t.storage_descriptor.as_mut().unwrap().columns[2].type_ = "varchar(10)".into();
+    t.version_id = None;
+    s.update_table(&id, t, UpdateTableOptions::default())
+        .unwrap();
+    assert_eq!(
+        names(
+            s.get_column_statistics(&id, None, &cols(&["name", "id"]))
+                .unwrap()
+        ),
+        ["id"]
+    );
+    assert_eq!(
+        kind(s.delete_column_statistics(&id, None, "name")),
+        ErrorKind::NotFound
+    );
+    s.delete_column_statistics(&id, None, "ID").unwrap();
+    assert_eq!(
+        kind(s.delete_column_statistics(&id, None, "id")),
+        ErrorKind::NotFound
+    );
+    s.update_column_statistics(&id, None, vec![long_stats("id", 1, 2)])
+        .unwrap();
+    s.delete_table(&id).unwrap();
+    let id = setup(s, "cs", "t");
+    assert!(s
+        .get_column_statistics(&id, None, &cols(&["id"]))
+        .unwrap()
+        .is_empty());
 }
 
 /// User-defined functions: created, listed, renamed, dropped with their database.

@@ -577,6 +577,198 @@ impl CompiledFilter {
     }
 }
 
+/// How a partition index orders one key: values of the key's type, encoded so that
+/// byte order is value order. Values that do not parse as the type (and Hive's null
+/// partition) sort first under their own tag; no comparison ever selects them, so a
+/// range never needs to include them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeyCodec(Kind);
+
+const TAG_NULL: u8 = 0x00;
+const TAG_VALUE: u8 = 0x01;
+
+/// Days since 1970-01-01 in the proleptic Gregorian calendar.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn ordered_i64(out: &mut Vec<u8>, v: i64) {
+    out.push(TAG_VALUE);
+    out.extend_from_slice(&((v as u64) ^ (1 << 63)).to_be_bytes());
+}
+
+impl KeyCodec {
+    /// The codec for a partition key type; only the types whose values have an
+    /// exact order (Glue's rule: strings, dates and integers) can be indexed.
+    pub fn for_type(type_: &str) -> std::result::Result<KeyCodec, String> {
+        let t = HiveType::parse(type_).map_err(|e| e.to_string())?;
+        match t {
+            HiveType::TinyInt | HiveType::SmallInt | HiveType::Int | HiveType::BigInt => {
+                Ok(KeyCodec(Kind::Exact))
+            }
+            HiveType::Date => Ok(KeyCodec(Kind::Date)),
+            t if kind_of(&t) == Kind::Str => Ok(KeyCodec(Kind::Str)),
+            t => Err(format!(
+                "partition index keys must be of type string, char, varchar, date, tinyint, smallint, int or bigint, not {t}"
+            )),
+        }
+    }
+
+    /// Appends the encoding of a stored value.
+    pub fn encode(&self, out: &mut Vec<u8>, text: &str) {
+        let typed = if text == HIVE_NULL_PARTITION {
+            None
+        } else {
+            typed(self.0, text)
+        };
+        if typed.as_ref().is_none_or(|t| !self.encode_typed(out, t)) {
+            out.push(TAG_NULL);
+            crate::keys::encode_value(out, text);
+        }
+    }
+
+    /// Appends the encoding of a typed value; false if it has none (a fractional
+    /// number on an integer key, an integer beyond 64 bits).
+    fn encode_typed(&self, out: &mut Vec<u8>, t: &Typed) -> bool {
+        match (self.0, t) {
+            (Kind::Str, Typed::Str(s)) => {
+                out.push(TAG_VALUE);
+                crate::keys::encode_value(out, s);
+                true
+            }
+            (Kind::Exact, Typed::Exact(e)) if e.frac.is_empty() => {
+                let digits = if e.int.is_empty() { "0" } else { &e.int };
+                let text = if e.neg {
+                    format!("-{digits}")
+                } else {
+                    digits.to_string()
+                };
+                match text.parse::<i64>() {
+                    Ok(v) => {
+                        ordered_i64(out, v);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            (Kind::Date, Typed::Time(y, m, d, _)) => {
+                ordered_i64(out, days_from_civil(*y, *m, *d));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The length of one encoded value at the start of `b`.
+    pub fn skip(&self, b: &[u8]) -> Option<usize> {
+        match (b.first()?, self.0) {
+            (&TAG_VALUE, Kind::Exact | Kind::Date) => (b.len() >= 9).then_some(9),
+            (&TAG_NULL | &TAG_VALUE, _) => {
+                // A terminated text encoding: ends at the first 0x00 0x01.
+                let body = &b[1..];
+                (0..body.len().saturating_sub(1))
+                    .find(|&i| body[i] == 0x00 && body[i + 1] == 0x01)
+                    .map(|i| i + 3)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The key range of a partition index that holds every partition a filter can
+/// select: values fixed by equality on the leading index keys, then optional
+/// bounds on the next one. Keys are encoded with the index's codecs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexBounds {
+    pub prefix: Vec<u8>,
+    /// How many leading index keys the prefix fixes.
+    pub fixed: usize,
+    /// (encoded value, inclusive)
+    pub lower: Option<(Vec<u8>, bool)>,
+    pub upper: Option<(Vec<u8>, bool)>,
+}
+
+impl IndexBounds {
+    /// How selective the bounds are, to choose between indexes: each fixed key
+    /// counts more than a range.
+    pub fn score(&self) -> usize {
+        2 * self.fixed + usize::from(self.lower.is_some() || self.upper.is_some())
+    }
+}
+
+fn node_conjuncts<'a>(n: &'a Node, out: &mut Vec<&'a Node>) {
+    if let Node::And(a, b) = n {
+        node_conjuncts(a, out);
+        node_conjuncts(b, out);
+    } else {
+        out.push(n);
+    }
+}
+
+impl CompiledFilter {
+    /// The bounds this filter puts on an index over the partition keys at
+    /// `positions` (each with its codec). Conservative like [`ScanBounds`]: only
+    /// top-level conjuncts narrow the range, and the full filter is still applied.
+    pub fn index_bounds(&self, keys: &[(usize, KeyCodec)]) -> IndexBounds {
+        let mut cs = Vec::new();
+        node_conjuncts(&self.root, &mut cs);
+        let enc = |codec: &KeyCodec, t: &Typed| {
+            let mut out = Vec::new();
+            codec.encode_typed(&mut out, t).then_some(out)
+        };
+        let mut b = IndexBounds::default();
+        for (pos, codec) in keys {
+            let eq = cs.iter().find_map(|c| match c {
+                Node::Cmp(i, CmpOp::Eq, lit) if i == pos => enc(codec, lit),
+                Node::In(i, list, false) if i == pos && list.len() == 1 => enc(codec, &list[0]),
+                _ => None,
+            });
+            if let Some(v) = eq {
+                b.prefix.extend_from_slice(&v);
+                b.fixed += 1;
+                continue;
+            }
+            for c in &cs {
+                match c {
+                    Node::Cmp(i, op, lit) if i == pos => {
+                        let Some(v) = enc(codec, lit) else { continue };
+                        match op {
+                            CmpOp::Gt | CmpOp::GtEq => {
+                                tighten(&mut b.lower, v, *op == CmpOp::GtEq, Ordering::Greater)
+                            }
+                            CmpOp::Lt | CmpOp::LtEq => {
+                                tighten(&mut b.upper, v, *op == CmpOp::LtEq, Ordering::Less)
+                            }
+                            _ => {}
+                        }
+                    }
+                    Node::Between(i, lo, hi, false) if i == pos => {
+                        if let (Some(lo), Some(hi)) = (enc(codec, lo), enc(codec, hi)) {
+                            tighten(&mut b.lower, lo, true, Ordering::Greater);
+                            tighten(&mut b.upper, hi, true, Ordering::Less);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            break;
+        }
+        b
+    }
+
+    /// The primary order's bounds scored like [`IndexBounds::score`].
+    pub fn primary_score(&self) -> usize {
+        2 * self.scan.prefix.len()
+            + usize::from(self.scan.lower.is_some() || self.scan.upper.is_some())
+    }
+}
+
 struct Compiler<'a> {
     keys: &'a [Column],
     types: &'a [HiveType],
@@ -754,7 +946,7 @@ fn scan_bounds(e: &FilterExpr, keys: &[Column], kinds: &[Kind]) -> ScanBounds {
     b
 }
 
-fn tighten(slot: &mut Option<(String, bool)>, v: String, inclusive: bool, better: Ordering) {
+fn tighten<T: Ord>(slot: &mut Option<(T, bool)>, v: T, inclusive: bool, better: Ordering) {
     let replace = match slot {
         None => true,
         Some((cur, cur_inc)) => match v.cmp(cur) {

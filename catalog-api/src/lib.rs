@@ -13,11 +13,13 @@
 
 pub mod error;
 pub mod filter;
+pub mod index;
 pub mod keys;
 pub mod limits;
 pub mod memory;
 pub mod model;
 pub mod names;
+pub mod stats;
 pub mod store;
 pub mod types;
 

@@ -3,12 +3,15 @@
 
 use crate::error::{Error, Result};
 use crate::filter::FilterExpr;
+use crate::index::{prepare_index, IndexSet};
 use crate::keys::encode_values;
 use crate::model::{Database, Function, Partition, Table, TableVersion};
 use crate::names::{DatabaseName, TableIdent};
+use crate::stats::*;
 use crate::store::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 struct TableEntry {
@@ -17,6 +20,73 @@ struct TableEntry {
     versions: BTreeMap<u64, Table>,
     /// Partitions by encoded values.
     partitions: BTreeMap<Vec<u8>, Partition>,
+    indexes: Vec<PartitionIndex>,
+    /// Entries of every index (each starts with its index's slot).
+    index_entries: BTreeSet<Vec<u8>>,
+    /// Column statistics by [`stats_key`].
+    stats: BTreeMap<Vec<u8>, ColumnStatistics>,
+}
+
+impl TableEntry {
+    fn new(table: Table) -> Self {
+        TableEntry {
+            table,
+            versions: BTreeMap::new(),
+            partitions: BTreeMap::new(),
+            indexes: Vec::new(),
+            index_entries: BTreeSet::new(),
+            stats: BTreeMap::new(),
+        }
+    }
+
+    fn stats_under(&self, prefix: &[u8]) -> Vec<Vec<u8>> {
+        self.stats
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    fn apply(&mut self, c: PartitionChanges) {
+        for (old, new) in c.stats_moves {
+            let from = stats_prefix(Some(&old));
+            for k in self.stats_under(&from) {
+                let s = self.stats.remove(&k).expect("listed above");
+                if let Some(new) = &new {
+                    let to = [stats_prefix(Some(new)).as_slice(), &k[from.len()..]].concat();
+                    self.stats.insert(to, s);
+                }
+            }
+        }
+        for k in &c.deletes {
+            self.partitions.remove(k);
+        }
+        for k in &c.index_deletes {
+            self.index_entries.remove(k);
+        }
+        self.partitions.extend(c.puts);
+        self.index_entries.extend(c.index_puts);
+    }
+
+    /// The partition a statistics call names (`None`: the table's own) and its key.
+    fn stats_target(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+    ) -> Result<(Option<Vec<u8>>, Option<&Partition>)> {
+        match partition {
+            None => Ok((None, None)),
+            Some(v) => {
+                check_values_for(&self.table, v)?;
+                let k = encode_values(v);
+                let p = self
+                    .partitions
+                    .get(&k)
+                    .ok_or_else(|| partition_not_found(id, v))?;
+                Ok((Some(k), Some(p)))
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -29,6 +99,7 @@ struct State {
 pub struct MemoryStore {
     state: RwLock<State>,
     max_versions: usize,
+    examined: AtomicU64,
 }
 
 impl MemoryStore {
@@ -36,6 +107,7 @@ impl MemoryStore {
         MemoryStore {
             state: RwLock::new(State::default()),
             max_versions,
+            examined: AtomicU64::new(0),
         }
     }
 
@@ -188,14 +260,7 @@ impl CatalogStore for MemoryStore {
                 table.name
             )));
         }
-        s.tables.insert(
-            key,
-            TableEntry {
-                table: table.clone(),
-                versions: BTreeMap::new(),
-                partitions: BTreeMap::new(),
-            },
-        );
+        s.tables.insert(key, TableEntry::new(table.clone()));
         Ok(table)
     }
 
@@ -224,7 +289,7 @@ impl CatalogStore for MemoryStore {
         let mut s = self.write();
         let e = s.entry_mut(id)?;
         let has_parts = !e.partitions.is_empty();
-        let new = prepare_table_update(id, &e.table, table, opts, || Ok(has_parts))?;
+        let new = prepare_table_update(id, &e.table, table, opts, &e.indexes, || Ok(has_parts))?;
         let old = std::mem::replace(&mut e.table, new.clone());
         if !opts.skip_archive {
             e.versions.insert(old.version_id.unwrap_or(1), old);
@@ -297,7 +362,8 @@ impl CatalogStore for MemoryStore {
         let (writes, errors) = plan_partition_creates(id, &e.table, parts, if_not_exists, |k| {
             Ok(e.partitions.contains_key(k))
         })?;
-        e.partitions.extend(writes);
+        let changes = PartitionChanges::new(&e.indexes, &e.table, Vec::new(), writes)?;
+        e.apply(changes);
         Ok(errors)
     }
 
@@ -327,8 +393,8 @@ impl CatalogStore for MemoryStore {
         let (old, new, p) = plan_partition_update(id, &e.table, values, cur, part, |k| {
             Ok(e.partitions.contains_key(k))
         })?;
-        e.partitions.remove(&old);
-        e.partitions.insert(new, p.clone());
+        let changes = PartitionChanges::replace(&e.indexes, &e.table, old, (new, p.clone()))?;
+        e.apply(changes);
         Ok(present_partition(id, p))
     }
 
@@ -341,9 +407,8 @@ impl CatalogStore for MemoryStore {
         let e = s.entry_mut(id)?;
         let (keys, errors) =
             plan_partition_deletes(id, &e.table, values, |k| Ok(e.partitions.contains_key(k)))?;
-        for k in keys {
-            e.partitions.remove(&k);
-        }
+        let changes = PartitionChanges::new(&e.indexes, &e.table, keys, Vec::new())?;
+        e.apply(changes);
         Ok(errors)
     }
 
@@ -355,20 +420,32 @@ impl CatalogStore for MemoryStore {
     ) -> Result<Page<Partition>> {
         let s = self.read();
         let e = s.entry(id)?;
-        let scan = PartitionScan::new(&e.table, filter, page)?;
+        let scan = PartitionScan::new(&e.table, &e.indexes, filter, page)?;
         let upper = scan.end.clone().map_or(Bound::Unbounded, Bound::Excluded);
-        let iter = e
-            .partitions
-            .range((Bound::Included(scan.start.clone()), upper))
-            .map(|(k, p)| {
-                Ok((
-                    k.clone(),
-                    serde_json::to_vec(p).map_err(|e| Error::storage(e.to_string()))?,
-                ))
-            });
-        scan.collect(id, page.limit, iter, |b| {
-            serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string()))
-        })
+        let range = (Bound::Included(scan.start.clone()), upper);
+        let json = |p: &Partition| serde_json::to_vec(p).map_err(|e| Error::storage(e.to_string()));
+        type Rows<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + 'a>;
+        let iter: Rows = match scan.source {
+            ScanSource::Partitions => Box::new(
+                e.partitions
+                    .range(range)
+                    .map(|(k, p)| Ok((k.clone(), json(p)?))),
+            ),
+            ScanSource::Index(_) => Box::new(
+                e.index_entries
+                    .range(range)
+                    .map(|k| Ok((k.clone(), Vec::new()))),
+            ),
+        };
+        let (page, examined) = scan.collect(
+            id,
+            page.limit,
+            iter,
+            |b| serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string())),
+            |k| e.partitions.get(k).map(json).transpose(),
+        )?;
+        self.examined.fetch_add(examined, Ordering::Relaxed);
+        Ok(page)
     }
 
     fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function> {
@@ -447,14 +524,14 @@ impl CatalogStore for MemoryStore {
         );
         let entry = s.tables.get(&key);
         let current = entry.map(|e| (&e.table, e.partitions.len() as u64));
-        let plan = plan_table_write(db, current, write, |k| {
+        let indexes = entry.map(|e| e.indexes.clone()).unwrap_or_default();
+        let plan = plan_table_write(db, current, &indexes, write, |k| {
             Ok(entry.and_then(|e| e.partitions.get(k).map(|p| p.create_time)))
         })?;
-        let e = s.tables.entry(key).or_insert_with(|| TableEntry {
-            table: plan.table.clone(),
-            versions: BTreeMap::new(),
-            partitions: BTreeMap::new(),
-        });
+        let e = s
+            .tables
+            .entry(key)
+            .or_insert_with(|| TableEntry::new(plan.table.clone()));
         if e.table.version_id != plan.table.version_id {
             let old = std::mem::replace(&mut e.table, plan.table.clone());
             e.versions.insert(old.version_id.unwrap_or(1), old);
@@ -462,12 +539,96 @@ impl CatalogStore for MemoryStore {
                 e.versions.pop_first();
             }
         }
-        for k in &plan.deletes {
-            e.partitions.remove(k);
-        }
-        e.partitions.extend(plan.puts);
+        e.apply(plan.changes);
         debug_assert_eq!(e.partitions.len() as u64, plan.partition_count);
         Ok(plan.table)
+    }
+
+    fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let index = prepare_index(&e.table, &e.indexes, index)?;
+        let set = IndexSet::new(&e.table, std::slice::from_ref(&index))?;
+        let entries: Vec<_> = e
+            .partitions
+            .values()
+            .flat_map(|p| set.entries(&p.values))
+            .collect();
+        e.index_entries.extend(entries);
+        e.indexes.push(index);
+        Ok(())
+    }
+
+    fn list_partition_indexes(&self, id: &TableIdent) -> Result<Vec<PartitionIndex>> {
+        Ok(self.read().entry(id)?.indexes.clone())
+    }
+
+    fn delete_partition_index(&self, id: &TableIdent, name: &str) -> Result<()> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let i = index_position(id, &e.indexes, name)?;
+        let slot = e.indexes.remove(i).slot;
+        e.index_entries.retain(|k| k.first() != Some(&slot));
+        Ok(())
+    }
+
+    fn update_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        stats: Vec<ColumnStatistics>,
+    ) -> Result<Vec<ColumnStatisticsError>> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let (key, part) = e.stats_target(id, partition)?;
+        let (ok, errors) = plan_statistics_update(columns_of(&e.table, part), stats)?;
+        for st in ok {
+            e.stats
+                .insert(stats_key(key.as_deref(), &st.column_name), st);
+        }
+        Ok(errors)
+    }
+
+    fn get_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        columns: &[String],
+    ) -> Result<Vec<ColumnStatistics>> {
+        let s = self.read();
+        let e = s.entry(id)?;
+        let (key, part) = e.stats_target(id, partition)?;
+        let cols = columns_of(&e.table, part);
+        Ok(lookup_columns(columns)?
+            .iter()
+            .filter_map(|c| e.stats.get(&stats_key(key.as_deref(), c)))
+            .filter(|st| is_current(cols, st))
+            .cloned()
+            .collect())
+    }
+
+    fn delete_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        column: &str,
+    ) -> Result<()> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let (key, part) = e.stats_target(id, partition)?;
+        let cols = columns_of(&e.table, part);
+        let k = stats_key(key.as_deref(), &column.to_lowercase());
+        match e.stats.get(&k) {
+            Some(st) if is_current(cols, st) => {
+                e.stats.remove(&k);
+                Ok(())
+            }
+            _ => Err(statistics_not_found(id, partition, column)),
+        }
+    }
+
+    fn partitions_examined(&self) -> u64 {
+        self.examined.load(Ordering::Relaxed)
     }
 
     fn stats(&self) -> Result<StoreStats> {

@@ -7,9 +7,11 @@
 
 use crate::error::{Error, Result};
 use crate::filter::{CompiledFilter, FilterExpr};
+use crate::index::IndexSet;
 use crate::keys::{encode_value, encode_values, prefix_end, token_decode, token_encode};
 use crate::model::{Database, Function, Partition, Table, TableVersion};
 use crate::names::{DatabaseName, TableIdent};
+use crate::stats::{ColumnStatistics, ColumnStatisticsError, PartitionIndex};
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -156,6 +158,40 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// Creates or replaces a table and changes its partitions, all or nothing.
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table>;
 
+    /// Adds a partition index and fills it from the existing partitions in one
+    /// atomic step; the index is active when this returns.
+    fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()>;
+    fn list_partition_indexes(&self, id: &TableIdent) -> Result<Vec<PartitionIndex>>;
+    fn delete_partition_index(&self, id: &TableIdent, name: &str) -> Result<()>;
+
+    /// Stores column statistics of the table (`partition` `None`) or of one of its
+    /// partitions, replacing earlier ones of the same columns; invalid records are
+    /// reported and the others written.
+    fn update_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        stats: Vec<ColumnStatistics>,
+    ) -> Result<Vec<ColumnStatisticsError>>;
+    /// The current statistics of the named columns that have some, in the order
+    /// asked; statistics of a column whose type changed since are not current.
+    fn get_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        columns: &[String],
+    ) -> Result<Vec<ColumnStatistics>>;
+    fn delete_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        column: &str,
+    ) -> Result<()>;
+
+    /// How many stored partitions (or index entries) listings have examined since
+    /// the store was opened: what a partition index saves shows here.
+    fn partitions_examined(&self) -> u64;
+
     fn stats(&self) -> Result<StoreStats>;
 }
 
@@ -257,6 +293,7 @@ pub fn prepare_table_update(
     current: &Table,
     mut table: Table,
     opts: UpdateTableOptions,
+    indexes: &[PartitionIndex],
     has_partitions: impl FnOnce() -> Result<bool>,
 ) -> Result<Table> {
     let cur_version = current.version_id.unwrap_or(1);
@@ -274,6 +311,7 @@ pub fn prepare_table_update(
         )));
     }
     table.normalize()?;
+    crate::index::check_index_keys(current, &table, indexes)?;
     if table.partition_keys.len() != current.partition_keys.len() && has_partitions()? {
         return Err(Error::invalid(format!(
             "table {id} has partitions, so the number of its partition keys cannot change from {} to {}",
@@ -397,6 +435,28 @@ pub fn plan_partition_update(
     Ok((old_key, new_key, part))
 }
 
+/// The position of the named index among a table's indexes.
+pub fn index_position(id: &TableIdent, indexes: &[PartitionIndex], name: &str) -> Result<usize> {
+    let name = name.to_lowercase();
+    indexes
+        .iter()
+        .position(|i| i.index_name == name)
+        .ok_or_else(|| Error::not_found(format!("partition index {name} not found on table {id}")))
+}
+
+pub fn statistics_not_found(id: &TableIdent, partition: Option<&[String]>, column: &str) -> Error {
+    match partition {
+        None => Error::not_found(format!(
+            "no column statistics for column {} of table {id}",
+            column.to_lowercase()
+        )),
+        Some(v) => Error::not_found(format!(
+            "no column statistics for column {} of partition {v:?} of table {id}",
+            column.to_lowercase()
+        )),
+    }
+}
+
 pub fn function_not_found(db: &DatabaseName, name: &str) -> Error {
     Error::not_found(format!("function {db}.{name} not found"))
 }
@@ -449,10 +509,8 @@ pub fn plan_version_deletes(
 /// The checked parts of a [`TableWrite`], ready for a backend to apply.
 pub struct PlannedTableWrite {
     pub table: Table,
-    /// Partitions to write with their encoded keys.
-    pub puts: Vec<EncodedPartition>,
-    /// Encoded keys of existing partitions to remove.
-    pub deletes: Vec<Vec<u8>>,
+    /// Existing partitions removed, partitions written, and what follows them.
+    pub changes: PartitionChanges,
     /// How many partitions the table has afterwards.
     pub partition_count: u64,
 }
@@ -462,6 +520,7 @@ pub struct PlannedTableWrite {
 pub fn plan_table_write(
     db: &DatabaseName,
     current: Option<(&Table, u64)>,
+    indexes: &[PartitionIndex],
     write: TableWrite,
     mut existing: impl FnMut(&[u8]) -> Result<Option<i64>>,
 ) -> Result<PlannedTableWrite> {
@@ -481,7 +540,7 @@ pub fn plan_table_write(
             };
             // The key count may change only when no partition survives the write.
             let survivors = count.saturating_sub(write.delete_partitions.len() as u64);
-            let t = prepare_table_update(&id, cur, write.table, opts, || {
+            let t = prepare_table_update(&id, cur, write.table, opts, indexes, || {
                 Ok(survivors > 0 || !write.put_partitions.is_empty())
             })?;
             (t, count)
@@ -524,10 +583,10 @@ pub fn plan_table_write(
         puts.push((k, p));
     }
     let partition_count = current_count - deletes.len() as u64 + added;
+    let changes = PartitionChanges::new(indexes, &table, deletes, puts)?;
     Ok(PlannedTableWrite {
         table,
-        puts,
-        deletes,
+        changes,
         partition_count,
     })
 }
@@ -539,96 +598,254 @@ pub fn present_partition(id: &TableIdent, mut p: Partition) -> Partition {
     p
 }
 
-/// The key range (relative to the table) a partition listing must scan.
+/// Which ordering of a table's partitions a listing reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanSource {
+    /// The partitions themselves, ordered by their values as text.
+    Partitions,
+    /// The entries of the partition index in this slot.
+    Index(u8),
+}
+
+/// The key range (relative to the table) a partition listing must scan, in the
+/// partitions or in the index whose bounds are the tightest.
 pub struct PartitionScan {
     pub filter: Option<CompiledFilter>,
+    pub source: ScanSource,
+    indexes: IndexSet,
     pub start: Vec<u8>,
-    /// Exclusive; `None` = to the end of the table.
+    /// Exclusive; `None` = to the end of the table (or of the index).
     pub end: Option<Vec<u8>>,
 }
 
+/// Index page tokens start with this letter, so a token can never be taken for
+/// the other kind (partition tokens are plain hex).
+const INDEX_TOKEN: char = 'i';
+
 impl PartitionScan {
-    pub fn new(table: &Table, filter: Option<&FilterExpr>, page: &PageRequest) -> Result<Self> {
+    pub fn new(
+        table: &Table,
+        indexes: &[PartitionIndex],
+        filter: Option<&FilterExpr>,
+        page: &PageRequest,
+    ) -> Result<Self> {
         let filter = filter
             .map(|f| CompiledFilter::compile(f, &table.partition_keys))
             .transpose()?;
+        let indexes = IndexSet::new(table, indexes)?;
         let (mut start, mut end) = (Vec::new(), None);
+        let mut source = ScanSource::Partitions;
         if let Some(f) = &filter {
-            let b = f.scan_bounds();
-            let prefix = encode_values(&b.prefix);
-            start = prefix.clone();
-            end = if prefix.is_empty() {
-                None
+            let best = indexes
+                .indexes()
+                .iter()
+                .map(|i| (i, f.index_bounds(&i.keys)))
+                .filter(|(_, b)| b.score() > f.primary_score())
+                .max_by_key(|(i, b)| (b.score(), std::cmp::Reverse(i.slot)));
+            if let Some((index, b)) = best {
+                source = ScanSource::Index(index.slot);
+                let mut prefix = vec![index.slot];
+                prefix.extend_from_slice(&b.prefix);
+                start = prefix.clone();
+                end = prefix_end(&prefix);
+                if let Some((v, inclusive)) = &b.lower {
+                    let k = [prefix.as_slice(), v].concat();
+                    start = if *inclusive {
+                        k
+                    } else {
+                        prefix_end(&k).unwrap_or(k)
+                    };
+                }
+                if let Some((v, inclusive)) = &b.upper {
+                    let k = [prefix.as_slice(), v].concat();
+                    end = if *inclusive { prefix_end(&k) } else { Some(k) };
+                }
             } else {
-                prefix_end(&prefix)
-            };
-            if let Some((v, inclusive)) = &b.lower {
-                let mut k = prefix.clone();
-                encode_value(&mut k, v);
-                if !inclusive {
-                    // Past every key whose next value is exactly `v`.
-                    *k.last_mut().expect("encoding ends with a terminator") += 1;
+                let b = f.scan_bounds();
+                let prefix = encode_values(&b.prefix);
+                start = prefix.clone();
+                end = if prefix.is_empty() {
+                    None
+                } else {
+                    prefix_end(&prefix)
+                };
+                if let Some((v, inclusive)) = &b.lower {
+                    let mut k = prefix.clone();
+                    encode_value(&mut k, v);
+                    if !inclusive {
+                        // Past every key whose next value is exactly `v`.
+                        *k.last_mut().expect("encoding ends with a terminator") += 1;
+                    }
+                    start = k;
                 }
-                start = k;
-            }
-            if let Some((v, inclusive)) = &b.upper {
-                let mut k = prefix.clone();
-                encode_value(&mut k, v);
-                if *inclusive {
-                    *k.last_mut().expect("encoding ends with a terminator") += 1;
+                if let Some((v, inclusive)) = &b.upper {
+                    let mut k = prefix.clone();
+                    encode_value(&mut k, v);
+                    if *inclusive {
+                        *k.last_mut().expect("encoding ends with a terminator") += 1;
+                    }
+                    end = Some(k);
                 }
-                end = Some(k);
             }
         }
         if let Some(t) = &page.token {
-            let mut after = token_decode(t).ok_or_else(|| {
-                Error::invalid(format!("page token {t:?} is not one this server gave out"))
-            })?;
+            let bad = || {
+                Error::invalid(format!(
+                    "page token {t:?} is not one this server gave out for this listing"
+                ))
+            };
+            let (indexed, hex) = match t.strip_prefix(INDEX_TOKEN) {
+                Some(rest) => (true, rest),
+                None => (false, t.as_str()),
+            };
+            if indexed != matches!(source, ScanSource::Index(_)) {
+                return Err(bad());
+            }
+            let mut after = token_decode(hex).ok_or_else(bad)?;
             after.push(0); // the smallest key after the token's
             if after > start {
                 start = after;
             }
         }
-        Ok(PartitionScan { filter, start, end })
+        Ok(PartitionScan {
+            filter,
+            source,
+            indexes,
+            start,
+            end,
+        })
     }
 
-    /// Runs the scan over `(relative key, stored bytes)` pairs, in key order, keeping
-    /// only matching partitions; stored bytes are decoded only for matches.
+    /// Runs the scan over `(key, stored bytes)` pairs in key order, keeping only
+    /// matching partitions; stored bytes are decoded only for matches. For a
+    /// partition scan the bytes are the partition; for an index scan the keys are
+    /// index entries, the bytes are ignored and `fetch` loads the partition by its
+    /// key. Returns the page and how many keys were examined.
     pub fn collect<I>(
         &self,
         id: &TableIdent,
         limit: usize,
         iter: I,
         decode: impl Fn(&[u8]) -> Result<Partition>,
-    ) -> Result<Page<Partition>>
+        fetch: impl Fn(&[u8]) -> Result<Option<Vec<u8>>>,
+    ) -> Result<(Page<Partition>, u64)>
     where
         I: Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>,
     {
         let limit = limit.max(1);
         let mut items = Vec::new();
+        let mut last_cursor = Vec::new();
+        let mut examined = 0u64;
         for kv in iter {
             let (key, bytes) = kv?;
+            examined += 1;
+            let pkey = match self.source {
+                ScanSource::Partitions => key.as_slice(),
+                ScanSource::Index(_) => self
+                    .indexes
+                    .partition_key(&key)
+                    .ok_or_else(|| Error::storage("corrupt partition index entry"))?,
+            };
             if let Some(f) = &self.filter {
-                let values = crate::keys::decode_values(&key)
+                let values = crate::keys::decode_values(pkey)
                     .ok_or_else(|| Error::storage("corrupt partition key"))?;
                 if !f.matches(&values) {
                     continue;
                 }
             }
+            let bytes = match self.source {
+                ScanSource::Partitions => bytes,
+                // An entry whose partition is gone was read between two writes.
+                ScanSource::Index(_) => match fetch(pkey)? {
+                    Some(b) => b,
+                    None => continue,
+                },
+            };
             if items.len() == limit {
                 // There is at least one more match: the page ends at the previous key.
-                let last: &Partition = items.last().expect("limit >= 1");
-                return Ok(Page {
-                    next_token: Some(token_encode(&encode_values(&last.values))),
-                    items,
-                });
+                let token = match self.source {
+                    ScanSource::Partitions => token_encode(&last_cursor),
+                    ScanSource::Index(_) => format!("{INDEX_TOKEN}{}", token_encode(&last_cursor)),
+                };
+                return Ok((
+                    Page {
+                        next_token: Some(token),
+                        items,
+                    },
+                    examined,
+                ));
             }
             items.push(present_partition(id, decode(&bytes)?));
+            last_cursor = key;
         }
-        Ok(Page {
-            items,
-            next_token: None,
-        })
+        Ok((
+            Page {
+                items,
+                next_token: None,
+            },
+            examined,
+        ))
+    }
+}
+
+/// Everything a partition write changes besides the table record, for a backend
+/// to apply in one atomic step: removals first, then additions.
+#[derive(Debug, Default)]
+pub struct PartitionChanges {
+    /// Partition keys to remove.
+    pub deletes: Vec<Vec<u8>>,
+    pub puts: Vec<EncodedPartition>,
+    /// Index entries (relative to the table's index space).
+    pub index_deletes: Vec<Vec<u8>>,
+    pub index_puts: Vec<Vec<u8>>,
+    /// Partitions whose statistics go with them: `(old key, None)` drops them,
+    /// `(old key, Some(new key))` moves them to a renamed partition.
+    pub stats_moves: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl PartitionChanges {
+    /// Partitions removed and (re)written; index entries follow both, and the
+    /// statistics of removed partitions go.
+    pub fn new(
+        indexes: &[PartitionIndex],
+        table: &Table,
+        deletes: Vec<Vec<u8>>,
+        puts: Vec<EncodedPartition>,
+    ) -> Result<Self> {
+        let set = IndexSet::new(table, indexes)?;
+        let decode = |k: &[u8]| {
+            crate::keys::decode_values(k).ok_or_else(|| Error::storage("corrupt partition key"))
+        };
+        let mut c = PartitionChanges::default();
+        if !set.is_empty() {
+            for k in &deletes {
+                c.index_deletes.extend(set.entries(&decode(k)?));
+            }
+            for (_, p) in &puts {
+                c.index_puts.extend(set.entries(&p.values));
+            }
+        }
+        c.stats_moves = deletes.iter().map(|k| (k.clone(), None)).collect();
+        c.deletes = deletes;
+        c.puts = puts;
+        Ok(c)
+    }
+
+    /// One partition replaced, possibly under new values (a rename, which takes
+    /// its statistics along).
+    pub fn replace(
+        indexes: &[PartitionIndex],
+        table: &Table,
+        old: Vec<u8>,
+        new: EncodedPartition,
+    ) -> Result<Self> {
+        if old == new.0 {
+            return PartitionChanges::new(indexes, table, Vec::new(), vec![new]);
+        }
+        let new_key = new.0.clone();
+        let mut c = PartitionChanges::new(indexes, table, vec![old.clone()], vec![new])?;
+        c.stats_moves = vec![(old, Some(new_key))];
+        Ok(c)
     }
 }
 
