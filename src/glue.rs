@@ -15,8 +15,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lakecat_catalog_api::filter::FilterExpr;
+use lakecat_catalog_api::index::MAX_INDEXES;
 use lakecat_catalog_api::model::{Database, Function, Partition, Table};
-use lakecat_catalog_api::store::{CatalogStore, PageRequest, UpdateTableOptions};
+use lakecat_catalog_api::stats::{ColumnStatistics, PartitionIndex};
+use lakecat_catalog_api::store::{
+    statistics_not_found, CatalogStore, PageRequest, UpdateTableOptions,
+};
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, TableIdent};
 use serde_json::{json, Value};
 
@@ -312,6 +316,19 @@ fn item_error(values: &[String], e: &Error) -> Value {
     json!({"PartitionValues": values, "ErrorDetail": {"ErrorCode": glue_error(e), "ErrorMessage": e.message}})
 }
 
+/// The partition a `…ForPartition` statistics call names; `None` for `…ForTable`.
+fn partition_of(op: &str, v: &Value) -> Result<Option<Vec<String>>, Error> {
+    if op.ends_with("ForPartition") {
+        values_of(v).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn glue_statistics(s: &ColumnStatistics) -> Value {
+    to_glue(serde_json::to_value(s).unwrap_or(Value::Null))
+}
+
 fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
     match op {
         "CreateDatabase" => {
@@ -346,7 +363,26 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
         "CreateTable" => {
             let db = db_of(&v, "DatabaseName")?;
             let t: Table = parse_input(&v, "TableInput")?;
-            store.create_table(&db, t)?;
+            let indexes: Vec<PartitionIndex> = match v.get("PartitionIndexes") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(_) => parse_input(&v, "PartitionIndexes")?,
+            };
+            if indexes.len() > MAX_INDEXES {
+                return Err(Error::limit(format!(
+                    "a table can have at most {MAX_INDEXES} partition indexes, not {}",
+                    indexes.len()
+                ))
+                .into());
+            }
+            let t = store.create_table(&db, t)?;
+            let id = TableIdent::new(db, t.name);
+            for i in indexes {
+                if let Err(e) = store.create_partition_index(&id, i) {
+                    // The table is new and empty: taking it back leaves nothing behind.
+                    store.delete_table(&id)?;
+                    return Err(e.into());
+                }
+            }
             Ok(json!({}))
         }
         "GetTable" => {
@@ -636,6 +672,82 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
             )
         }
         "SearchTables" => search_tables(store, &v),
+        "CreatePartitionIndex" => {
+            let i: PartitionIndex = parse_input(&v, "PartitionIndex")?;
+            store.create_partition_index(&table_id(&v)?, i)?;
+            Ok(json!({}))
+        }
+        "GetPartitionIndexes" => {
+            let id = table_id(&v)?;
+            let t = store.get_table(&id)?;
+            let list: Vec<Value> = store
+                .list_partition_indexes(&id)?
+                .into_iter()
+                .map(|i| {
+                    let keys: Vec<Value> = i
+                        .keys
+                        .iter()
+                        .map(|k| {
+                            let ty = t
+                                .partition_keys
+                                .iter()
+                                .find(|c| c.name == *k)
+                                .map(|c| c.type_.as_str())
+                                .unwrap_or_default();
+                            json!({"Name": k, "Type": ty})
+                        })
+                        .collect();
+                    // Indexes are filled before they are listed, so never CREATING.
+                    json!({"IndexName": i.index_name, "Keys": keys, "IndexStatus": "ACTIVE"})
+                })
+                .collect();
+            Ok(json!({"PartitionIndexDescriptorList": list}))
+        }
+        "DeletePartitionIndex" => {
+            store.delete_partition_index(&table_id(&v)?, &string(&v, "IndexName")?)?;
+            Ok(json!({}))
+        }
+        "UpdateColumnStatisticsForTable" | "UpdateColumnStatisticsForPartition" => {
+            let values = partition_of(op, &v)?;
+            let stats: Vec<ColumnStatistics> = parse_input(&v, "ColumnStatisticsList")?;
+            let errors: Vec<Value> = store
+                .update_column_statistics(&table_id(&v)?, values.as_deref(), stats)?
+                .into_iter()
+                .map(|e| {
+                    json!({
+                        "ColumnStatistics": glue_statistics(&e.statistics),
+                        "Error": {"ErrorCode": glue_error(&e.error), "ErrorMessage": e.error.message},
+                    })
+                })
+                .collect();
+            Ok(json!({"Errors": errors}))
+        }
+        "GetColumnStatisticsForTable" | "GetColumnStatisticsForPartition" => {
+            let values = partition_of(op, &v)?;
+            let names: Vec<String> = serde_json::from_value(field(&v, "ColumnNames")?.clone())
+                .map_err(|e| Error::invalid(format!("ColumnNames: {e}")))?;
+            let id = table_id(&v)?;
+            let found = store.get_column_statistics(&id, values.as_deref(), &names)?;
+            let errors: Vec<Value> = names
+                .iter()
+                .filter(|n| !found.iter().any(|s| s.column_name == n.to_lowercase()))
+                .map(|n| {
+                    let e = statistics_not_found(&id, values.as_deref(), n);
+                    json!({"ColumnName": n, "Error": {"ErrorCode": glue_error(&e), "ErrorMessage": e.message}})
+                })
+                .collect();
+            let list: Vec<Value> = found.iter().map(glue_statistics).collect();
+            Ok(json!({"ColumnStatisticsList": list, "Errors": errors}))
+        }
+        "DeleteColumnStatisticsForTable" | "DeleteColumnStatisticsForPartition" => {
+            let values = partition_of(op, &v)?;
+            store.delete_column_statistics(
+                &table_id(&v)?,
+                values.as_deref(),
+                &string(&v, "ColumnName")?,
+            )?;
+            Ok(json!({}))
+        }
         "CreateUserDefinedFunction" => {
             let f: Function = parse_input(&v, "FunctionInput")?;
             store.create_function(&db_of(&v, "DatabaseName")?, f)?;

@@ -7,6 +7,10 @@ use std::process::Command;
 
 /// Runs one of the boto3 scripts in tests/glue against `base`.
 fn run_script(name: &str, base: &str) {
+    run_script_with(name, &[base]);
+}
+
+fn run_script_with(name: &str, args: &[&str]) {
     let python = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
     assert!(
         std::path::Path::new(&python).exists(),
@@ -15,7 +19,7 @@ fn run_script(name: &str, base: &str) {
     let script = format!("{}/tests/glue/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(&python)
         .arg(&script)
-        .arg(base)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -39,6 +43,15 @@ fn boto3_drives_the_glue_api() {
     let t: serde_json::Value = resp.body_mut().read_json().unwrap();
     assert_eq!(t["description"], "skip");
     assert_eq!(t["storage_descriptor"]["location"], "s3://bucket/events/");
+    server.sigterm();
+}
+
+#[test]
+fn boto3_partition_indexes_and_column_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let metrics = format!("{}/metrics", server.base);
+    run_script_with("boto3_indexes_stats.py", &[&server.base, &metrics]);
     server.sigterm();
 }
 

@@ -93,3 +93,42 @@ fn every_schema_matches_its_type() {
         );
     }
 }
+
+/// The Glue operations `POST /` serves are the ones its description lists.
+#[test]
+fn every_glue_operation_is_documented() {
+    let code =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/glue.rs")).unwrap();
+    let start = code.find("fn dispatch(").expect("the Glue dispatcher");
+    let body = &code[start..start + code[start..].find("\n}\n").expect("its end")];
+    let arms = regex::Regex::new(r#"(?m)^\s*((?:"[A-Za-z]+"\s*\|\s*)*"[A-Za-z]+")\s*=>"#).unwrap();
+    let name = regex::Regex::new(r#""([A-Za-z]+)""#).unwrap();
+    let served: BTreeSet<String> = arms
+        .captures_iter(body)
+        .flat_map(|c| {
+            name.captures_iter(c.get(1).unwrap().as_str())
+                .map(|n| n[1].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(served.len() > 30, "{served:?}");
+    let d = doc();
+    let text = d["paths"]["/"]["post"]["description"].as_str().unwrap();
+    let listed: BTreeSet<String> = regex::Regex::new(r"\b[A-Z][A-Za-z]+\b")
+        .unwrap()
+        .find_iter(
+            text.split("Served:")
+                .nth(1)
+                .and_then(|t| t.split("Errors are").next())
+                .unwrap(),
+        )
+        .map(|m| m.as_str().to_string())
+        .collect();
+    let undocumented: Vec<_> = served.difference(&listed).collect();
+    let missing: Vec<_> = listed.difference(&served).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but not documented: {undocumented:?}"
+    );
+    assert!(missing.is_empty(), "documented but not served: {missing:?}");
+}
