@@ -10,9 +10,10 @@
 //! 4. GET of one table with 64 concurrent connections (wrk, when installed): requests/s,
 //!    server RSS at idle and under load.
 
+#[path = "server.rs"]
+mod server;
+
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn rss_kib(pid: u32, field: &str) -> u64 {
@@ -44,24 +45,8 @@ fn main() {
     let writers = env_usize("LAKECAT_BENCH_WRITERS", 4);
     let hours = 24;
     let days = total.div_ceil(hours);
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("LAKECAT_LOG", "warn,lakecat=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let l = lines.next().expect("server exited").unwrap();
-        if let Some(i) = l.find("listening on http://") {
-            break l[i + 20..].split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    let base = format!("http://{addr}");
+    let srv = server::start();
+    let (pid, base) = (srv.pid, srv.base.clone());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(true)
         .build()
@@ -187,39 +172,18 @@ fn main() {
 
     if !full {
         println!("\nsmoke run done (run `cargo bench --bench catalog` for the figures)");
-        let _ = child.kill();
-        let _ = child.wait();
         return;
     }
     // 4. GET one table under 64 connections.
     std::thread::sleep(Duration::from_secs(1));
     let idle = rss_kib(pid, "VmRSS:");
     println!("\n4. GET one table, 64 concurrent connections, 10 s");
-    match Command::new("wrk")
-        .args([
-            "-t2",
-            "-c64",
-            "-d10s",
-            "--latency",
-            &format!("{base}/v1/databases/bench/tables/events"),
-        ])
-        .output()
-    {
-        Ok(out) if out.status.success() => {
-            let text = String::from_utf8_lossy(&out.stdout);
-            let rps = text
-                .lines()
-                .find(|l| l.starts_with("Requests/sec"))
-                .unwrap_or("Requests/sec: ?");
-            let p99 = text
-                .lines()
-                .find(|l| l.trim_start().starts_with("99%"))
-                .unwrap_or("99% ?");
+    let url = format!("{base}/v1/databases/bench/tables/events");
+    match server::wrk(&["-t2", "-c64", "-d10s", "--latency", &url]) {
+        Ok((rps, p99)) => {
             println!(
-                "   {:<44} {}   latency {}   (target >= 30000 req/s)",
-                "lakecat (wrk -t2 -c64)",
-                rps.trim(),
-                p99.trim()
+                "   {:<44} {rps}   latency {p99}   (target >= 30000 req/s)",
+                "lakecat (wrk -t2 -c64)"
             );
             println!(
                 "   server RSS idle {} MiB, after load {} MiB",
@@ -227,8 +191,6 @@ fn main() {
                 rss_kib(pid, "VmRSS:") / 1024
             );
         }
-        _ => println!("   wrk is not installed: run scripts/bench.sh, which installs it"),
+        Err(e) => println!("   {e}"),
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Benchmarks, release build, figures side by side with the peers measured in the same run.
-# Installs what the peers need: wrk (Debian package) for the catalog benchmark; DuckDB,
-# pyarrow and moto_server (into .venv) for the crawler benchmark.
-# `bash scripts/bench.sh` runs both; `bash scripts/bench.sh catalog|crawler` runs one.
+# Installs what the peers need: wrk (Debian package) for the catalog and Glue benchmarks; DuckDB,
+# pyarrow, boto3 and moto_server (into .venv) for the crawler and Glue benchmarks.
+# `bash scripts/bench.sh` runs all three; `bash scripts/bench.sh catalog|crawler|glue` runs one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
-  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 || sudo apt-get install -y -qq wrk >/dev/null 2>&1 || echo "could not install wrk; catalog step 4 is skipped"
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 || sudo apt-get install -y -qq wrk >/dev/null 2>&1 || echo "could not install wrk; the steps that need it are skipped"
 fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt -r testdata/requirements-bench.txt
 case "${1:-all}" in
   catalog) cargo bench --bench catalog ;;
   crawler) cargo bench --bench crawler ;;
-  *) cargo bench --bench catalog && cargo bench --bench crawler ;;
+  glue) cargo bench --bench glue ;;
+  *) cargo bench --bench catalog && cargo bench --bench crawler && cargo bench --bench glue ;;
 esac

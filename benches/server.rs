@@ -1,0 +1,64 @@
+//! A release `lakecat serve` on a free loopback port for the benchmarks, killed on drop.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub pid: u32,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("LAKECAT_LOG", "warn,lakecat=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let l = lines.next().expect("server exited").unwrap();
+        if let Some(i) = l.find("listening on http://") {
+            break l[i + 20..].split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base: format!("http://{addr}"),
+        pid,
+        _dir: dir,
+    }
+}
+
+/// `wrk` output's requests/s and 99th percentile, or why there are none.
+pub fn wrk(args: &[&str]) -> Result<(String, String), String> {
+    match Command::new("wrk").args(args).output() {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let line = |p: &str| {
+                text.lines()
+                    .find(|l| l.trim_start().starts_with(p))
+                    .map(|l| l.trim().to_string())
+                    .unwrap_or_else(|| format!("{p} ?"))
+            };
+            Ok((line("Requests/sec"), line("99%")))
+        }
+        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+        Err(_) => Err("wrk is not installed: run scripts/bench.sh, which installs it".into()),
+    }
+}
