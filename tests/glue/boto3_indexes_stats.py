@@ -117,7 +117,8 @@ expect(E.EntityNotFoundException, glue.create_partition_index, DatabaseName="ix"
 glue.delete_partition_index(DatabaseName="ix", TableName="logs", IndexName="by_day")
 expect(E.EntityNotFoundException, glue.delete_partition_index, DatabaseName="ix", TableName="logs",
        IndexName="by_day")
-names = [d["IndexName"] for d in glue.get_partition_indexes(DatabaseName="ix", TableName="logs")["PartitionIndexDescriptorList"]]
+names = [d["IndexName"] for pg in glue.get_paginator("get_partition_indexes").paginate(DatabaseName="ix", TableName="logs")
+         for d in pg["PartitionIndexDescriptorList"]]
 assert names == ["by_year", "by_region_day"], names
 # Partition writes keep the index current.
 glue.delete_partition(DatabaseName="ix", TableName="logs", PartitionValues=["eu", "2011", "2011-06-01"])
