@@ -13,6 +13,7 @@
 //! | `partitions` | table id \| 2⁶³, index entry | empty (see `index`)            |
 //! | `partitions` | table id \| 2⁶², stats key   | JSON [`ColumnStatistics`]      |
 //! | `gc`         | table id                     | empty: data left to purge      |
+//! | `records`    | space `\0` key               | a service record (opaque)      |
 //!
 //! Tables get an internal id so that dropping a table (or a database with cascade)
 //! is one small atomic write: the name disappears at once and the id is queued in
@@ -68,6 +69,7 @@ pub struct SledStore {
     partitions: Tree,
     /// `db \0 name` → function JSON.
     functions: Tree,
+    records: Tree,
     gc: Tree,
     write: Mutex<()>,
     max_versions: usize,
@@ -197,6 +199,7 @@ impl SledStore {
             versions: tree("versions")?,
             partitions: tree("partitions")?,
             functions: tree("functions")?,
+            records: tree("records")?,
             gc: tree("gc")?,
             db,
             write: Mutex::new(()),
@@ -1066,6 +1069,60 @@ impl CatalogStore for SledStore {
                 return Err(statistics_not_found(id, partition, column));
             }
             self.partitions.remove(k).map_err(se)?;
+        }
+        self.durable()
+    }
+
+    fn get_record(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .records
+            .get(table_key(space, key))
+            .map_err(se)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn list_records(
+        &self,
+        space: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<(String, Vec<u8>)>> {
+        let start = match page_start(page)? {
+            Some(k) => {
+                let mut k = table_key(space, &k);
+                k.push(0);
+                k
+            }
+            None => table_key(space, prefix),
+        };
+        let scope = table_key(space, prefix);
+        let strip = space.len() + 1;
+        let iter = self
+            .records
+            .range(start..)
+            .take_while(|kv| kv.as_ref().map_or(true, |(k, _)| k.starts_with(&scope)))
+            .map(|kv| {
+                let (k, v) = kv.map_err(se)?;
+                let key = String::from_utf8_lossy(&k[strip..]).into_owned();
+                Ok((key.clone(), (key, v.to_vec())))
+            });
+        collect_named(page.limit, iter)
+    }
+
+    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+        {
+            let _g = self.lock();
+            let mut batch = Batch::default();
+            for w in &writes {
+                let k = table_key(&w.space, &w.key);
+                let cur = self.records.get(&k).map_err(se)?;
+                check_expectation(w, cur.as_deref())?;
+                match &w.value {
+                    Some(v) => batch.insert(k, v.as_slice()),
+                    None => batch.remove(k),
+                }
+            }
+            self.records.apply_batch(batch).map_err(se)?;
         }
         self.durable()
     }

@@ -23,6 +23,70 @@ pub fn run_all(make: Factory) {
     functions(&*make(10));
     partition_indexes(&*make(10));
     column_statistics(&*make(10));
+    records(&*make(10));
+}
+
+/// Service records: expectations make groups of writes all-or-nothing.
+pub fn records(s: &dyn CatalogStore) {
+    let put = |k: &str, v: &str| RecordWrite::put("crawler", k, v.as_bytes().to_vec());
+    s.write_records(vec![put("a", "1"), put("b", "2"), put("b/1", "x")])
+        .unwrap();
+    s.write_records(vec![RecordWrite::put("other", "a", b"o".to_vec())])
+        .unwrap();
+    assert_eq!(s.get_record("crawler", "a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(s.get_record("crawler", "z").unwrap(), None);
+    // A failed expectation writes nothing, not even the writes before it.
+    let e = s
+        .write_records(vec![
+            put("c", "3"),
+            put("a", "9").expecting(Expect::Equals(b"0".to_vec())),
+        ])
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert!(e.message.contains("crawler/a"), "{e}");
+    assert_eq!(s.get_record("crawler", "c").unwrap(), None);
+    s.write_records(vec![
+        put("a", "9").expecting(Expect::Equals(b"1".to_vec())),
+        RecordWrite::delete("crawler", "b").expecting(Expect::Present),
+    ])
+    .unwrap();
+    assert_eq!(s.get_record("crawler", "a").unwrap(), Some(b"9".to_vec()));
+    assert_eq!(
+        kind(s.write_records(vec![put("a", "x").expecting(Expect::Absent)])),
+        ErrorKind::Conflict
+    );
+    assert_eq!(
+        kind(s.write_records(vec![
+            RecordWrite::delete("crawler", "b").expecting(Expect::Present)
+        ])),
+        ErrorKind::Conflict
+    );
+    for i in 0..5 {
+        s.write_records(vec![put(&format!("run/{i}"), "r")])
+            .unwrap();
+    }
+    let mut keys = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let p = s.list_records("crawler", "run/", &page).unwrap();
+        keys.extend(p.items.into_iter().map(|(k, _)| k));
+        match p.next_token {
+            Some(t) => page.token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(keys, ["run/0", "run/1", "run/2", "run/3", "run/4"]);
+    let all: Vec<String> = s
+        .list_records("crawler", "", &PageRequest::first(100))
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        all,
+        ["a", "b/1", "run/0", "run/1", "run/2", "run/3", "run/4"]
+    );
 }
 
 fn values_of(page: Page<Partition>) -> Vec<Vec<String>> {

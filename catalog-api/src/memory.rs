@@ -94,6 +94,7 @@ struct State {
     databases: BTreeMap<String, Database>,
     tables: BTreeMap<(String, String), TableEntry>,
     functions: BTreeMap<(String, String), Function>,
+    records: BTreeMap<(String, String), Vec<u8>>,
 }
 
 pub struct MemoryStore {
@@ -625,6 +626,49 @@ impl CatalogStore for MemoryStore {
             }
             _ => Err(statistics_not_found(id, partition, column)),
         }
+    }
+
+    fn get_record(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .read()
+            .records
+            .get(&(space.to_string(), key.to_string()))
+            .cloned())
+    }
+
+    fn list_records(
+        &self,
+        space: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<(String, Vec<u8>)>> {
+        let s = self.read();
+        let lower = match page_start(page)? {
+            Some(k) => Bound::Excluded((space.to_string(), k)),
+            None => Bound::Included((space.to_string(), prefix.to_string())),
+        };
+        let iter = s
+            .records
+            .range((lower, Bound::Unbounded))
+            .take_while(|((sp, k), _)| sp == space && k.starts_with(prefix))
+            .map(|((_, k), v)| Ok((k.clone(), (k.clone(), v.clone()))));
+        collect_named(page.limit, iter)
+    }
+
+    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+        let mut s = self.write();
+        for w in &writes {
+            let cur = s.records.get(&(w.space.clone(), w.key.clone()));
+            check_expectation(w, cur.map(Vec::as_slice))?;
+        }
+        for w in writes {
+            let k = (w.space, w.key);
+            match w.value {
+                Some(v) => s.records.insert(k, v),
+                None => s.records.remove(&k),
+            };
+        }
+        Ok(())
     }
 
     fn partitions_examined(&self) -> u64 {

@@ -58,6 +58,80 @@ pub struct TableWrite {
     pub delete_partitions: Vec<Vec<String>>,
 }
 
+/// What a record write expects of the record's current value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    Anything,
+    Absent,
+    Present,
+    /// Exactly these bytes: a compare-and-swap.
+    Equals(Vec<u8>),
+}
+
+/// One write of the records the services around the catalog keep (crawler
+/// definitions, runs, classifiers, S3 events, file inventories): opaque bytes by
+/// key within a named space, written in atomic groups with expectations, so a
+/// state change and its history entry land together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordWrite {
+    pub space: String,
+    pub key: String,
+    /// `None` removes the record.
+    pub value: Option<Vec<u8>>,
+    pub expect: Expect,
+}
+
+impl RecordWrite {
+    pub fn put(space: &str, key: &str, value: Vec<u8>) -> Self {
+        RecordWrite {
+            space: space.into(),
+            key: key.into(),
+            value: Some(value),
+            expect: Expect::Anything,
+        }
+    }
+
+    pub fn delete(space: &str, key: &str) -> Self {
+        RecordWrite {
+            space: space.into(),
+            key: key.into(),
+            value: None,
+            expect: Expect::Anything,
+        }
+    }
+
+    pub fn expecting(mut self, expect: Expect) -> Self {
+        self.expect = expect;
+        self
+    }
+}
+
+/// Checks a write's expectation against the record's current value.
+pub fn check_expectation(w: &RecordWrite, current: Option<&[u8]>) -> Result<()> {
+    let ok = match (&w.expect, current) {
+        (Expect::Anything, _) => true,
+        (Expect::Absent, c) => c.is_none(),
+        (Expect::Present, c) => c.is_some(),
+        (Expect::Equals(v), Some(c)) => v.as_slice() == c,
+        (Expect::Equals(_), None) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::conflict(format!(
+            "record {}/{} changed meanwhile ({:?} was expected); nothing was written",
+            w.space,
+            w.key,
+            match &w.expect {
+                Expect::Equals(_) => "an earlier value",
+                Expect::Absent => "no record",
+                Expect::Present => "a record",
+                Expect::Anything => "anything",
+            }
+        )))
+    }
+}
+
 /// One item of a batch that was not applied, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartitionError {
@@ -187,6 +261,20 @@ pub trait CatalogStore: Send + Sync + 'static {
         partition: Option<&[String]>,
         column: &str,
     ) -> Result<()>;
+
+    /// The record `key` of a record space, if any (see [`RecordWrite`]).
+    fn get_record(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Records of a space whose keys start with `prefix`, in key order, as
+    /// `(key, value)`.
+    fn list_records(
+        &self,
+        space: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<(String, Vec<u8>)>>;
+    /// Applies every write or none: if one expectation does not hold, nothing is
+    /// written and the error (a conflict) names the record.
+    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()>;
 
     /// How many stored partitions (or index entries) listings have examined since
     /// the store was opened: what a partition index saves shows here.
