@@ -363,6 +363,7 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
             max_bytes: a.sample_bytes.max(1024),
         },
         crawler_name: a.crawler_name.clone(),
+        ..Default::default()
     };
     let rt = runtime()?;
     let watched: Arc<Mutex<Vec<Arc<Counters>>>> = Arc::default();

@@ -2,10 +2,10 @@
 //! and undone on a prefix of the file only (a crawl never decompresses more than
 //! its sample needs).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Read;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,

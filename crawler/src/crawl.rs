@@ -3,6 +3,7 @@
 use crate::glob::Exclusions;
 use crate::group::{group, GroupFile, GroupOptions};
 use crate::infer::{infer_object, FileSchema, SampleOptions};
+use crate::inventory::{folder_of, Inventory, InventoryBuilder, Known};
 use crate::source::{Counters, Source};
 use crate::table::{build, sanitize, CrawledTable, DataFile, TableOptions};
 use crate::CrawlError;
@@ -10,6 +11,7 @@ use futures::stream::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjPath;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,6 +31,17 @@ pub struct CrawlOptions {
     pub max_requests: usize,
     pub sample: SampleOptions,
     pub crawler_name: String,
+    /// What the previous successful run saw: files whose fingerprint is unchanged
+    /// keep their schema and are not read again.
+    pub previous: Option<Arc<Inventory>>,
+    /// Glue's `CRAWL_NEW_FOLDERS_ONLY`: files in folders the previous run saw are
+    /// not read; they take the folder's known schema.
+    pub new_folders_only: bool,
+    /// Glue's `CRAWL_EVENT_MODE`: only these folder URLs are listed; every other
+    /// file is taken from `previous` as it was.
+    pub list_only: Option<Vec<String>>,
+    /// Set from outside to stop the crawl; it then ends with [`CrawlError::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for CrawlOptions {
@@ -44,6 +57,10 @@ impl Default for CrawlOptions {
             max_requests: 32,
             sample: SampleOptions::default(),
             crawler_name: "lakecat".into(),
+            previous: None,
+            new_folders_only: false,
+            list_only: None,
+            cancel: None,
         }
     }
 }
@@ -65,6 +82,10 @@ pub struct CrawlStats {
     /// `_…` and `.…` names (`_SUCCESS`, `.crc`, `_temporary/`, …).
     pub not_data_files: u64,
     pub excluded_files: u64,
+    /// Files the previous run had seen that were not read again: unchanged ones
+    /// (same size, time and ETag), and in new-folders-only mode every file of a
+    /// folder seen before.
+    pub files_reused: u64,
     /// Listing, reading, inference and grouping; not the catalog write.
     pub seconds: f64,
     /// The process's peak resident memory, where the platform tells (set by the CLI).
@@ -80,6 +101,8 @@ pub struct CrawlOutput {
     pub stats: CrawlStats,
     /// The include paths as crawled (folder URLs with a trailing slash).
     pub roots: Vec<String>,
+    /// Every data file seen, for the next run (see [`Inventory`]).
+    pub inventory: Inventory,
 }
 
 /// Live counters a caller may watch while a crawl runs.
@@ -143,7 +166,10 @@ pub async fn crawl(
         notes: vec![],
         stats: CrawlStats::default(),
         roots: vec![],
+        inventory: Inventory::default(),
     };
+    let known = opts.previous.as_deref().map(Known::new);
+    let mut inventory = InventoryBuilder::default();
     let mut used_names: HashSet<String> = HashSet::new();
     let table_opts = TableOptions {
         crawler_name: opts.crawler_name.clone(),
@@ -156,9 +182,40 @@ pub async fn crawl(
         let root_url = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
         out.roots.push(root_url.clone());
         let t0 = Instant::now();
-        let files = list(&src, &exclusions, &mut out.stats, url).await?;
+        let files = match &opts.list_only {
+            Some(folders) => {
+                list_folders(
+                    &src,
+                    &exclusions,
+                    &mut out.stats,
+                    url,
+                    &root_url,
+                    folders,
+                    known.as_ref(),
+                )
+                .await?
+            }
+            None => list(&src, &exclusions, &mut out.stats, url).await?,
+        };
         let t1 = Instant::now();
-        let (data, mut skipped) = read_files(&src, files, opts).await;
+        let fingerprints: HashMap<String, String> = files
+            .iter()
+            .map(|f| (f.rel.clone(), f.fingerprint.clone()))
+            .collect();
+        let (data, mut skipped) =
+            read_files(&src, files, opts, &root_url, known.as_ref(), &mut out.stats).await;
+        if is_cancelled(opts) {
+            return Err(CrawlError::Cancelled);
+        }
+        for f in &data {
+            inventory.add(
+                format!("{root_url}{}", f.rel),
+                fingerprints.get(&f.rel).cloned().unwrap_or_default(),
+                f.size,
+                f.sampled.then_some(&f.schema),
+                f.records,
+            );
+        }
         tracing::debug!(
             list_s = (t1 - t0).as_secs_f64(),
             read_s = t1.elapsed().as_secs_f64(),
@@ -275,7 +332,90 @@ pub async fn crawl(
         }
     }
     out.stats.seconds = started.elapsed().as_secs_f64();
+    out.inventory = inventory.finish();
     Ok(out)
+}
+
+fn is_cancelled(opts: &CrawlOptions) -> bool {
+    opts.cancel
+        .as_ref()
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// What a listing says about an object, so that an unchanged one is recognised.
+fn fingerprint(size: u64, modified: Option<std::time::SystemTime>, etag: Option<&str>) -> String {
+    let nanos = modified
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{size}:{nanos}:{}", etag.unwrap_or(""))
+}
+
+/// Event mode: the files of an include path as the previous run knew them, except
+/// under the named folders, which are listed afresh.
+#[allow(clippy::too_many_arguments)]
+async fn list_folders(
+    src: &Source,
+    ex: &Exclusions,
+    stats: &mut CrawlStats,
+    url: &str,
+    root_url: &str,
+    folders: &[String],
+    known: Option<&Known>,
+) -> Result<Vec<Listed>, CrawlError> {
+    let mine: Vec<&str> = folders
+        .iter()
+        .filter_map(|f| f.strip_prefix(root_url))
+        .collect();
+    let relisted = |rel: &str| mine.iter().any(|m| rel.starts_with(m));
+    let mut files = Vec::new();
+    if let Some(k) = known {
+        for (rel, f) in k.files_under(root_url) {
+            if !relisted(rel) {
+                let path =
+                    ObjPath::from(format!("{}/{rel}", src.prefix.as_ref()).trim_start_matches('/'));
+                files.push(Listed {
+                    rel: rel.to_string(),
+                    path,
+                    size: f.size,
+                    fingerprint: f.fingerprint.clone(),
+                });
+            }
+        }
+    }
+    for m in &mine {
+        let full = format!("{}/{}", src.prefix.as_ref(), m.trim_end_matches('/'));
+        let prefix = ObjPath::from(full.trim_start_matches('/'));
+        let mut stream = src.store.list(Some(&prefix));
+        let strip = if src.prefix.as_ref().is_empty() {
+            0
+        } else {
+            src.prefix.as_ref().len() + 1
+        };
+        while let Some(meta) = stream.try_next().await.map_err(|e| CrawlError::List {
+            url: url.to_string(),
+            message: e.to_string(),
+        })? {
+            src.counters
+                .objects_listed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let full = meta.location.as_ref();
+            let rel = full.get(strip..).unwrap_or(full).to_string();
+            // Local listings (`list_local`) have no ETag; object_store makes one up
+            // from the inode, so it is left out to keep fingerprints comparable.
+            let etag = if src.is_local() {
+                None
+            } else {
+                meta.e_tag.as_deref()
+            };
+            let fp = fingerprint(meta.size, Some(meta.last_modified.into()), etag);
+            if let Some(l) = classify(rel, meta.location, meta.size, fp, ex, stats) {
+                files.push(l);
+            }
+        }
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    files.dedup_by(|a, b| a.rel == b.rel);
+    Ok(files)
 }
 
 /// Every object under a URL: paths relative to it and sizes, with the crawler's
@@ -293,12 +433,13 @@ struct Listed {
     rel: String,
     path: ObjPath,
     size: u64,
+    fingerprint: String,
 }
 
 /// Lists a local folder with `read_dir` on one thread per core: object_store's
 /// local listing stats every entry several times over, which was a fifth of a local
 /// crawl's time.
-fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64)>, CrawlError> {
+fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64, String)>, CrawlError> {
     use std::sync::{Condvar, Mutex};
     struct Queue {
         dirs: Vec<(std::path::PathBuf, ObjPath)>,
@@ -314,7 +455,7 @@ fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64)>, CrawlError
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    let lists: Vec<Vec<(ObjPath, u64)>> = std::thread::scope(|s| {
+    let lists: Vec<Vec<(ObjPath, u64, String)>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -347,7 +488,9 @@ fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64)>, CrawlError
                                 if ft.is_dir() {
                                     subdirs.push((e.path(), child));
                                 } else if ft.is_file() || ft.is_symlink() && e.path().is_file() {
-                                    out.push((child, e.metadata()?.len()));
+                                    let m = e.metadata()?;
+                                    let fp = fingerprint(m.len(), m.modified().ok(), None);
+                                    out.push((child, m.len(), fp));
                                     src.counters
                                         .objects_listed
                                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -389,9 +532,9 @@ async fn list(
     if src.is_local() {
         let mut files = Vec::new();
         let strip = src.prefix.as_ref().len() + 1;
-        for (path, size) in list_local(src, url)? {
+        for (path, size, fp) in list_local(src, url)? {
             let rel = path.as_ref().get(strip..).unwrap_or("").to_string();
-            if let Some(l) = classify(rel, path, size, ex, stats) {
+            if let Some(l) = classify(rel, path, size, fp, ex, stats) {
                 files.push(l);
             }
         }
@@ -415,7 +558,12 @@ async fn list(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let full = meta.location.as_ref();
         let rel = full.get(strip..).unwrap_or(full).to_string();
-        if let Some(l) = classify(rel, meta.location, meta.size, ex, stats) {
+        let fp = fingerprint(
+            meta.size,
+            Some(meta.last_modified.into()),
+            meta.e_tag.as_deref(),
+        );
+        if let Some(l) = classify(rel, meta.location, meta.size, fp, ex, stats) {
             files.push(l);
         }
     }
@@ -458,6 +606,7 @@ fn classify(
     rel: String,
     path: ObjPath,
     size: u64,
+    fingerprint: String,
     ex: &Exclusions,
     stats: &mut CrawlStats,
 ) -> Option<Listed> {
@@ -468,7 +617,12 @@ fn classify(
     } else if size == 0 {
         stats.zero_byte_files += 1;
     } else {
-        return Some(Listed { rel, path, size });
+        return Some(Listed {
+            rel,
+            path,
+            size,
+            fingerprint,
+        });
     }
     None
 }
@@ -478,6 +632,9 @@ async fn read_files(
     src: &Source,
     files: Vec<Listed>,
     opts: &CrawlOptions,
+    root_url: &str,
+    known: Option<&Known>,
+    stats: &mut CrawlStats,
 ) -> (Vec<DataFile>, Vec<Skipped>) {
     let dir_of = |rel: &str| {
         rel.rsplit_once('/')
@@ -486,13 +643,31 @@ async fn read_files(
     };
     let mut per_dir: HashMap<String, usize> = HashMap::new();
     let mut to_read = Vec::new();
+    // Known files that need no read: unchanged ones keep their schema; in
+    // new-folders-only mode, the others of a known folder take its schema.
+    let mut reused: HashMap<usize, (Arc<FileSchema>, Option<u64>)> = HashMap::new();
+    let mut in_known_folder: HashSet<usize> = HashSet::new();
     for (i, f) in files.iter().enumerate() {
         let n = per_dir.entry(dir_of(&f.rel)).or_default();
         if opts.sample_files.is_none_or(|max| *n < max) {
-            to_read.push(i);
+            let url = format!("{root_url}{}", f.rel);
+            match known {
+                Some(k) => {
+                    if let Some(hit) = k.unchanged(&url, &f.fingerprint) {
+                        reused.insert(i, hit);
+                    } else if opts.new_folders_only && k.knows_folder(folder_of(&url)) {
+                        in_known_folder.insert(i);
+                    } else {
+                        to_read.push(i);
+                    }
+                }
+                None => to_read.push(i),
+            }
         }
         *n += 1;
     }
+    stats.files_reused += (reused.len() + in_known_folder.len()) as u64;
+    let cancelled = || is_cancelled(opts);
     src.counters
         .files_to_read
         .store(to_read.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -516,6 +691,9 @@ async fn read_files(
                         let mut out = Vec::new();
                         let mut interner = Interner::default();
                         loop {
+                            if cancelled() {
+                                break;
+                            }
                             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(&i) = to_read.get(k) else { break };
                             let f = &files[i];
@@ -536,6 +714,7 @@ async fn read_files(
     } else {
         let mut interner = Interner::default();
         futures::stream::iter(to_read)
+            .take_while(|_| futures::future::ready(!cancelled()))
             .map(|i| {
                 let f = &files[i];
                 async move { (i, infer_object(src, &f.path, f.size, sample).await) }
@@ -548,6 +727,9 @@ async fn read_files(
     // One Arc per distinct schema across the reading threads too.
     let mut interner = Interner::default();
     let mut schemas: Vec<Option<(Arc<FileSchema>, Option<u64>)>> = vec![None; files.len()];
+    for (i, (s, records)) in reused {
+        schemas[i] = Some((interner.shared(s), records));
+    }
     let mut skipped = Vec::new();
     let mut failed = HashSet::new();
     for (i, r) in results {
@@ -586,13 +768,17 @@ async fn read_files(
                 sampled: true,
                 records,
             }),
-            None => match dir_schema.get(&dir_of(&f.rel)) {
+            None => match dir_schema.get(&dir_of(&f.rel)).cloned().or_else(|| {
+                // A folder none of whose files was read this time: its schema from the
+                // previous run.
+                known?.folder_schema(folder_of(&format!("{root_url}{}", f.rel)))
+            }) {
                 // Not sampled: it counts in the table's statistics, and its format is
                 // taken to be its folder's (Glue's SampleSize works the same way).
                 Some(s) => data.push(DataFile {
                     rel: f.rel,
                     size: f.size,
-                    schema: s.clone(),
+                    schema: s,
                     sampled: false,
                     records: None,
                 }),

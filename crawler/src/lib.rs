@@ -14,6 +14,7 @@
 //! - [`glob`]: exclusion patterns with Glue's glob semantics;
 //! - [`group`]: which folders are one table and which levels are partitions;
 //! - [`table`]: SerDe, formats, parameters and partitions of each table;
+//! - [`inventory`]: what a run saw of each file, so the next run reads only what changed;
 //! - [`crawl`]: the whole run: list, sample, infer, group, build, report.
 
 pub mod compression;
@@ -21,6 +22,7 @@ pub mod crawl;
 pub mod glob;
 pub mod group;
 pub mod infer;
+pub mod inventory;
 pub mod merge;
 pub mod source;
 pub mod table;
@@ -35,4 +37,6 @@ pub enum CrawlError {
     List { url: String, message: String },
     #[error("{0}")]
     Options(String),
+    #[error("the crawl was stopped")]
+    Cancelled,
 }

@@ -14,10 +14,10 @@ use crate::compression::{decompress_prefix, Compression};
 use crate::source::Source;
 use lakecat_catalog_api::types::HiveType;
 use object_store::path::Path as ObjPath;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Classification {
     Csv,
@@ -37,10 +37,14 @@ impl Classification {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InferredColumn {
     pub name: String,
-    #[serde(rename = "type", serialize_with = "as_text")]
+    #[serde(
+        rename = "type",
+        serialize_with = "as_text",
+        deserialize_with = "from_text"
+    )]
     pub ty: HiveType,
 }
 
@@ -48,8 +52,13 @@ fn as_text<S: serde::Serializer>(t: &HiveType, s: S) -> Result<S::Ok, S::Error> 
     s.collect_str(t)
 }
 
+fn from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<HiveType, D::Error> {
+    let text = String::deserialize(d)?;
+    HiveType::parse(&text).map_err(serde::de::Error::custom)
+}
+
 /// The dialect of a delimited text file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CsvDialect {
     pub delimiter: String,
     pub quote: Option<String>,
@@ -62,25 +71,25 @@ pub struct CsvDialect {
 }
 
 /// Everything the crawler concludes about one file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileSchema {
     pub classification: Classification,
     pub compression: Compression,
     pub columns: Vec<InferredColumn>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvDialect>,
     /// JSON only: the file is one top-level array whose elements are the rows.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_array: Option<bool>,
     /// Exact for Parquet and for text files read whole; an estimate from the sample
     /// otherwise; unknown for Avro (its blocks are not read).
     pub record_count: Option<u64>,
     pub record_count_exact: bool,
     /// Avro: the writer schema, kept as Glue keeps it (`avro.schema.literal`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avro_schema: Option<String>,
     /// Things worth telling the user (encoding fallbacks, types widened, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
