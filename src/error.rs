@@ -25,7 +25,12 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 }
 
 pub fn error_body(e: &Error) -> serde_json::Value {
-    json!({"error": {"code": e.kind.code(), "message": e.message}})
+    let mut err = json!({"code": e.kind.code(), "message": e.message});
+    // Glue's exception name where the kind alone is not specific (crawler states).
+    if let Some(t) = e.code {
+        err["type"] = json!(t);
+    }
+    json!({ "error": err })
 }
 
 impl IntoResponse for ApiError {

@@ -42,6 +42,9 @@ impl ErrorKind {
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
+    /// A more specific name a front may use (Glue's `CrawlerRunningException`, …)
+    /// where the kind alone does not say which of its errors this is.
+    pub code: Option<&'static str>,
 }
 
 impl Error {
@@ -49,7 +52,12 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            code: None,
         }
+    }
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)

@@ -11,6 +11,7 @@
 //!
 //! The crawler and DDL crates depend on this one; it depends on none of them.
 
+pub mod crawlers;
 pub mod error;
 pub mod filter;
 pub mod index;
