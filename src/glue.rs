@@ -25,7 +25,7 @@ use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, TableIdent};
 use serde_json::{json, Value};
 
 /// Keys whose values are user maps: their keys are data, not field names.
-const USER_MAPS: [&str; 2] = ["Parameters", "SkewedColumnValueLocationMaps"];
+const USER_MAPS: [&str; 3] = ["Parameters", "SkewedColumnValueLocationMaps", "Tags"];
 /// Glue fields lakecat accepts and does not keep.
 const IGNORED: [&str; 12] = [
     "CatalogId",
@@ -145,6 +145,9 @@ fn glue_partition(p: &Partition, exclude_columns: bool) -> Value {
 
 /// Glue's error types for the catalog's error kinds.
 fn glue_error(e: &Error) -> &'static str {
+    if let Some(code) = e.code {
+        return code;
+    }
     match e.kind {
         ErrorKind::NotFound => "EntityNotFoundException",
         ErrorKind::AlreadyExists => "AlreadyExistsException",
@@ -215,7 +218,17 @@ pub async fn handle(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
         }
     };
     let store = s.store.clone();
-    let r = tokio::task::spawn_blocking(move || dispatch(&*store, &op, input)).await;
+    let crawlers = s.crawlers.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        if let Some(r) = crawlers
+            .as_ref()
+            .and_then(|c| crate::glue_crawlers::dispatch(c, &op, &input))
+        {
+            return r;
+        }
+        dispatch(&*store, &op, input)
+    })
+    .await;
     match r {
         Ok(Ok(v)) => answer(v),
         Ok(Err(Failure::Unknown(op))) => error_response(
@@ -239,7 +252,7 @@ pub async fn handle(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Unknown(String),
     Catalog(Error),
 }
@@ -252,13 +265,13 @@ impl From<Error> for Failure {
 
 type R = Result<Value, Failure>;
 
-fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, Error> {
+pub(crate) fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, Error> {
     v.get(name)
         .filter(|x| !x.is_null())
         .ok_or_else(|| Error::invalid(format!("{name} is required")))
 }
 
-fn string(v: &Value, name: &str) -> Result<String, Error> {
+pub(crate) fn string(v: &Value, name: &str) -> Result<String, Error> {
     field(v, name)?
         .as_str()
         .map(str::to_string)

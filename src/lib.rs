@@ -11,16 +11,22 @@
 //! - [`glue`]: the AWS Glue Data Catalog JSON API (`POST /`, `X-Amz-Target`);
 //! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
 //! - [`engine`]: applies a crawl (from `lakecat-crawler`) to a store, with Glue's
-//!   update and delete policies, and renders its report.
+//!   update and delete policies, and renders its report;
+//! - [`crawlers`]: managed crawlers (definitions, runs, history, schedules, S3
+//!   events) run inside `lakecat serve`, with [`schedule`] for AWS cron.
 //!
 //! The model, the store trait and the filter grammar live in `lakecat-catalog-api`.
 
 pub mod config;
+pub mod crawler_routes;
+pub mod crawlers;
 pub mod engine;
 pub mod error;
 pub mod glue;
+pub mod glue_crawlers;
 pub mod metrics;
 pub mod sample;
+pub mod schedule;
 pub mod search;
 pub mod server;
 pub mod sigv4;
@@ -30,22 +36,53 @@ pub mod sql;
 use lakecat_catalog_api::store::CatalogStore;
 use std::sync::Arc;
 
+pub struct ServeOptions {
+    pub max_body_bytes: usize,
+    /// The access keys requests must be signed with; `None` = no authentication.
+    pub keys: Option<Arc<sigv4::Keys>>,
+    /// How fast crawler schedules see time pass (1 = real time).
+    pub clock_speed: f64,
+}
+
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
-/// including writes waiting for their flush, finish before this returns.
+/// including writes waiting for their flush, finish before this returns. The
+/// crawler scheduler runs meanwhile; crawls still running at shutdown are stopped
+/// and given a few seconds to record how they ended.
 pub async fn serve(
     store: Arc<dyn CatalogStore>,
     listener: tokio::net::TcpListener,
-    max_body_bytes: usize,
-    keys: Option<Arc<sigv4::Keys>>,
+    opts: ServeOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let crawlers = crawlers::Crawlers::new(
+        store.clone(),
+        tokio::runtime::Handle::current(),
+        crawlers::Clock::new(opts.clock_speed),
+    )
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(
+        crawlers
+            .clone()
+            .run_scheduler(std::time::Duration::from_millis(250), stopped),
+    );
     let state = server::AppState {
         store,
         metrics: metrics::Metrics::global(),
+        crawlers: Some(crawlers.clone()),
     };
-    axum::serve(listener, server::app_with_auth(state, max_body_bytes, keys))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let r = axum::serve(
+        listener,
+        server::app_with_auth(state, opts.max_body_bytes, opts.keys),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    let _ = stop_scheduler.send(true);
+    let _ = scheduler.await;
+    let c = crawlers.clone();
+    let _ =
+        tokio::task::spawn_blocking(move || c.stop_all(std::time::Duration::from_secs(10))).await;
+    r
 }
 
 /// Resolves on SIGINT or SIGTERM.

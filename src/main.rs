@@ -51,6 +51,15 @@ enum Command {
             hide_env_values = true
         )]
         access_keys: Option<String>,
+        /// How fast crawler schedules see time pass (1 = real time). For tests and
+        /// demonstrations: at 300, a five-minute schedule fires every second.
+        #[arg(
+            long,
+            env = "LAKECAT_CLOCK_SPEED",
+            value_name = "FACTOR",
+            default_value_t = 1.0
+        )]
+        clock_speed: f64,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -244,6 +253,7 @@ fn run(cli: Cli) -> Result<(), String> {
             sample_data,
             auth,
             access_keys,
+            clock_speed,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -278,8 +288,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 lakecat::serve(
                     store,
                     listener,
-                    cfg.max_body_bytes,
-                    cfg.keys.map(Arc::new),
+                    lakecat::ServeOptions {
+                        max_body_bytes: cfg.max_body_bytes,
+                        keys: cfg.keys.map(Arc::new),
+                        clock_speed,
+                    },
                     lakecat::shutdown_signal(),
                 )
                 .await

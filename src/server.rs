@@ -5,6 +5,7 @@
 //! Writes run on the blocking pool because they end in an fsync; reads are
 //! in-memory lookups most of the time and run inline.
 
+use crate::crawler_routes as cr;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use axum::body::Bytes;
@@ -32,9 +33,23 @@ pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
     pub metrics: Metrics,
+    /// The crawler service; `None` in an app built without one (crawler calls
+    /// then answer that crawlers are not available).
+    pub crawlers: Option<Arc<crate::crawlers::Crawlers>>,
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+impl AppState {
+    /// State over `store` without a crawler service.
+    pub fn new(store: Arc<dyn CatalogStore>) -> AppState {
+        AppState {
+            store,
+            metrics: Metrics::global(),
+            crawlers: None,
+        }
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// A JSON body whose errors (syntax, unknown fields, wrong types, too large) are
 /// answered in the API's error shape with a 400 or 413 that says what is wrong.
@@ -70,7 +85,7 @@ fn parse_json<T: DeserializeOwned>(
     Ok(v)
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> lakecat_catalog_api::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
@@ -108,7 +123,7 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    fn page(&self, default: usize) -> ApiResult<PageRequest> {
+    pub(crate) fn page(&self, default: usize) -> ApiResult<PageRequest> {
         let limit = self.max_results.unwrap_or(default);
         if limit == 0 || limit > MAX_PAGE_SIZE {
             return Err(Error::invalid(format!(
@@ -125,7 +140,7 @@ impl ListParams {
 
 /// Serialises a page straight to bytes: going through `serde_json::Value` costs a
 /// tree of allocations per item, which dominated large partition listings.
-fn listing<T: Serialize>(key: &'static str, page: Page<T>) -> Response {
+pub(crate) fn listing<T: Serialize>(key: &'static str, page: Page<T>) -> Response {
     #[derive(Serialize)]
     struct Listing<'a, T> {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -548,6 +563,34 @@ pub fn routes() -> Routes {
         )
         .add(Method::GET, "/v1/search/tables", search_tables)
         .add(Method::POST, "/v1/ddl", run_ddl)
+        .add(Method::GET, "/v1/crawlers", cr::list_crawlers)
+        .add(Method::POST, "/v1/crawlers", cr::create_crawler)
+        .add(Method::GET, "/v1/crawlers/{name}", cr::get_crawler)
+        .add(Method::PUT, "/v1/crawlers/{name}", cr::update_crawler)
+        .add(Method::DELETE, "/v1/crawlers/{name}", cr::delete_crawler)
+        .add(Method::POST, "/v1/crawlers/{name}/start", cr::start_crawler)
+        .add(Method::POST, "/v1/crawlers/{name}/stop", cr::stop_crawler)
+        .add(Method::GET, "/v1/crawlers/{name}/crawls", cr::list_crawls)
+        .add(
+            Method::GET,
+            "/v1/crawlers/{name}/metrics",
+            cr::crawler_metrics,
+        )
+        .add(
+            Method::PUT,
+            "/v1/crawlers/{name}/schedule",
+            cr::put_schedule,
+        )
+        .add(Method::GET, "/v1/classifiers", cr::list_classifiers)
+        .add(Method::POST, "/v1/classifiers", cr::create_classifier)
+        .add(Method::GET, "/v1/classifiers/{name}", cr::get_classifier)
+        .add(Method::PUT, "/v1/classifiers/{name}", cr::update_classifier)
+        .add(
+            Method::DELETE,
+            "/v1/classifiers/{name}",
+            cr::delete_classifier,
+        )
+        .add(Method::POST, "/v1/events/s3", cr::s3_events)
         .add(Method::POST, "/", crate::glue::handle)
 }
 

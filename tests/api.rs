@@ -3,7 +3,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use lakecat::metrics::Metrics;
 use lakecat::server::{app, AppState};
 use lakecat::sled_store::SledStore;
 use serde_json::{json, Value};
@@ -20,13 +19,7 @@ impl Api {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SledStore::open(dir.path(), 5).unwrap());
         Api {
-            router: app(
-                AppState {
-                    store,
-                    metrics: Metrics::global(),
-                },
-                64 * 1024,
-            ),
+            router: app(AppState::new(store), 64 * 1024),
             _dir: dir,
         }
     }
@@ -361,10 +354,7 @@ async fn partitions_batches_filters_and_single_addressing() {
         .collect();
     let api_big = Api {
         router: app(
-            AppState {
-                store: Arc::new(lakecat_catalog_api::memory::MemoryStore::new(5)),
-                metrics: Metrics::global(),
-            },
+            AppState::new(Arc::new(lakecat_catalog_api::memory::MemoryStore::new(5))),
             1 << 20,
         ),
         _dir: tempfile::tempdir().unwrap(),

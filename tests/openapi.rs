@@ -68,6 +68,7 @@ fn documented_fields(schema: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_schema_matches_its_type() {
+    use lakecat_catalog_api::crawlers;
     let checks: Vec<(&str, BTreeSet<String>)> = vec![
         ("Database", fields_of::<Database>()),
         ("Table", fields_of::<Table>()),
@@ -79,6 +80,13 @@ fn every_schema_matches_its_type() {
         ("Partition", fields_of::<Partition>()),
         ("TableVersion", fields_of::<TableVersion>()),
         ("DdlRequest", fields_of::<lakecat::server::DdlRequest>()),
+        ("Crawler", fields_of::<crawlers::Crawler>()),
+        ("CrawlerTargets", fields_of::<crawlers::CrawlerTargets>()),
+        ("S3Target", fields_of::<crawlers::S3Target>()),
+        ("CrawlRun", fields_of::<crawlers::CrawlRun>()),
+        ("CsvClassifier", fields_of::<crawlers::CsvClassifier>()),
+        ("JsonClassifier", fields_of::<crawlers::JsonClassifier>()),
+        ("Classifier", fields_of::<crawlers::Classifier>()),
         (
             "PartitionBatch",
             BTreeSet::from(["partitions".to_string(), "if_not_exists".to_string()]),
@@ -97,20 +105,22 @@ fn every_schema_matches_its_type() {
 /// The Glue operations `POST /` serves are the ones its description lists.
 #[test]
 fn every_glue_operation_is_documented() {
-    let code =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/glue.rs")).unwrap();
-    let start = code.find("fn dispatch(").expect("the Glue dispatcher");
-    let body = &code[start..start + code[start..].find("\n}\n").expect("its end")];
     let arms = regex::Regex::new(r#"(?m)^\s*((?:"[A-Za-z]+"\s*\|\s*)*"[A-Za-z]+")\s*=>"#).unwrap();
     let name = regex::Regex::new(r#""([A-Za-z]+)""#).unwrap();
-    let served: BTreeSet<String> = arms
-        .captures_iter(body)
-        .flat_map(|c| {
-            name.captures_iter(c.get(1).unwrap().as_str())
-                .map(|n| n[1].to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut served = BTreeSet::new();
+    // The catalog's operations, then the crawler service's.
+    for file in ["src/glue.rs", "src/glue_crawlers.rs"] {
+        let code =
+            std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let start = code.find("fn dispatch(").expect("a Glue dispatcher");
+        let body = &code[start..start + code[start..].find("\n}\n").expect("its end")];
+        for c in arms.captures_iter(body) {
+            served.extend(
+                name.captures_iter(c.get(1).unwrap().as_str())
+                    .map(|n| n[1].to_string()),
+            );
+        }
+    }
     assert!(served.len() > 30, "{served:?}");
     let d = doc();
     let text = d["paths"]["/"]["post"]["description"].as_str().unwrap();

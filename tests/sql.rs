@@ -461,13 +461,7 @@ async fn post_v1_ddl_answers_results_and_errors() {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let store = std::sync::Arc::new(MemoryStore::new(5));
-    let router = lakecat::server::app(
-        lakecat::server::AppState {
-            store,
-            metrics: lakecat::metrics::Metrics::global(),
-        },
-        1 << 20,
-    );
+    let router = lakecat::server::app(lakecat::server::AppState::new(store), 1 << 20);
     let call = |ct: &'static str, uri: &'static str, body: String| {
         let router = router.clone();
         async move {

@@ -17,10 +17,16 @@ pub struct Server {
 
 /// Starts `lakecat serve` on a free port and waits for its "listening" line.
 pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
+    start_with_env(data_dir, extra, &[])
+}
+
+/// [`start`] with extra environment variables (S3 endpoint and keys, …).
+pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(extra)
+        .envs(env.iter().copied())
         .env("LAKECAT_LOG", "info")
         .env_remove("LAKECAT_CONFIG")
         .stdout(Stdio::null())

@@ -227,7 +227,7 @@ glue.delete_database(Name="db4")
 
 # An operation lakecat does not serve.
 try:
-    glue.get_crawlers()
+    glue.get_jobs()
     raise SystemExit("expected an error")
 except botocore.exceptions.ClientError as e:
     assert e.response["Error"]["Code"] == "UnknownOperationException", e.response

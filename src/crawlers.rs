@@ -1,0 +1,959 @@
+//! Managed crawlers: definitions, runs, history, schedules and S3 events, kept as
+//! service records in the catalog's store and run inside `lakecat serve`.
+//!
+//! State machine: READY → RUNNING → (STOPPING →) READY. Every transition is one
+//! atomic group of record writes that expects the crawler record it read, so two
+//! starts cannot both win, and a run's end (crawler state, last crawl, history
+//! entry, file inventory, consumed events) lands all at once. The catalog itself is
+//! written by the engine, one atomic write per table, before that final group: a
+//! crash in between leaves a consistent catalog and a run still marked RUNNING,
+//! which the next start of the service marks FAILED.
+//!
+//! Runs execute on their own threads (crawls block on I/O and CPU); the scheduler
+//! is a task on the server's runtime that starts crawlers whose cron schedule is
+//! due, on a clock that tests may speed up.
+
+use crate::engine::{apply, Action, ApplyOptions, DeleteBehavior, UpdateBehavior};
+use crate::schedule::Schedule as Cron;
+use chrono::{DateTime, Utc};
+use lakecat_catalog_api::crawlers::*;
+use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, RecordWrite};
+use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result};
+use lakecat_crawler::inventory::Inventory;
+use lakecat_crawler::{CrawlError, CrawlOptions, CrawlOutput};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CRAWLERS: &str = "crawler";
+const RUNS: &str = "crawl";
+const CLASSIFIERS: &str = "classifier";
+const INVENTORIES: &str = "inventory";
+const EVENTS: &str = "s3event";
+/// Runs kept per crawler; older ones are dropped as new ones are recorded.
+const MAX_RUNS: usize = 1000;
+
+/// Wall time for schedules: real time, or faster (`--clock-speed`) so that tests
+/// can watch five-minute schedules fire in a second.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    origin: Instant,
+    wall: DateTime<Utc>,
+    speed: f64,
+}
+
+impl Clock {
+    pub fn new(speed: f64) -> Clock {
+        Clock {
+            origin: Instant::now(),
+            wall: Utc::now(),
+            speed: speed.max(1.0),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        let real = self.origin.elapsed().as_secs_f64() * self.speed;
+        self.wall + chrono::Duration::milliseconds((real * 1000.0) as i64)
+    }
+}
+
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::storage(format!("encoding: {e}")))
+}
+
+fn parse<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
+    serde_json::from_slice(b).map_err(|e| Error::storage(format!("corrupt record: {e}")))
+}
+
+fn crawler_not_found(name: &str) -> Error {
+    Error::not_found(format!("crawler {name} not found"))
+}
+
+/// Every record of a space under `prefix`, in key order.
+fn all_records(
+    store: &dyn CatalogStore,
+    space: &str,
+    prefix: &str,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(1000);
+    loop {
+        let p = store.list_records(space, prefix, &page)?;
+        out.extend(p.items);
+        match p.next_token {
+            Some(t) => page.token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// What one run changed, for its history entry and the crawler's metrics.
+#[derive(Debug, Default)]
+struct Outcome {
+    tables_created: u64,
+    tables_updated: u64,
+    tables_deleted: u64,
+    partitions_added: u64,
+    files_skipped: u64,
+    files_read: u64,
+    files_reused: u64,
+    inventory: Option<Inventory>,
+    consumed_events: Vec<String>,
+    notes: Vec<String>,
+}
+
+pub struct Crawlers {
+    store: Arc<dyn CatalogStore>,
+    runtime: tokio::runtime::Handle,
+    /// Cancel flags of the runs in progress, by crawler name.
+    running: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    clock: Clock,
+    seq: AtomicU64,
+}
+
+impl Crawlers {
+    /// The service over `store`. Runs that were in progress when the process
+    /// stopped are marked FAILED and their crawlers made READY again.
+    pub fn new(
+        store: Arc<dyn CatalogStore>,
+        runtime: tokio::runtime::Handle,
+        clock: Clock,
+    ) -> Result<Arc<Crawlers>> {
+        let s = Arc::new(Crawlers {
+            store,
+            runtime,
+            running: Mutex::new(HashMap::new()),
+            clock,
+            seq: AtomicU64::new(0),
+        });
+        s.recover()?;
+        Ok(s)
+    }
+
+    fn recover(&self) -> Result<()> {
+        for (name, bytes) in all_records(&*self.store, CRAWLERS, "")? {
+            let mut c: Crawler = parse(&bytes)?;
+            if c.state == CrawlerState::Ready {
+                continue;
+            }
+            let msg = "lakecat stopped while this crawl ran; its tables were written one by one, so each is as it was before or after the run";
+            let mut writes = Vec::new();
+            for (key, rb) in all_records(&*self.store, RUNS, &format!("{name}/"))? {
+                let mut r: CrawlRun = parse(&rb)?;
+                if r.state == CrawlState::Running {
+                    r.state = CrawlState::Failed;
+                    r.end_time = Some(now_secs());
+                    r.error_message = Some(msg.into());
+                    writes.push(RecordWrite::put(RUNS, &key, json(&r)?));
+                }
+            }
+            let start = c.last_crawl.as_ref().map_or(0, |l| l.start_time);
+            c.state = CrawlerState::Ready;
+            c.crawl_elapsed_time = 0;
+            c.last_crawl = Some(LastCrawl {
+                status: LastCrawlStatus::Failed,
+                error_message: Some(msg.into()),
+                start_time: start,
+                message_prefix: None,
+            });
+            writes.push(
+                RecordWrite::put(CRAWLERS, &name, json(&c)?).expecting(Expect::Equals(bytes)),
+            );
+            self.store.write_records(writes)?;
+            tracing::warn!("crawler {name}: its last run was interrupted; marked FAILED");
+        }
+        Ok(())
+    }
+
+    fn load(&self, name: &str) -> Result<(Crawler, Vec<u8>)> {
+        match self.store.get_record(CRAWLERS, name)? {
+            Some(b) => Ok((parse(&b)?, b)),
+            None => Err(crawler_not_found(name)),
+        }
+    }
+
+    fn check_definition(&self, c: &mut Crawler) -> Result<()> {
+        c.normalize()?;
+        if let Some(s) = &c.schedule {
+            Cron::parse(&s.schedule_expression).map_err(Error::invalid)?;
+        }
+        for name in &c.classifiers {
+            if self.store.get_record(CLASSIFIERS, name)?.is_none() {
+                return Err(Error::not_found(format!(
+                    "classifier {name} not found (create it before naming it in a crawler)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn create(&self, mut c: Crawler) -> Result<Crawler> {
+        self.check_definition(&mut c)?;
+        let now = now_secs() as i64;
+        c.state = CrawlerState::Ready;
+        c.creation_time = now;
+        c.last_updated = now;
+        c.version = 1;
+        c.last_crawl = None;
+        c.crawl_elapsed_time = 0;
+        self.store
+            .write_records(vec![
+                RecordWrite::put(CRAWLERS, &c.name, json(&c)?).expecting(Expect::Absent)
+            ])
+            .map_err(|e| match e.kind {
+                ErrorKind::Conflict => {
+                    Error::already_exists(format!("crawler {} already exists", c.name))
+                }
+                _ => e,
+            })?;
+        Ok(c)
+    }
+
+    pub fn get(&self, name: &str) -> Result<Crawler> {
+        let (mut c, _) = self.load(name)?;
+        if c.state != CrawlerState::Ready {
+            if let Some(start) = c.last_crawl.as_ref().map(|l| l.start_time) {
+                c.crawl_elapsed_time = ((now_secs() - start as f64).max(0.0) * 1000.0) as u64;
+            }
+        }
+        Ok(c)
+    }
+
+    pub fn list(&self, page: &PageRequest) -> Result<Page<Crawler>> {
+        let p = self.store.list_records(CRAWLERS, "", page)?;
+        Ok(Page {
+            items: p
+                .items
+                .iter()
+                .map(|(_, b)| parse(b))
+                .collect::<Result<_>>()?,
+            next_token: p.next_token,
+        })
+    }
+
+    /// Replaces a definition (the caller merges partial updates); refused while
+    /// the crawler runs, as Glue does.
+    pub fn update(&self, name: &str, mut c: Crawler) -> Result<Crawler> {
+        let (cur, bytes) = self.load(name)?;
+        if cur.state != CrawlerState::Ready {
+            return Err(Error::conflict(format!(
+                "crawler {name} is running; update it when it is READY"
+            ))
+            .with_code(codes::RUNNING));
+        }
+        c.name = cur.name.clone();
+        self.check_definition(&mut c)?;
+        c.state = cur.state;
+        c.creation_time = cur.creation_time;
+        c.last_updated = now_secs() as i64;
+        c.version = cur.version + 1;
+        c.last_crawl = cur.last_crawl.clone();
+        c.crawl_elapsed_time = 0;
+        self.store.write_records(vec![
+            RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))
+        ])?;
+        Ok(c)
+    }
+
+    /// Removes the crawler with its history and inventory (never its tables).
+    pub fn delete(&self, name: &str) -> Result<()> {
+        let (cur, bytes) = self.load(name)?;
+        if cur.state != CrawlerState::Ready {
+            return Err(Error::conflict(format!(
+                "crawler {name} is running; stop it before deleting it"
+            ))
+            .with_code(codes::RUNNING));
+        }
+        let mut writes = vec![RecordWrite::delete(CRAWLERS, name).expecting(Expect::Equals(bytes))];
+        for (k, _) in all_records(&*self.store, RUNS, &format!("{name}/"))? {
+            writes.push(RecordWrite::delete(RUNS, &k));
+        }
+        writes.push(RecordWrite::delete(INVENTORIES, name));
+        self.store.write_records(writes)
+    }
+
+    fn new_crawl_id(&self) -> String {
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!("{t:020}-{n:04}")
+    }
+
+    /// Records a history entry, dropping the oldest beyond [`MAX_RUNS`].
+    fn run_writes(&self, name: &str, run: &CrawlRun) -> Result<Vec<RecordWrite>> {
+        let key = format!("{name}/{}", run.crawl_id);
+        let mut writes = vec![RecordWrite::put(RUNS, &key, json(run)?)];
+        let existing = self.store.list_records(
+            RUNS,
+            &format!("{name}/"),
+            &PageRequest::first(MAX_RUNS + 1),
+        )?;
+        if existing.items.len() >= MAX_RUNS && !existing.items.iter().any(|(k, _)| *k == key) {
+            writes.push(RecordWrite::delete(RUNS, &existing.items[0].0));
+        }
+        Ok(writes)
+    }
+
+    /// Starts a run; `trigger` says why (`api`, `schedule`). Returns the crawl id.
+    pub fn start(self: &Arc<Self>, name: &str, trigger: &str) -> Result<String> {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut c, bytes) = self.load(name)?;
+        if c.state != CrawlerState::Ready || running.contains_key(name) {
+            return Err(
+                Error::conflict(format!("crawler {name} is already running"))
+                    .with_code(codes::RUNNING),
+            );
+        }
+        let start = now_secs();
+        let run = CrawlRun {
+            crawl_id: self.new_crawl_id(),
+            state: CrawlState::Running,
+            start_time: start,
+            end_time: None,
+            trigger: trigger.into(),
+            error_message: None,
+            summary: None,
+            tables_created: 0,
+            tables_updated: 0,
+            tables_deleted: 0,
+            partitions_added: 0,
+            partitions_removed: 0,
+            files_skipped: 0,
+            files_read: 0,
+            files_reused: 0,
+        };
+        c.state = CrawlerState::Running;
+        c.last_crawl = Some(LastCrawl {
+            status: c
+                .last_crawl
+                .as_ref()
+                .map_or(LastCrawlStatus::Succeeded, |l| l.status),
+            error_message: None,
+            start_time: start as i64,
+            message_prefix: Some(run.crawl_id.clone()),
+        });
+        let mut writes =
+            vec![RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))];
+        writes.extend(self.run_writes(name, &run)?);
+        self.store.write_records(writes)?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        running.insert(name.to_string(), cancel.clone());
+        drop(running);
+        let me = self.clone();
+        let (name, id) = (name.to_string(), run.crawl_id.clone());
+        std::thread::Builder::new()
+            .name(format!("crawl {name}"))
+            .spawn(move || me.execute(&name, run, c, cancel))
+            .map_err(|e| Error::storage(format!("cannot start a crawl thread: {e}")))?;
+        Ok(id)
+    }
+
+    /// Asks a running crawler to stop; its run ends CANCELLED.
+    pub fn stop(&self, name: &str) -> Result<()> {
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut c, bytes) = self.load(name)?;
+        match c.state {
+            CrawlerState::Ready => {
+                return Err(Error::conflict(format!("crawler {name} is not running"))
+                    .with_code(codes::NOT_RUNNING))
+            }
+            CrawlerState::Stopping => {
+                return Err(
+                    Error::conflict(format!("crawler {name} is already stopping"))
+                        .with_code(codes::STOPPING),
+                )
+            }
+            CrawlerState::Running => {}
+        }
+        c.state = CrawlerState::Stopping;
+        self.store.write_records(vec![
+            RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))
+        ])?;
+        if let Some(flag) = running.get(name) {
+            flag.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    fn execute(&self, name: &str, mut run: CrawlRun, c: Crawler, cancel: Arc<AtomicBool>) {
+        let result = self.crawl_once(&c, &cancel);
+        let finish = (|| -> Result<()> {
+            // The state may have moved to STOPPING meanwhile: reread it.
+            let (mut cur, bytes) = self.load(name)?;
+            run.end_time = Some(now_secs());
+            let mut writes = Vec::new();
+            let status = match result {
+                Ok(o) => {
+                    run.state = CrawlState::Completed;
+                    run.tables_created = o.tables_created;
+                    run.tables_updated = o.tables_updated;
+                    run.tables_deleted = o.tables_deleted;
+                    run.partitions_added = o.partitions_added;
+                    run.files_skipped = o.files_skipped;
+                    run.files_read = o.files_read;
+                    run.files_reused = o.files_reused;
+                    run.summary = Some(
+                        serde_json::json!({
+                            "TablesCreated": o.tables_created,
+                            "TablesUpdated": o.tables_updated,
+                            "TablesDeleted": o.tables_deleted,
+                            "PartitionsAdded": o.partitions_added,
+                            "FilesRead": o.files_read,
+                            "FilesReused": o.files_reused,
+                            "FilesSkipped": o.files_skipped,
+                            "Notes": o.notes,
+                        })
+                        .to_string(),
+                    );
+                    if let Some(inv) = &o.inventory {
+                        writes.push(RecordWrite::put(INVENTORIES, name, json(inv)?));
+                    }
+                    for k in &o.consumed_events {
+                        writes.push(RecordWrite::delete(EVENTS, k));
+                    }
+                    LastCrawlStatus::Succeeded
+                }
+                Err((status, msg)) => {
+                    run.state = if status == LastCrawlStatus::Cancelled {
+                        CrawlState::Stopped
+                    } else {
+                        CrawlState::Failed
+                    };
+                    run.error_message = Some(msg);
+                    status
+                }
+            };
+            cur.state = CrawlerState::Ready;
+            cur.crawl_elapsed_time = 0;
+            cur.last_crawl = Some(LastCrawl {
+                status,
+                error_message: run.error_message.clone(),
+                start_time: run.start_time as i64,
+                message_prefix: Some(run.crawl_id.clone()),
+            });
+            writes.push(
+                RecordWrite::put(CRAWLERS, name, json(&cur)?).expecting(Expect::Equals(bytes)),
+            );
+            writes.extend(self.run_writes(name, &run)?);
+            self.store.write_records(writes)
+        })();
+        if let Err(e) = finish {
+            tracing::error!(
+                "crawler {name}: recording the end of run {} failed: {e}",
+                run.crawl_id
+            );
+        }
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        tracing::info!("crawler {name}: run {} ended {:?}", run.crawl_id, run.state);
+    }
+
+    /// One run: crawl every target, then apply the result with the crawler's
+    /// policies. Errors carry the status the run ends with.
+    fn crawl_once(
+        &self,
+        c: &Crawler,
+        cancel: &Arc<AtomicBool>,
+    ) -> std::result::Result<Outcome, (LastCrawlStatus, String)> {
+        let fail = |e: String| (LastCrawlStatus::Failed, e);
+        let cfg =
+            CrawlerConfiguration::parse(c.configuration.as_deref()).map_err(|e| fail(e.message))?;
+        let previous: Option<Inventory> = self
+            .store
+            .get_record(INVENTORIES, &c.name)
+            .map_err(|e| fail(e.message))?
+            .map(|b| parse(&b))
+            .transpose()
+            .map_err(|e| fail(e.message))?;
+        let recrawl = c.recrawl();
+        let mut outcome = Outcome::default();
+        // Event mode after a first full crawl: only folders named by pending events.
+        let mut list_only = None;
+        if recrawl == RecrawlBehavior::CrawlEventMode && previous.is_some() {
+            let mut folders = BTreeSet::new();
+            for (key, b) in all_records(&*self.store, EVENTS, "").map_err(|e| fail(e.message))? {
+                let ev: ObjectEvent = parse(&b).map_err(|e| fail(e.message))?;
+                let url = ev.folder_url();
+                if c.targets
+                    .s3_targets
+                    .iter()
+                    .any(|t| url.starts_with(&format!("{}/", t.path.trim_end_matches('/'))))
+                {
+                    folders.insert(url);
+                    outcome.consumed_events.push(key);
+                }
+            }
+            if folders.is_empty() {
+                outcome
+                    .notes
+                    .push("no pending S3 events: nothing to crawl".into());
+                return Ok(outcome);
+            }
+            list_only = Some(folders.into_iter().collect::<Vec<_>>());
+        }
+        let previous = previous.map(Arc::new);
+        let mut merged: Option<CrawlOutput> = None;
+        for t in &c.targets.s3_targets {
+            let opts = CrawlOptions {
+                exclusions: t.exclusions.clone(),
+                table_prefix: c.table_prefix.clone().unwrap_or_default(),
+                sample_files: t.sample_size.map(|n| n as usize),
+                table_level: cfg.table_level,
+                combine_compatible_schemas: cfg.combine_compatible_schemas,
+                partition_own_schema: !cfg.partitions_inherit_from_table,
+                crawler_name: c.name.clone(),
+                previous: previous.clone(),
+                new_folders_only: recrawl == RecrawlBehavior::CrawlNewFoldersOnly
+                    && previous.is_some(),
+                list_only: list_only.clone(),
+                cancel: Some(cancel.clone()),
+                ..Default::default()
+            };
+            let out = self
+                .runtime
+                .block_on(lakecat_crawler::crawl(
+                    std::slice::from_ref(&t.path),
+                    &opts,
+                    &|_| {},
+                ))
+                .map_err(|e| match e {
+                    CrawlError::Cancelled => (
+                        LastCrawlStatus::Cancelled,
+                        "stopped by StopCrawler".to_string(),
+                    ),
+                    e => fail(e.to_string()),
+                })?;
+            merged = Some(match merged {
+                None => out,
+                Some(mut m) => {
+                    m.tables.extend(out.tables);
+                    m.skipped.extend(out.skipped);
+                    m.notes.extend(out.notes);
+                    m.roots.extend(out.roots);
+                    m.stats.files_read += out.stats.files_read;
+                    m.stats.files_reused += out.stats.files_reused;
+                    m.stats.objects_listed += out.stats.objects_listed;
+                    m.inventory
+                        .schemas
+                        .extend(out.inventory.schemas.iter().cloned());
+                    let base = (m.inventory.schemas.len() - out.inventory.schemas.len()) as u32;
+                    for (u, mut f) in out.inventory.files {
+                        f.schema = f.schema.map(|s| s + base);
+                        m.inventory.files.insert(u, f);
+                    }
+                    m
+                }
+            });
+        }
+        let mut out = merged.ok_or_else(|| fail("the crawler has no targets".into()))?;
+        if cancel.load(Ordering::Relaxed) {
+            return Err((LastCrawlStatus::Cancelled, "stopped by StopCrawler".into()));
+        }
+        outcome.inventory = Some(std::mem::take(&mut out.inventory));
+        outcome.files_read = out.stats.files_read;
+        outcome.files_reused = out.stats.files_reused;
+        outcome.files_skipped = out.skipped.len() as u64;
+        let policy = c.schema_change_policy.clone().unwrap_or_default();
+        let database = DatabaseName::new(c.database_name.as_deref().unwrap_or_default())
+            .map_err(|e| fail(e.message))?;
+        let report = apply(
+            &*self.store,
+            out,
+            &ApplyOptions {
+                database,
+                update: match policy.update_behavior.unwrap_or_default() {
+                    lakecat_catalog_api::crawlers::UpdateBehavior::Log => UpdateBehavior::Log,
+                    lakecat_catalog_api::crawlers::UpdateBehavior::UpdateInDatabase => {
+                        UpdateBehavior::Update
+                    }
+                },
+                merge_new_columns: cfg.merge_new_columns,
+                delete: match policy.delete_behavior.unwrap_or_default() {
+                    lakecat_catalog_api::crawlers::DeleteBehavior::Log => DeleteBehavior::Log,
+                    lakecat_catalog_api::crawlers::DeleteBehavior::DeleteFromDatabase => {
+                        DeleteBehavior::Delete
+                    }
+                    lakecat_catalog_api::crawlers::DeleteBehavior::DeprecateInDatabase => {
+                        DeleteBehavior::Deprecate
+                    }
+                },
+                dry_run: false,
+                table_threshold: cfg.table_threshold,
+                crawler_name: c.name.clone(),
+            },
+        )
+        .map_err(fail)?;
+        for t in &report.tables {
+            match t.action {
+                Action::Created => outcome.tables_created += 1,
+                Action::Updated => outcome.tables_updated += 1,
+                Action::Deleted | Action::Deprecated => outcome.tables_deleted += 1,
+                _ => {}
+            }
+            outcome.partitions_added += t.new_partitions as u64;
+        }
+        let failed: Vec<String> = report
+            .tables
+            .iter()
+            .filter(|t| t.action == Action::Failed)
+            .map(|t| format!("{}: {}", t.name, t.changes.join("; ")))
+            .collect();
+        if !failed.is_empty() {
+            return Err(fail(format!(
+                "some tables could not be written: {}",
+                failed.join(" | ")
+            )));
+        }
+        outcome.notes.extend(report.notes);
+        Ok(outcome)
+    }
+
+    /// The crawler's runs, newest first.
+    pub fn runs(&self, name: &str) -> Result<Vec<CrawlRun>> {
+        self.load(name)?;
+        let mut runs: Vec<CrawlRun> = all_records(&*self.store, RUNS, &format!("{name}/"))?
+            .iter()
+            .map(|(_, b)| parse(b))
+            .collect::<Result<_>>()?;
+        runs.reverse();
+        Ok(runs)
+    }
+
+    /// Glue's `CrawlerMetrics` of one crawler.
+    pub fn metrics(&self, name: &str) -> Result<serde_json::Value> {
+        let c = self.get(name)?;
+        let runs = self.runs(name)?;
+        let done: Vec<&CrawlRun> = runs
+            .iter()
+            .filter(|r| r.state == CrawlState::Completed)
+            .collect();
+        let mut times: Vec<f64> = done
+            .iter()
+            .filter_map(|r| Some(r.end_time? - r.start_time))
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+        let last = done.first();
+        let (left, estimating) = if c.state == CrawlerState::Ready {
+            (0.0, false)
+        } else {
+            let elapsed = c.crawl_elapsed_time as f64 / 1000.0;
+            match times.is_empty() {
+                true => (0.0, true),
+                false => ((median - elapsed).max(0.0), false),
+            }
+        };
+        Ok(serde_json::json!({
+            "CrawlerName": name,
+            "TimeLeftSeconds": left,
+            "StillEstimating": estimating,
+            "LastRuntimeSeconds": last.and_then(|r| Some(r.end_time? - r.start_time)).unwrap_or(0.0),
+            "MedianRuntimeSeconds": median,
+            "TablesCreated": last.map_or(0, |r| r.tables_created),
+            "TablesUpdated": last.map_or(0, |r| r.tables_updated),
+            "TablesDeleted": last.map_or(0, |r| r.tables_deleted),
+        }))
+    }
+
+    /// StartCrawlerSchedule / StopCrawlerSchedule.
+    pub fn set_scheduled(&self, name: &str, on: bool) -> Result<()> {
+        let (mut c, bytes) = self.load(name)?;
+        let Some(s) = c.schedule.as_mut() else {
+            return Err(Error::invalid(format!("crawler {name} has no schedule"))
+                .with_code(codes::NO_SCHEDULE));
+        };
+        match (on, s.state) {
+            (true, ScheduleState::Scheduled) => {
+                return Err(Error::conflict(format!(
+                    "the schedule of crawler {name} is already running"
+                ))
+                .with_code(codes::SCHEDULER_RUNNING))
+            }
+            (false, ScheduleState::NotScheduled) => {
+                return Err(Error::conflict(format!(
+                    "the schedule of crawler {name} is not running"
+                ))
+                .with_code(codes::SCHEDULER_NOT_RUNNING))
+            }
+            _ => {}
+        }
+        s.state = if on {
+            ScheduleState::Scheduled
+        } else {
+            ScheduleState::NotScheduled
+        };
+        self.store.write_records(vec![
+            RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))
+        ])
+    }
+
+    /// UpdateCrawlerSchedule: a new expression, keeping the schedule's state (a
+    /// crawler without one gets a running schedule).
+    pub fn set_schedule(&self, name: &str, expression: &str) -> Result<()> {
+        Cron::parse(expression).map_err(Error::invalid)?;
+        let (mut c, bytes) = self.load(name)?;
+        let state = c
+            .schedule
+            .as_ref()
+            .map_or(ScheduleState::Scheduled, |s| s.state);
+        c.schedule = Some(Schedule {
+            schedule_expression: expression.trim().to_string(),
+            state,
+        });
+        c.last_updated = now_secs() as i64;
+        self.store.write_records(vec![
+            RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))
+        ])
+    }
+
+    /// Starts the crawlers whose schedule is due, every `tick`, until `shutdown`.
+    /// A due run that finds the previous one still going is recorded as SKIPPED.
+    pub async fn run_scheduler(
+        self: Arc<Self>,
+        tick: Duration,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut next: HashMap<String, (String, DateTime<Utc>)> = HashMap::new();
+        let mut shutdown = shutdown;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(tick) => {}
+                _ = shutdown.changed() => return,
+            }
+            let me = self.clone();
+            let due =
+                tokio::task::spawn_blocking(move || me.due(&mut next).map(|d| (d, next))).await;
+            match due {
+                Ok(Ok((d, n))) => {
+                    next = n;
+                    for name in d {
+                        self.fire(&name);
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::error!("scheduler: {e}");
+                    next = HashMap::new();
+                }
+                Err(e) => {
+                    tracing::error!("scheduler: {e}");
+                    next = HashMap::new();
+                }
+            }
+        }
+    }
+
+    /// The names of crawlers whose next run is due, moving their next time on.
+    fn due(&self, next: &mut HashMap<String, (String, DateTime<Utc>)>) -> Result<Vec<String>> {
+        let now = self.clock.now();
+        let mut due = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (name, b) in all_records(&*self.store, CRAWLERS, "")? {
+            let c: Crawler = parse(&b)?;
+            let Some(s) = c.schedule.filter(|s| s.state == ScheduleState::Scheduled) else {
+                continue;
+            };
+            seen.insert(name.clone());
+            let Ok(cron) = Cron::parse(&s.schedule_expression) else {
+                continue;
+            };
+            let entry = next
+                .get(&name)
+                .filter(|(e, _)| *e == s.schedule_expression)
+                .cloned();
+            let at = match entry {
+                Some((_, at)) => at,
+                None => match cron.next_after(now) {
+                    Some(at) => at,
+                    None => continue,
+                },
+            };
+            if at <= now {
+                due.push(name.clone());
+                if let Some(n) = cron.next_after(now) {
+                    next.insert(name, (s.schedule_expression, n));
+                } else {
+                    next.remove(&name);
+                }
+            } else {
+                next.insert(name, (s.schedule_expression, at));
+            }
+        }
+        next.retain(|n, _| seen.contains(n));
+        Ok(due)
+    }
+
+    fn fire(self: &Arc<Self>, name: &str) {
+        match self.start(name, "schedule") {
+            Ok(id) => tracing::info!("crawler {name}: scheduled run {id} started"),
+            Err(e) if e.code == Some(codes::RUNNING) => {
+                let now = now_secs();
+                let run = CrawlRun {
+                    crawl_id: self.new_crawl_id(),
+                    state: CrawlState::Skipped,
+                    start_time: now,
+                    end_time: Some(now),
+                    trigger: "schedule".into(),
+                    error_message: Some("skipped: the previous run was still in progress".into()),
+                    summary: None,
+                    tables_created: 0,
+                    tables_updated: 0,
+                    tables_deleted: 0,
+                    partitions_added: 0,
+                    partitions_removed: 0,
+                    files_skipped: 0,
+                    files_read: 0,
+                    files_reused: 0,
+                };
+                if let Err(e) = self
+                    .run_writes(name, &run)
+                    .and_then(|w| self.store.write_records(w))
+                {
+                    tracing::error!("crawler {name}: recording a skipped run failed: {e}");
+                }
+            }
+            Err(e) => tracing::error!("crawler {name}: scheduled start failed: {e}"),
+        }
+    }
+
+    /// Stops every running crawl and waits (up to `wait`) for them to record
+    /// their end, for a graceful shutdown.
+    pub fn stop_all(&self, wait: Duration) {
+        let names: Vec<String> = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for n in &names {
+            if let Err(e) = self.stop(n) {
+                tracing::warn!("crawler {n}: {e}");
+            }
+        }
+        let end = Instant::now() + wait;
+        while Instant::now() < end
+            && !self
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty()
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    // ------------------------------------------------------------ classifiers
+
+    pub fn create_classifier(&self, mut c: Classifier) -> Result<Classifier> {
+        c.normalize()?;
+        let now = now_secs() as i64;
+        stamp(&mut c, now, now, 1);
+        let name = c.name().to_string();
+        self.store
+            .write_records(vec![
+                RecordWrite::put(CLASSIFIERS, &name, json(&c)?).expecting(Expect::Absent)
+            ])
+            .map_err(|e| match e.kind {
+                ErrorKind::Conflict => {
+                    Error::already_exists(format!("classifier {name} already exists"))
+                }
+                _ => e,
+            })?;
+        Ok(c)
+    }
+
+    pub fn get_classifier(&self, name: &str) -> Result<Classifier> {
+        match self.store.get_record(CLASSIFIERS, &name.to_lowercase())? {
+            Some(b) => parse(&b),
+            None => Err(Error::not_found(format!("classifier {name} not found"))),
+        }
+    }
+
+    pub fn list_classifiers(&self, page: &PageRequest) -> Result<Page<Classifier>> {
+        let p = self.store.list_records(CLASSIFIERS, "", page)?;
+        Ok(Page {
+            items: p
+                .items
+                .iter()
+                .map(|(_, b)| parse(b))
+                .collect::<Result<_>>()?,
+            next_token: p.next_token,
+        })
+    }
+
+    /// Replaces a classifier of the same kind (the caller merges partial updates).
+    pub fn update_classifier(&self, mut c: Classifier) -> Result<Classifier> {
+        c.normalize()?;
+        let name = c.name().to_string();
+        let cur = self.get_classifier(&name)?;
+        if cur.csv_classifier.is_some() != c.csv_classifier.is_some() {
+            return Err(Error::invalid(format!(
+                "classifier {name} is of another kind; delete it and create it anew"
+            )));
+        }
+        let (created, version) = match (&cur.csv_classifier, &cur.json_classifier) {
+            (Some(x), _) => (x.creation_time, x.version),
+            (_, Some(x)) => (x.creation_time, x.version),
+            _ => (0, 0),
+        };
+        stamp(&mut c, created, now_secs() as i64, version + 1);
+        self.store.write_records(vec![
+            RecordWrite::put(CLASSIFIERS, &name, json(&c)?).expecting(Expect::Present)
+        ])?;
+        Ok(c)
+    }
+
+    pub fn delete_classifier(&self, name: &str) -> Result<()> {
+        let name = name.to_lowercase();
+        self.store
+            .write_records(vec![
+                RecordWrite::delete(CLASSIFIERS, &name).expecting(Expect::Present)
+            ])
+            .map_err(|e| match e.kind {
+                ErrorKind::Conflict => Error::not_found(format!("classifier {name} not found")),
+                _ => e,
+            })
+    }
+
+    // ------------------------------------------------------------ S3 events
+
+    /// Keeps object events durably until an event-mode crawler consumes them.
+    pub fn add_events(&self, events: &[ObjectEvent]) -> Result<usize> {
+        let writes = events
+            .iter()
+            .map(|e| Ok(RecordWrite::put(EVENTS, &self.new_crawl_id(), json(e)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let n = writes.len();
+        if n > 0 {
+            self.store.write_records(writes)?;
+        }
+        Ok(n)
+    }
+
+    pub fn pending_events(&self) -> Result<usize> {
+        Ok(all_records(&*self.store, EVENTS, "")?.len())
+    }
+}
+
+fn stamp(c: &mut Classifier, created: i64, updated: i64, version: u64) {
+    if let Some(x) = c.csv_classifier.as_mut() {
+        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+    }
+    if let Some(x) = c.json_classifier.as_mut() {
+        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+    }
+}

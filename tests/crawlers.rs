@@ -1,0 +1,185 @@
+//! Managed crawlers in a real `lakecat serve`: boto3 drives the whole life cycle
+//! against moto's S3 (tests/glue/boto3_crawlers.py); REST covers the same service;
+//! a server killed in the middle of a run comes back with the run FAILED.
+
+mod common;
+
+use serde_json::{json, Value};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ALLOW_HTTP", "true".into()),
+    ]
+}
+
+fn start(dir: &std::path::Path, extra: &[&str], env: &[(&'static str, String)]) -> common::Server {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    common::start_with_env(dir, extra, &env)
+}
+
+#[test]
+fn boto3_drives_the_crawler_life_cycle() {
+    let m = common::moto::moto();
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &["--clock-speed", "3000"], &s3_env(&m.endpoint));
+    let python = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+    let script = format!(
+        "{}/tests/glue/boto3_crawlers.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(&python)
+        .args([&script, &server.base, &m.endpoint])
+        .output()
+        .expect("run .venv/bin/python (scripts/test.sh installs it)");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "boto3_crawlers.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.sigterm();
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
+    let a = common::agent();
+    let r = match (method, body) {
+        ("GET", _) => a.get(url).call(),
+        ("DELETE", _) => a.delete(url).call(),
+        ("POST", Some(b)) => a.post(url).send_json(b),
+        ("POST", None) => a.post(url).send_empty(),
+        ("PUT", Some(b)) => a.put(url).send_json(b),
+        _ => unreachable!(),
+    };
+    let mut r = r.unwrap();
+    let status = r.status().as_u16();
+    let v = r.body_mut().read_json().unwrap_or(Value::Null);
+    (status, v)
+}
+
+fn wait_ready(base: &str, name: &str) -> Value {
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, c) = call("GET", &format!("{base}/v1/crawlers/{name}"), None);
+        if c["state"] == "READY" {
+            return c;
+        }
+        assert!(Instant::now() < end, "{name} did not become READY: {c}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn rest_crawlers_and_a_crash_in_the_middle_of_a_run() {
+    // A local lake big enough that a run is still going when the server is killed.
+    let lake = tempfile::tempdir().unwrap();
+    for d in 0..40 {
+        for i in 0..100 {
+            let p = lake.path().join(format!("t/dt={d:02}/part-{i}.json"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "{\"id\": 1, \"name\": \"a\"}\n".repeat(200)).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let base = server.base.clone();
+    let body = json!({"name": "local", "database_name": "lakedb",
+        "targets": {"s3_targets": [{"path": lake.path().join("t").to_string_lossy()}]}});
+    let (status, c) = call("POST", &format!("{base}/v1/crawlers"), Some(body.clone()));
+    assert_eq!(status, 201, "{c}");
+    assert_eq!(c["state"], "READY");
+    let (status, e) = call("POST", &format!("{base}/v1/crawlers"), Some(body));
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("already_exists"))
+    );
+    let (status, e) = call(
+        "PUT",
+        &format!("{base}/v1/crawlers/local/schedule"),
+        Some(json!({"schedule_expression": "cron(0 12 * * * *)"})),
+    );
+    assert_eq!(status, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("exactly one of"),
+        "{e}"
+    );
+    let (status, e) = call("POST", &format!("{base}/v1/crawlers/local/stop"), None);
+    assert_eq!(
+        (status, e["error"]["type"].as_str()),
+        (409, Some("CrawlerNotRunningException"))
+    );
+
+    // A full run over REST.
+    let (status, started) = call("POST", &format!("{base}/v1/crawlers/local/start"), None);
+    assert_eq!(status, 202, "{started}");
+    let c = wait_ready(&base, "local");
+    assert_eq!(c["last_crawl"]["status"], "SUCCEEDED", "{c}");
+    let (_, crawls) = call("GET", &format!("{base}/v1/crawlers/local/crawls"), None);
+    let run = &crawls["crawls"][0];
+    assert_eq!(run["crawl_id"], started["crawl_id"]);
+    assert_eq!(
+        (run["state"].as_str(), run["tables_created"].as_u64()),
+        (Some("COMPLETED"), Some(1))
+    );
+    assert_eq!(run["partitions_added"], 40);
+    assert_eq!(run["files_read"], 4000);
+    let (_, m) = call("GET", &format!("{base}/v1/crawlers/local/metrics"), None);
+    assert_eq!(m["TablesCreated"], 1, "{m}");
+
+    // Touch every file so the next run reads them all again, then kill the server
+    // in the middle of it.
+    for d in 0..40 {
+        for i in 0..100 {
+            let p = lake.path().join(format!("t/dt={d:02}/part-{i}.json"));
+            std::fs::write(&p, "{\"id\": 2, \"name\": \"b\"}\n".repeat(200)).unwrap();
+        }
+    }
+    let (status, _) = call("POST", &format!("{base}/v1/crawlers/local/start"), None);
+    assert_eq!(status, 202);
+    let (_, c) = call("GET", &format!("{base}/v1/crawlers/local"), None);
+    assert_eq!(c["state"], "RUNNING", "the run should still be going: {c}");
+    drop(server); // SIGKILL
+    let server = common::start(dir.path(), &[]);
+    let base = server.base.clone();
+    let (_, c) = call("GET", &format!("{base}/v1/crawlers/local"), None);
+    assert_eq!(c["state"], "READY", "{c}");
+    assert_eq!(c["last_crawl"]["status"], "FAILED", "{c}");
+    let (_, crawls) = call("GET", &format!("{base}/v1/crawlers/local/crawls"), None);
+    assert_eq!(crawls["crawls"][0]["state"], "FAILED", "{crawls}");
+    assert!(crawls["crawls"][0]["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("stopped while this crawl ran"));
+    // The catalog is whole, and the crawler runs again.
+    let (status, t) = call("GET", &format!("{base}/v1/databases/lakedb/tables/t"), None);
+    assert_eq!(status, 200, "{t}");
+    let (status, _) = call("POST", &format!("{base}/v1/crawlers/local/start"), None);
+    assert_eq!(status, 202);
+    assert_eq!(
+        wait_ready(&base, "local")["last_crawl"]["status"],
+        "SUCCEEDED"
+    );
+
+    // Classifiers over REST.
+    let (status, cl) = call(
+        "POST",
+        &format!("{base}/v1/classifiers"),
+        Some(json!({"csv_classifier": {"name": "Pipes", "delimiter": "|"}})),
+    );
+    assert_eq!(status, 201, "{cl}");
+    assert_eq!(cl["csv_classifier"]["name"], "pipes");
+    let (status, _) = call("DELETE", &format!("{base}/v1/classifiers/pipes"), None);
+    assert_eq!(status, 204);
+    let (status, _) = call("DELETE", &format!("{base}/v1/crawlers/local"), None);
+    assert_eq!(status, 204);
+    let (status, _) = call("GET", &format!("{base}/v1/crawlers/local"), None);
+    assert_eq!(status, 404);
+}
