@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use lakecat_catalog_api::crawlers::*;
 use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, RecordWrite};
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result};
+use lakecat_crawler::classify::{CsvRule, CsvSerde, CustomClassifier, HeaderRule, JsonRule, Rule};
 use lakecat_crawler::inventory::Inventory;
 use lakecat_crawler::{CrawlError, CrawlOptions, CrawlOutput};
 use serde::de::DeserializeOwned;
@@ -97,6 +98,63 @@ fn all_records(
     }
 }
 
+/// A crawler's custom classifiers as the crawler crate applies them, in order.
+fn to_rules(list: &[Classifier]) -> Result<Vec<CustomClassifier>> {
+    list.iter()
+        .map(|cl| {
+            if let Some(c) = &cl.csv_classifier {
+                let byte = |what: &str, v: &Option<String>| -> Result<Option<u8>> {
+                    match v.as_deref() {
+                        None => Ok(None),
+                        Some(s) if s.len() == 1 && s.is_ascii() => Ok(Some(s.as_bytes()[0])),
+                        Some(s) => Err(Error::invalid(format!(
+                            "classifier {}: {what} {s:?} must be one ASCII character",
+                            c.name
+                        ))),
+                    }
+                };
+                Ok(CustomClassifier {
+                    name: c.name.clone(),
+                    rule: Rule::Csv(CsvRule {
+                        delimiter: byte("Delimiter", &c.delimiter)?,
+                        quote: byte("QuoteSymbol", &c.quote_symbol)?,
+                        header: match c.contains_header.as_deref() {
+                            Some("PRESENT") => HeaderRule::Present,
+                            Some("ABSENT") => HeaderRule::Absent,
+                            _ => HeaderRule::Unknown,
+                        },
+                        names: c.header.clone(),
+                        serde: match c.serde.as_deref() {
+                            Some("OpenCSVSerDe") => CsvSerde::OpenCsv,
+                            Some("LazySimpleSerDe") => CsvSerde::LazySimple,
+                            _ => CsvSerde::Any,
+                        },
+                        allow_single_column: c.allow_single_column.unwrap_or(false),
+                    }),
+                })
+            } else if let Some(j) = &cl.json_classifier {
+                Ok(CustomClassifier {
+                    name: j.name.clone(),
+                    rule: Rule::Json(
+                        JsonRule::parse(&j.json_path)
+                            .map_err(|m| Error::invalid(format!("classifier {}: {m}", j.name)))?,
+                    ),
+                })
+            } else {
+                Err(Error::invalid("a classifier is CSV or JSON"))
+            }
+        })
+        .collect()
+}
+
+/// The inventory a run leaves, with what it was read under: schemas inferred
+/// under other targets, classifiers or configuration are not reused.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct StoredInventory {
+    basis: String,
+    inventory: Inventory,
+}
+
 /// What one run changed, for its history entry and the crawler's metrics.
 #[derive(Debug, Default)]
 struct Outcome {
@@ -107,7 +165,7 @@ struct Outcome {
     files_skipped: u64,
     files_read: u64,
     files_reused: u64,
-    inventory: Option<Inventory>,
+    inventory: Option<StoredInventory>,
     consumed_events: Vec<String>,
     notes: Vec<String>,
 }
@@ -472,13 +530,24 @@ impl Crawlers {
         let fail = |e: String| (LastCrawlStatus::Failed, e);
         let cfg =
             CrawlerConfiguration::parse(c.configuration.as_deref()).map_err(|e| fail(e.message))?;
+        let classifiers: Vec<Classifier> = c
+            .classifiers
+            .iter()
+            .map(|n| self.get_classifier(n))
+            .collect::<Result<_>>()
+            .map_err(|e| fail(e.message))?;
+        let rules = to_rules(&classifiers).map_err(|e| fail(e.message))?;
+        let basis = serde_json::json!([c.targets, classifiers, c.configuration, c.table_prefix])
+            .to_string();
         let previous: Option<Inventory> = self
             .store
             .get_record(INVENTORIES, &c.name)
             .map_err(|e| fail(e.message))?
-            .map(|b| parse(&b))
+            .map(|b| parse::<StoredInventory>(&b))
             .transpose()
-            .map_err(|e| fail(e.message))?;
+            .map_err(|e| fail(e.message))?
+            .filter(|s| s.basis == basis)
+            .map(|s| s.inventory);
         let recrawl = c.recrawl();
         let mut outcome = Outcome::default();
         // Event mode after a first full crawl: only folders named by pending events.
@@ -521,6 +590,7 @@ impl Crawlers {
                     && previous.is_some(),
                 list_only: list_only.clone(),
                 cancel: Some(cancel.clone()),
+                classifiers: rules.clone(),
                 ..Default::default()
             };
             let out = self
@@ -563,7 +633,10 @@ impl Crawlers {
         if cancel.load(Ordering::Relaxed) {
             return Err((LastCrawlStatus::Cancelled, "stopped by StopCrawler".into()));
         }
-        outcome.inventory = Some(std::mem::take(&mut out.inventory));
+        outcome.inventory = Some(StoredInventory {
+            basis,
+            inventory: std::mem::take(&mut out.inventory),
+        });
         outcome.files_read = out.stats.files_read;
         outcome.files_reused = out.stats.files_reused;
         outcome.files_skipped = out.skipped.len() as u64;
@@ -860,6 +933,7 @@ impl Crawlers {
 
     pub fn create_classifier(&self, mut c: Classifier) -> Result<Classifier> {
         c.normalize()?;
+        to_rules(std::slice::from_ref(&c))?;
         let now = now_secs() as i64;
         stamp(&mut c, now, now, 1);
         let name = c.name().to_string();
@@ -898,6 +972,7 @@ impl Crawlers {
     /// Replaces a classifier of the same kind (the caller merges partial updates).
     pub fn update_classifier(&self, mut c: Classifier) -> Result<Classifier> {
         c.normalize()?;
+        to_rules(std::slice::from_ref(&c))?;
         let name = c.name().to_string();
         let cur = self.get_classifier(&name)?;
         if cur.csv_classifier.is_some() != c.csv_classifier.is_some() {

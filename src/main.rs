@@ -232,7 +232,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 if size == 0 {
                     return Err(format!("{url}: the file is empty"));
                 }
-                lakecat_crawler::infer::infer_object(&src, &path, size, sample)
+                lakecat_crawler::infer::infer_object(&src, &path, size, sample, &[])
                     .await
                     .map_err(|e| format!("{url}: {e}"))
             })?;

@@ -261,9 +261,11 @@ impl CrawlerConfiguration {
                 match p.get("AddOrUpdateBehavior").and_then(Value::as_str) {
                     Some("InheritFromTable") => c.partitions_inherit_from_table = true,
                     None => {}
-                    Some(o) => return Err(config_error(format!(
+                    Some(o) => {
+                        return Err(config_error(format!(
                         "CrawlerOutput.Partitions.AddOrUpdateBehavior {o} is not InheritFromTable"
-                    ))),
+                    )))
+                    }
                 }
             }
             if let Some(t) = out.get("Tables") {

@@ -42,6 +42,8 @@ pub struct CrawlOptions {
     pub list_only: Option<Vec<String>>,
     /// Set from outside to stop the crawl; it then ends with [`CrawlError::Cancelled`].
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Custom classifiers, tried in order before the built-in recognition.
+    pub classifiers: Vec<crate::classify::CustomClassifier>,
 }
 
 impl Default for CrawlOptions {
@@ -61,6 +63,7 @@ impl Default for CrawlOptions {
             new_folders_only: false,
             list_only: None,
             cancel: None,
+            classifiers: Vec::new(),
         }
     }
 }
@@ -698,7 +701,11 @@ async fn read_files(
                             let Some(&i) = to_read.get(k) else { break };
                             let f = &files[i];
                             let r = futures::executor::block_on(infer_object(
-                                src, &f.path, f.size, sample,
+                                src,
+                                &f.path,
+                                f.size,
+                                sample,
+                                &opts.classifiers,
                             ));
                             out.push((i, interner.intern(r)));
                         }
@@ -717,7 +724,13 @@ async fn read_files(
             .take_while(|_| futures::future::ready(!cancelled()))
             .map(|i| {
                 let f = &files[i];
-                async move { (i, infer_object(src, &f.path, f.size, sample).await) }
+                let classifiers = &opts.classifiers;
+                async move {
+                    (
+                        i,
+                        infer_object(src, &f.path, f.size, sample, classifiers).await,
+                    )
+                }
             })
             .buffer_unordered(opts.max_requests.max(1))
             .map(|(i, r)| (i, interner.intern(r)))

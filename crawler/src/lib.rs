@@ -7,6 +7,7 @@
 //!
 //! - [`source`]: include paths as object stores (`s3://`, `file://`, local paths),
 //!   bounded concurrency and request counting;
+//! - [`classify`]: custom CSV and JSON classifiers, tried before the built-ins;
 //! - [`compression`]: whole-file compression by magic bytes and extension;
 //! - [`infer`]: per-file format detection and schema inference (Parquet footer,
 //!   Avro header, CSV/TSV and JSON samples);
@@ -17,6 +18,7 @@
 //! - [`inventory`]: what a run saw of each file, so the next run reads only what changed;
 //! - [`crawl`]: the whole run: list, sample, infer, group, build, report.
 
+pub mod classify;
 pub mod compression;
 pub mod crawl;
 pub mod glob;

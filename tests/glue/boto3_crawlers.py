@@ -241,8 +241,15 @@ cl = glue.get_classifier(Name="pipes")["Classifier"]["CsvClassifier"]
 assert cl["ContainsHeader"] == "ABSENT" and cl["Delimiter"] == "|" and cl["Version"] == 2, cl
 names = sorted((x.get("CsvClassifier") or x.get("JsonClassifier"))["Name"] for x in glue.get_classifiers()["Classifiers"])
 assert names == ["pipes", "rows"], names
+# A crawler applies its classifiers: headerless pipe-delimited text gets the names.
+put("pipes/part-0.txt", "x|y\nz|w\n")
 glue.create_crawler(Name="classified", Role="r", DatabaseName="lakedb", Classifiers=["pipes"],
-                    Targets={"S3Targets": [{"Path": "s3://lake/none/"}]})
+                    Targets={"S3Targets": [{"Path": "s3://lake/pipes/"}]})
+run("classified")
+t = glue.get_table(DatabaseName="lakedb", Name="pipes")["Table"]
+assert [c["Name"] for c in t["StorageDescriptor"]["Columns"]] == ["id", "name"], t
+assert t["StorageDescriptor"]["SerdeInfo"]["Parameters"]["field.delim"] == "|", t
+assert t["Parameters"]["recordCount"] == "2", t["Parameters"]
 glue.delete_classifier(Name="rows")
 expect(E.EntityNotFoundException, glue.get_classifier, Name="rows")
 

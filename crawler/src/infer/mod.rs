@@ -128,6 +128,7 @@ pub async fn infer_object(
     path: &ObjPath,
     size: u64,
     opts: SampleOptions,
+    classifiers: &[crate::classify::CustomClassifier],
 ) -> Result<FileSchema, String> {
     src.counters.files_read.fetch_add(1, Ordering::Relaxed);
     let name = path.filename().unwrap_or_default();
@@ -222,7 +223,7 @@ pub async fn infer_object(
             }
         }
     };
-    let mut s = text::infer(&sample, complete, opts)?;
+    let mut s = text::infer_with(&sample, complete, opts, classifiers)?;
     s.compression = compression;
     if !complete {
         if let (Some(n), true) = (s.record_count, consumed > 0) {

@@ -9,6 +9,7 @@
 //! which is Glue's best-known failure.
 
 use super::{Classification, CsvDialect, FileSchema, InferredColumn, SampleOptions};
+use crate::classify::{CsvRule, CsvSerde, CustomClassifier, HeaderRule, JsonRule, Rule};
 use crate::compression::Compression;
 use crate::merge::{finalize, merge, merge_fields};
 use lakecat_catalog_api::types::{HiveType, StructField, MAX_DECIMAL_PRECISION};
@@ -18,14 +19,43 @@ use std::borrow::Cow;
 /// Infers a text sample. `complete`: the sample is the whole file (so its last line
 /// is whole and the record count exact).
 pub fn infer(sample: &[u8], complete: bool, opts: SampleOptions) -> Result<FileSchema, String> {
+    infer_with(sample, complete, opts, &[])
+}
+
+/// [`infer`], trying custom classifiers first, in order (see [`crate::classify`]).
+pub fn infer_with(
+    sample: &[u8],
+    complete: bool,
+    opts: SampleOptions,
+    classifiers: &[CustomClassifier],
+) -> Result<FileSchema, String> {
     let (text, encoding, mut notes) = decode(sample, complete)?;
     let text = text.as_ref();
     let body = text.trim_start_matches([' ', '\t', '\r', '\n']);
-    let mut s = match body.chars().next() {
-        Some('{') => json_lines(body, complete, opts)?,
-        Some('[') => json_array(body, complete, opts)?,
-        Some(_) => csv(text, complete, opts, &encoding)?,
-        None => return Err("the file holds only whitespace".into()),
+    let first = body.chars().next();
+    let is_json = matches!(first, Some('{' | '['));
+    let mut custom = None;
+    for c in classifiers {
+        let r = match &c.rule {
+            Rule::Json(rule) if is_json => json_by_path(body, complete, opts, rule),
+            Rule::Csv(rule) if first.is_some() && !is_json => {
+                csv(text, complete, opts, &encoding, rule, true)
+            }
+            _ => continue,
+        };
+        if let Ok(mut s) = r {
+            s.notes
+                .push(format!("read as custom classifier {} says", c.name));
+            custom = Some(s);
+            break;
+        }
+    }
+    let mut s = match (custom, first) {
+        (Some(s), _) => s,
+        (None, Some('{')) => json_lines(body, complete, opts)?,
+        (None, Some('[')) => json_array(body, complete, opts)?,
+        (None, Some(_)) => csv(text, complete, opts, &encoding, &CsvRule::default(), false)?,
+        (None, None) => return Err("the file holds only whitespace".into()),
     };
     s.notes.append(&mut notes);
     s.notes.sort();
@@ -222,6 +252,50 @@ fn json_array(text: &str, complete: bool, opts: SampleOptions) -> Result<FileSch
         }
     }
     json_schema(&rows, true, complete && rows.len() < opts.max_records)
+}
+
+/// The records a JSON classifier's path selects, in one document or in each line
+/// of a JSON-lines file.
+fn json_by_path(
+    body: &str,
+    complete: bool,
+    opts: SampleOptions,
+    rule: &JsonRule,
+) -> Result<FileSchema, String> {
+    let mut rows = Vec::new();
+    match serde_json::from_str::<Value>(body) {
+        Ok(doc) => rule.select(&doc, &mut rows),
+        Err(_) => {
+            let mut lines = body.lines().peekable();
+            while let Some(line) = lines.next() {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(v) => rule.select(&v, &mut rows),
+                    Err(_) if !complete && lines.peek().is_none() => break,
+                    Err(e) => return Err(format!("not JSON documents: {e}")),
+                }
+                if rows.len() >= opts.max_records {
+                    break;
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err("nothing at the classifier's JsonPath".into());
+    }
+    rows.truncate(opts.max_records);
+    let top_array = rule.path == [crate::classify::PathStep::Each];
+    let mut s = json_schema(&rows, top_array, complete && rows.len() < opts.max_records)?;
+    if !top_array && !rule.path.is_empty() {
+        s.notes.push(
+            "the records are nested in each document; Hive's JSON SerDe reads one object per line"
+                .into(),
+        );
+    }
+    Ok(s)
 }
 
 // ---------------------------------------------------------------- delimited text
@@ -544,14 +618,21 @@ fn consistent_delimiter(text: &str, d: char) -> bool {
             .all(|l| l.matches(d).count() == n)
 }
 
+/// Reads delimited text. `rule` fixes what a custom classifier fixes; with
+/// `strict`, a file the rule does not fit (ragged rows, one column, a header
+/// list of another width) is an error, so that the next classifier is tried.
 fn csv(
     text: &str,
     complete: bool,
     opts: SampleOptions,
     encoding: &str,
+    rule: &CsvRule,
+    strict: bool,
 ) -> Result<FileSchema, String> {
     let mut notes = Vec::new();
-    let (delimiter, quote) = if consistent_delimiter(text, '\u{1}') {
+    let (delimiter, quote) = if let Some(d) = rule.delimiter {
+        (d, Some(rule.quote.unwrap_or(b'"')))
+    } else if consistent_delimiter(text, '\u{1}') {
         (b'\x01', None)
     } else {
         let mut sniffer = csv_nose::Sniffer::new();
@@ -629,6 +710,20 @@ fn csv(
     }
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let ragged = rows.iter().filter(|r| r.len() != width).count();
+    if strict {
+        if ragged > 0 {
+            return Err(format!("{ragged} rows have another number of fields"));
+        }
+        if width < 2 && !rule.allow_single_column {
+            return Err("one column, and single-column files are not allowed".into());
+        }
+        if !rule.names.is_empty() && rule.names.len() != width {
+            return Err(format!(
+                "the classifier names {} columns; the file has {width}",
+                rule.names.len()
+            ));
+        }
+    }
     if ragged > 0 {
         notes.push(format!(
             "{ragged} of {} sampled records have fewer than {width} fields",
@@ -645,8 +740,12 @@ fn csv(
         t
     };
     let data_types = types_of(&rows[1..]);
-    let header = header_rule(&rows[0], &rows[1..], &data_types);
-    let (names, types) = if header {
+    let header = match rule.header {
+        HeaderRule::Present => true,
+        HeaderRule::Absent => false,
+        HeaderRule::Unknown => header_rule(&rows[0], &rows[1..], &data_types),
+    };
+    let (mut names, types) = if header {
         let mut raw = rows[0].clone();
         raw.resize(width, String::new());
         (column_names(&raw), data_types)
@@ -655,6 +754,16 @@ fn csv(
             (0..width).map(|i| format!("col{i}")).collect(),
             types_of(&rows),
         )
+    };
+    if !rule.names.is_empty() {
+        let mut given = rule.names.clone();
+        given.resize(width, String::new());
+        names = column_names(&given);
+    }
+    let quoted = match rule.serde {
+        CsvSerde::OpenCsv => true,
+        CsvSerde::LazySimple => false,
+        CsvSerde::Any => quoted,
     };
     let mut columns: Vec<InferredColumn> = names
         .into_iter()
@@ -832,5 +941,72 @@ mod tests {
         let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
         let e = infer(&junk, true, SampleOptions::default()).unwrap_err();
         assert!(e.contains("binary"), "{e}");
+    }
+
+    fn custom(name: &str, rule: Rule) -> CustomClassifier {
+        CustomClassifier {
+            name: name.into(),
+            rule,
+        }
+    }
+
+    #[test]
+    fn csv_classifiers_fix_the_dialect_header_and_names() {
+        let text = "alpha|beta\ngamma|delta\n\"x|y\"|z\n";
+        let rule = CsvRule {
+            delimiter: Some(b'|'),
+            header: HeaderRule::Absent,
+            names: vec!["Left".into(), "right".into()],
+            serde: CsvSerde::LazySimple,
+            ..Default::default()
+        };
+        let f = infer_with(
+            text.as_bytes(),
+            true,
+            SampleOptions::default(),
+            &[custom("pipes", Rule::Csv(rule))],
+        )
+        .unwrap();
+        assert_eq!(cols(&f), ["left:string", "right:string"]);
+        let d = f.csv.as_ref().unwrap();
+        assert!(!d.header && !d.quoted, "{d:?}");
+        assert_eq!(f.record_count, Some(3));
+        assert!(f
+            .notes
+            .iter()
+            .any(|n| n.contains("custom classifier pipes")));
+        // A rule that does not fit the file is passed over: the built-in reading wins.
+        let semis = CsvRule {
+            delimiter: Some(b';'),
+            ..Default::default()
+        };
+        let f = infer_with(
+            b"a,b\n1,2\n",
+            true,
+            SampleOptions::default(),
+            &[custom("semis", Rule::Csv(semis))],
+        )
+        .unwrap();
+        assert_eq!(f.csv.as_ref().unwrap().delimiter, ",");
+        assert!(!f.notes.iter().any(|n| n.contains("custom classifier")));
+    }
+
+    #[test]
+    fn json_classifiers_find_nested_records() {
+        let doc = br#"{"meta": 1, "records": [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]}"#;
+        let rule = JsonRule::parse("$.records[*]").unwrap();
+        let f = infer_with(
+            doc,
+            true,
+            SampleOptions::default(),
+            &[custom("recs", Rule::Json(rule))],
+        )
+        .unwrap();
+        assert_eq!(cols(&f), ["id:bigint", "v:string"]);
+        assert_eq!(f.record_count, Some(2));
+        // Without the classifier the document itself is the one record.
+        let plain = cols(&inf(std::str::from_utf8(doc).unwrap()));
+        assert_eq!(plain[0], "meta:bigint");
+        assert!(plain[1].starts_with("records:array<struct<"), "{plain:?}");
     }
 }
