@@ -11,6 +11,10 @@
 //!    (their interpreter start is not counted).
 //! 2. On moto_server (S3 on loopback): requests and bytes read per Parquet and Avro file.
 //! 3. Peak memory of a dry-run crawl over LAKECAT_BENCH_MEMORY_FILES (200,000) files.
+//! 4. Managed crawlers in `lakecat serve` over a copy of lake 1: a first full run, a
+//!    re-run over the unchanged lake (files whose contents are read: target 0), and a
+//!    CRAWL_NEW_FOLDERS_ONLY run after one new partition folder, each against the full
+//!    crawl's time and reads.
 //!
 //! Lakes are generated once under target/bench-lakes and reused.
 //! Without `--bench` (under `cargo test`) this is a smoke run on small lakes.
@@ -19,6 +23,8 @@
 mod lake;
 #[path = "../tests/common/moto.rs"]
 mod moto;
+#[path = "server.rs"]
+mod server;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -224,6 +230,103 @@ fn main() {
         secs,
         peak >> 20
     );
+
+    // 4. Managed re-crawls.
+    recrawls(&lakes.join(format!("recrawl-{files}")), files, parts);
+}
+
+/// Runs a crawler over REST and waits for the run's history entry.
+fn managed_run(agent: &ureq::Agent, base: &str, name: &str) -> Value {
+    agent
+        .post(&format!("{base}/v1/crawlers/{name}/start"))
+        .send_empty()
+        .unwrap();
+    loop {
+        let c: Value = agent
+            .get(&format!("{base}/v1/crawlers/{name}"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        if c["state"] == "READY" {
+            assert_eq!(c["last_crawl"]["status"], "SUCCEEDED", "{c}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let runs: Value = agent
+        .get(&format!("{base}/v1/crawlers/{name}/crawls"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    runs["crawls"][0].clone()
+}
+
+fn recrawls(root: &Path, files: usize, parts: usize) {
+    parquet_lake(root, files, parts);
+    let fresh = root.join("events/dt=2099-01-01");
+    let _ = std::fs::remove_dir_all(&fresh);
+    let srv = server::start();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(true)
+        .build()
+        .into();
+    let path = root.join("events").to_string_lossy().into_owned();
+    for (name, policy, update) in [
+        ("everything", "CRAWL_EVERYTHING", "UPDATE_IN_DATABASE"),
+        ("new_folders", "CRAWL_NEW_FOLDERS_ONLY", "LOG"),
+    ] {
+        agent
+            .post(&format!("{}/v1/crawlers", srv.base))
+            .send_json(serde_json::json!({
+                "name": name, "database_name": "bench", "table_prefix": format!("{name}_"),
+                "targets": {"s3_targets": [{"path": path}]},
+                "recrawl_policy": {"recrawl_behavior": policy},
+                "schema_change_policy": {"update_behavior": update, "delete_behavior": "LOG"},
+            }))
+            .unwrap();
+    }
+    let secs = |r: &Value| r["end_time"].as_f64().unwrap() - r["start_time"].as_f64().unwrap();
+    let row = |what: &str, r: &Value, base: Option<&Value>| {
+        let vs = base.map_or(String::new(), |b| {
+            format!(
+                "   ({:.1}x faster than the full run)",
+                secs(b) / secs(r).max(1e-6)
+            )
+        });
+        println!(
+            "   {what:<44} {:>6} files read, {:>6} reused, {:.3} s{vs}",
+            r["files_read"],
+            r["files_reused"],
+            secs(r)
+        );
+    };
+    println!("\n4. managed crawler runs in lakecat serve over {files} files");
+    let full = managed_run(&agent, &srv.base, "everything");
+    assert_eq!(full["files_read"].as_u64(), Some(files as u64), "{full}");
+    row("CRAWL_EVERYTHING, first run", &full, None);
+    let again = managed_run(&agent, &srv.base, "everything");
+    row(
+        "CRAWL_EVERYTHING, unchanged lake (target 0)",
+        &again,
+        Some(&full),
+    );
+    managed_run(&agent, &srv.base, "new_folders");
+    for f in 0..10 {
+        lake::parquet(&fresh.join(format!("part-{f:05}.snappy.parquet")), 2, 8);
+    }
+    let newer = managed_run(&agent, &srv.base, "new_folders");
+    assert_eq!(newer["files_read"].as_u64(), Some(10), "{newer}");
+    assert_eq!(newer["partitions_added"].as_u64(), Some(1), "{newer}");
+    row(
+        "CRAWL_NEW_FOLDERS_ONLY, one new folder",
+        &newer,
+        Some(&full),
+    );
+    let _ = std::fs::remove_dir_all(&fresh);
 }
 
 fn walk(dir: &Path) -> usize {
@@ -287,5 +390,25 @@ fn s3(full: bool, lakes: &Path) {
             secs
         );
     }
+    // The same files through a managed crawler: a first run, then one over the
+    // unchanged bucket, which lists but reads nothing.
+    let srv = server::start_with_env(&envs);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(true)
+        .build()
+        .into();
+    agent
+        .post(&format!("{}/v1/crawlers", srv.base))
+        .send_json(serde_json::json!({"name": "s3", "database_name": "bench",
+            "targets": {"s3_targets": [{"path": "s3://bench/p/"}]}}))
+        .unwrap();
+    let first = managed_run(&agent, &srv.base, "s3");
+    let again = managed_run(&agent, &srv.base, "s3");
+    let secs = |r: &Value| r["end_time"].as_f64().unwrap() - r["start_time"].as_f64().unwrap();
+    println!(
+        "   managed crawler over the Parquet files: first run {} files read in {:.2} s; unchanged re-run {} files read in {:.2} s",
+        first["files_read"], secs(&first), again["files_read"], secs(&again)
+    );
+    drop(srv);
     drop(server);
 }

@@ -20,10 +20,16 @@ impl Drop for Server {
 }
 
 pub fn start() -> Server {
+    start_with_env(&[])
+}
+
+/// [`start`] with extra environment variables (an S3 endpoint and keys).
+pub fn start_with_env(env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
+        .envs(env.iter().copied())
         .env("LAKECAT_LOG", "warn,lakecat=info")
         .stderr(Stdio::piped())
         .spawn()

@@ -447,6 +447,12 @@ impl Crawlers {
 
     fn execute(&self, name: &str, mut run: CrawlRun, c: Crawler, cancel: Arc<AtomicBool>) {
         let result = self.crawl_once(&c, &cancel);
+        // Out of the running set before READY is written, so that a client that sees
+        // READY can start the crawler again at once (until then it is still RUNNING).
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
         let finish = (|| -> Result<()> {
             // The state may have moved to STOPPING meanwhile: reread it.
             let (mut cur, bytes) = self.load(name)?;
@@ -513,10 +519,6 @@ impl Crawlers {
                 run.crawl_id
             );
         }
-        self.running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(name);
         tracing::info!("crawler {name}: run {} ended {:?}", run.crawl_id, run.state);
     }
 
@@ -591,6 +593,7 @@ impl Crawlers {
                 list_only: list_only.clone(),
                 cancel: Some(cancel.clone()),
                 classifiers: rules.clone(),
+                keep_inventory: true,
                 ..Default::default()
             };
             let out = self

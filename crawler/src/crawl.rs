@@ -44,6 +44,8 @@ pub struct CrawlOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Custom classifiers, tried in order before the built-in recognition.
     pub classifiers: Vec<crate::classify::CustomClassifier>,
+    /// Return the [`Inventory`] of the files seen (for a next, incremental run).
+    pub keep_inventory: bool,
 }
 
 impl Default for CrawlOptions {
@@ -64,6 +66,7 @@ impl Default for CrawlOptions {
             list_only: None,
             cancel: None,
             classifiers: Vec::new(),
+            keep_inventory: false,
         }
     }
 }
@@ -198,11 +201,16 @@ pub async fn crawl(
                 )
                 .await?
             }
-            None => list(&src, &exclusions, &mut out.stats, url).await?,
+            None => {
+                // Fingerprints cost memory per file: only for incremental runs.
+                let fp = opts.keep_inventory || opts.previous.is_some();
+                list(&src, &exclusions, &mut out.stats, url, fp).await?
+            }
         };
         let t1 = Instant::now();
         let fingerprints: HashMap<String, String> = files
             .iter()
+            .filter(|_| opts.keep_inventory)
             .map(|f| (f.rel.clone(), f.fingerprint.clone()))
             .collect();
         let (data, mut skipped) =
@@ -210,7 +218,7 @@ pub async fn crawl(
         if is_cancelled(opts) {
             return Err(CrawlError::Cancelled);
         }
-        for f in &data {
+        for f in data.iter().filter(|_| opts.keep_inventory) {
             inventory.add(
                 format!("{root_url}{}", f.rel),
                 fingerprints.get(&f.rel).cloned().unwrap_or_default(),
@@ -428,7 +436,7 @@ pub async fn list_objects(url: &str) -> Result<(String, Vec<(String, u64)>), Cra
     let root = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
     let mut stats = CrawlStats::default();
     let none = Exclusions::new(&[]).map_err(CrawlError::Options)?;
-    let files = list(&src, &none, &mut stats, url).await?;
+    let files = list(&src, &none, &mut stats, url, false).await?;
     Ok((root, files.into_iter().map(|f| (f.rel, f.size)).collect()))
 }
 
@@ -442,7 +450,11 @@ struct Listed {
 /// Lists a local folder with `read_dir` on one thread per core: object_store's
 /// local listing stats every entry several times over, which was a fifth of a local
 /// crawl's time.
-fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64, String)>, CrawlError> {
+fn list_local(
+    src: &Source,
+    url: &str,
+    want_fp: bool,
+) -> Result<Vec<(ObjPath, u64, String)>, CrawlError> {
     use std::sync::{Condvar, Mutex};
     struct Queue {
         dirs: Vec<(std::path::PathBuf, ObjPath)>,
@@ -492,7 +504,11 @@ fn list_local(src: &Source, url: &str) -> Result<Vec<(ObjPath, u64, String)>, Cr
                                     subdirs.push((e.path(), child));
                                 } else if ft.is_file() || ft.is_symlink() && e.path().is_file() {
                                     let m = e.metadata()?;
-                                    let fp = fingerprint(m.len(), m.modified().ok(), None);
+                                    let fp = if want_fp {
+                                        fingerprint(m.len(), m.modified().ok(), None)
+                                    } else {
+                                        String::new()
+                                    };
                                     out.push((child, m.len(), fp));
                                     src.counters
                                         .objects_listed
@@ -531,11 +547,12 @@ async fn list(
     ex: &Exclusions,
     stats: &mut CrawlStats,
     url: &str,
+    want_fp: bool,
 ) -> Result<Vec<Listed>, CrawlError> {
     if src.is_local() {
         let mut files = Vec::new();
         let strip = src.prefix.as_ref().len() + 1;
-        for (path, size, fp) in list_local(src, url)? {
+        for (path, size, fp) in list_local(src, url, want_fp)? {
             let rel = path.as_ref().get(strip..).unwrap_or("").to_string();
             if let Some(l) = classify(rel, path, size, fp, ex, stats) {
                 files.push(l);
@@ -561,11 +578,15 @@ async fn list(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let full = meta.location.as_ref();
         let rel = full.get(strip..).unwrap_or(full).to_string();
-        let fp = fingerprint(
-            meta.size,
-            Some(meta.last_modified.into()),
-            meta.e_tag.as_deref(),
-        );
+        let fp = if want_fp {
+            fingerprint(
+                meta.size,
+                Some(meta.last_modified.into()),
+                meta.e_tag.as_deref(),
+            )
+        } else {
+            String::new()
+        };
         if let Some(l) = classify(rel, meta.location, meta.size, fp, ex, stats) {
             files.push(l);
         }

@@ -30,6 +30,13 @@ fn run(root: &Path, opts: &CrawlOptions) -> CrawlOutput {
         .unwrap()
 }
 
+fn keep() -> CrawlOptions {
+    CrawlOptions {
+        keep_inventory: true,
+        ..Default::default()
+    }
+}
+
 fn partitions(out: &CrawlOutput) -> Vec<Vec<String>> {
     let mut p: Vec<Vec<String>> = out.tables[0]
         .partitions
@@ -44,7 +51,7 @@ fn partitions(out: &CrawlOutput) -> Vec<Vec<String>> {
 fn an_unchanged_lake_is_not_read_again() {
     let dir = tempfile::tempdir().unwrap();
     lake(dir.path());
-    let first = run(dir.path(), &CrawlOptions::default());
+    let first = run(dir.path(), &keep());
     assert_eq!(first.stats.files_read, 6);
     assert_eq!(first.inventory.files.len(), 6);
     assert_eq!(
@@ -59,7 +66,7 @@ fn an_unchanged_lake_is_not_read_again() {
 
     let opts = CrawlOptions {
         previous: Some(Arc::new(inv)),
-        ..Default::default()
+        ..keep()
     };
     let again = run(dir.path(), &opts);
     assert_eq!(again.stats.files_read, 0);
@@ -98,7 +105,7 @@ fn an_unchanged_lake_is_not_read_again() {
 fn new_folders_only_reads_only_new_folders() {
     let dir = tempfile::tempdir().unwrap();
     lake(dir.path());
-    let first = run(dir.path(), &CrawlOptions::default());
+    let first = run(dir.path(), &keep());
     // A new partition, and a new file in a folder seen before.
     write(
         dir.path(),
@@ -113,7 +120,7 @@ fn new_folders_only_reads_only_new_folders() {
     let opts = CrawlOptions {
         previous: Some(Arc::new(first.inventory.clone())),
         new_folders_only: true,
-        ..Default::default()
+        ..keep()
     };
     let out = run(dir.path(), &opts);
     assert_eq!(out.stats.files_read, 1, "only the new folder's file");
@@ -135,7 +142,7 @@ fn new_folders_only_reads_only_new_folders() {
 fn event_mode_lists_only_the_named_folders() {
     let dir = tempfile::tempdir().unwrap();
     lake(dir.path());
-    let first = run(dir.path(), &CrawlOptions::default());
+    let first = run(dir.path(), &keep());
     let root = first.roots[0].clone();
     write(
         dir.path(),
@@ -147,7 +154,7 @@ fn event_mode_lists_only_the_named_folders() {
     let opts = CrawlOptions {
         previous: Some(Arc::new(first.inventory.clone())),
         list_only: Some(vec![format!("{root}events/dt=2024-01-05/")]),
-        ..Default::default()
+        ..keep()
     };
     let out = run(dir.path(), &opts);
     assert_eq!(out.stats.objects_listed, 1);
@@ -158,7 +165,7 @@ fn event_mode_lists_only_the_named_folders() {
     let opts = CrawlOptions {
         previous: Some(Arc::new(out.inventory.clone())),
         list_only: Some(vec![format!("{root}events/dt=2024-01-03/")]),
-        ..Default::default()
+        ..keep()
     };
     let out = run(dir.path(), &opts);
     assert_eq!(out.stats.files_read, 0);
