@@ -27,7 +27,14 @@ pub fn start() -> Server {
 pub fn start_with_env(env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .envs(env.iter().copied())
         .env("LAKECAT_LOG", "warn,lakecat=info")

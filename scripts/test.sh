@@ -4,11 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== test dependencies (.venv: moto_server for the S3 tests, boto3 and the aws CLI for the Glue tests)"
-if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] || ! .venv/bin/python -c "import boto3" 2>/dev/null; then
-  python3 -m venv .venv
+echo "== test dependencies (.venv: moto_server for the S3 tests, boto3 and the aws CLI for the Glue tests, pyspark and hmsclient for the Hive Metastore tests; Java 17 for pyspark)"
+if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
+  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient" 2>/dev/null; then
+  [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi
+command -v java >/dev/null || { echo "Java 17 is needed by pyspark (the Hive Metastore tests)"; exit 1; }
 
 echo "== format and lints"
 cargo fmt --all -- --check

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_DATA_DIR: &str = "./lakecat-data";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9700";
+pub const DEFAULT_THRIFT_ADDR: &str = "127.0.0.1:9083";
 pub const DEFAULT_MAX_TABLE_VERSIONS: usize = 100;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -23,6 +24,10 @@ pub struct FileConfig {
     pub auth: Option<String>,
     /// `["ID:SECRET", …]` for `auth = "sigv4"`.
     pub access_keys: Option<Vec<String>>,
+    /// The Hive Metastore Thrift address, or `off`.
+    pub thrift_addr: Option<String>,
+    /// Where the `default` database and managed tables without a location live.
+    pub warehouse_dir: Option<PathBuf>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -35,6 +40,8 @@ pub struct ServeFlags {
     pub auth: Option<String>,
     /// `ID:SECRET,ID2:SECRET2`.
     pub access_keys: Option<String>,
+    pub thrift_addr: Option<String>,
+    pub warehouse_dir: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -54,6 +61,9 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// The access keys requests must be signed with; `None` = no authentication.
     pub keys: Option<crate::sigv4::Keys>,
+    /// `None` = the Hive Metastore front is off.
+    pub thrift_addr: Option<SocketAddr>,
+    pub warehouse_dir: PathBuf,
 }
 
 impl ServeConfig {
@@ -65,6 +75,8 @@ impl ServeConfig {
             max_body_bytes,
             auth,
             access_keys,
+            thrift_addr,
+            warehouse_dir,
         } = flags;
         let addr = http_addr
             .or(file.http_addr)
@@ -100,11 +112,30 @@ impl ServeConfig {
                 ))
             }
         };
+        let thrift = thrift_addr
+            .or(file.thrift_addr)
+            .unwrap_or_else(|| DEFAULT_THRIFT_ADDR.to_string());
+        let thrift_addr = match thrift.as_str() {
+            "off" | "none" => None,
+            a => Some(a.parse::<SocketAddr>().map_err(|e| {
+                format!(
+                    "thrift address {a:?}: {e} (expected host:port, e.g. 127.0.0.1:9083, or off)"
+                )
+            })?),
+        };
+        let data_dir = data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let warehouse_dir = warehouse_dir
+            .or(file.warehouse_dir)
+            .unwrap_or_else(|| data_dir.join("warehouse"));
+        // Hive clients need absolute locations.
+        let warehouse_dir = std::path::absolute(&warehouse_dir).unwrap_or(warehouse_dir);
         Ok(ServeConfig {
             keys,
-            data_dir: data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            thrift_addr,
+            warehouse_dir,
+            data_dir,
             http_addr,
             max_table_versions,
             max_body_bytes: max_body_bytes

@@ -13,7 +13,9 @@
 //! - [`engine`]: applies a crawl (from `lakecat-crawler`) to a store, with Glue's
 //!   update and delete policies, and renders its report;
 //! - [`crawlers`]: managed crawlers (definitions, runs, history, schedules, S3
-//!   events) run inside `lakecat serve`, with [`schedule`] for AWS cron.
+//!   events) run inside `lakecat serve`, with [`schedule`] for AWS cron;
+//! - [`hms`]: the Hive Metastore Thrift front (its own port), for Spark, Trino,
+//!   Hive and PyIceberg.
 //!
 //! The model, the store trait and the filter grammar live in `lakecat-catalog-api`.
 
@@ -24,6 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod glue;
 pub mod glue_crawlers;
+pub mod hms;
 pub mod metrics;
 pub mod sample;
 pub mod schedule;
@@ -42,6 +45,9 @@ pub struct ServeOptions {
     pub keys: Option<Arc<sigv4::Keys>>,
     /// How fast crawler schedules see time pass (1 = real time).
     pub clock_speed: f64,
+    /// The Hive Metastore Thrift front's listener, if it is on.
+    pub thrift: Option<tokio::net::TcpListener>,
+    pub warehouse_dir: std::path::PathBuf,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -61,6 +67,19 @@ pub async fn serve(
     )
     .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
+    let hms = match opts.thrift {
+        Some(listener) => {
+            hms::ensure_default(&*store, &opts.warehouse_dir)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            Some(tokio::spawn(hms::serve(
+                store.clone(),
+                listener,
+                opts.warehouse_dir.clone(),
+                stopped.clone(),
+            )))
+        }
+        None => None,
+    };
     let scheduler = tokio::spawn(
         crawlers
             .clone()
@@ -79,6 +98,9 @@ pub async fn serve(
     .await;
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
+    if let Some(h) = hms {
+        let _ = h.await;
+    }
     let c = crawlers.clone();
     let _ =
         tokio::task::spawn_blocking(move || c.stop_all(std::time::Duration::from_secs(10))).await;

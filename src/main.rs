@@ -60,6 +60,14 @@ enum Command {
             default_value_t = 1.0
         )]
         clock_speed: f64,
+        /// The address the Hive Metastore Thrift front listens on, or `off`
+        /// [default: 127.0.0.1:9083].
+        #[arg(long, env = "LAKECAT_THRIFT_ADDR", value_name = "ADDR")]
+        thrift_addr: Option<String>,
+        /// Where the Hive `default` database and managed tables without a location
+        /// live [default: <data-dir>/warehouse].
+        #[arg(long, env = "LAKECAT_WAREHOUSE_DIR", value_name = "DIR")]
+        warehouse_dir: Option<PathBuf>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -254,6 +262,8 @@ fn run(cli: Cli) -> Result<(), String> {
             auth,
             access_keys,
             clock_speed,
+            thrift_addr,
+            warehouse_dir,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -264,6 +274,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     max_body_bytes,
                     auth,
                     access_keys,
+                    thrift_addr,
+                    warehouse_dir,
                 },
             )?;
             let store =
@@ -280,6 +292,24 @@ fn run(cli: Cli) -> Result<(), String> {
                     .await
                     .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                let thrift = match cfg.thrift_addr {
+                    Some(a) => Some(
+                        tokio::net::TcpListener::bind(a)
+                            .await
+                            .map_err(|e| format!("cannot listen on {a} (Thrift): {e}"))?,
+                    ),
+                    None => None,
+                };
+                if let Some(t) = &thrift {
+                    let a = t.local_addr().map_err(|e| e.to_string())?;
+                    if !a.ip().is_loopback() {
+                        tracing::warn!("the Hive Metastore front on {a} has no authentication (as Hive's without SASL); keep it on a trusted network");
+                    }
+                    tracing::info!(
+                        "Hive Metastore Thrift listening on thrift://{a} (warehouse {})",
+                        cfg.warehouse_dir.display()
+                    );
+                }
                 tracing::info!(
                     "HTTP API listening on http://{addr} (data directory {}, authentication {})",
                     cfg.data_dir.display(),
@@ -292,6 +322,8 @@ fn run(cli: Cli) -> Result<(), String> {
                         max_body_bytes: cfg.max_body_bytes,
                         keys: cfg.keys.map(Arc::new),
                         clock_speed,
+                        thrift,
+                        warehouse_dir: cfg.warehouse_dir.clone(),
                     },
                     lakecat::shutdown_signal(),
                 )

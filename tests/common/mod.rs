@@ -13,6 +13,8 @@ use std::time::Duration;
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// The Hive Metastore Thrift front's `host:port`.
+    pub thrift: String,
 }
 
 /// Starts `lakecat serve` on a free port and waits for its "listening" line.
@@ -23,7 +25,14 @@ pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
 /// [`start`] with extra environment variables (S3 endpoint and keys, …).
 pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(data_dir)
         .args(extra)
         .envs(env.iter().copied())
@@ -36,27 +45,36 @@ pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> 
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let mut thrift = String::new();
         let mut sent = false;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent {
-                if let Some(i) = line.find("listening on http://") {
-                    let addr = line[i + "listening on http://".len()..]
+            let after = |marker: &str| {
+                line.find(marker).map(|i| {
+                    line[i + marker.len()..]
                         .split_whitespace()
                         .next()
                         .unwrap()
-                        .to_string();
-                    let _ = tx.send(addr);
+                        .to_string()
+                })
+            };
+            if let Some(a) = after("listening on thrift://") {
+                thrift = a;
+            }
+            if !sent {
+                if let Some(addr) = after("listening on http://") {
+                    let _ = tx.send((addr, thrift.clone()));
                     sent = true;
                 }
             }
         }
     });
-    let addr = rx
+    let (addr, thrift) = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("lakecat did not report its address");
     Server {
         child,
         base: format!("http://{addr}"),
+        thrift,
     }
 }
 

@@ -1,0 +1,150 @@
+//! The Hive Metastore Thrift front: `ThriftHiveMetastore` (with fb303) over the
+//! binary protocol, unframed or framed (told apart by the first bytes of a
+//! connection), on a port of its own.
+//!
+//! Connections are tokio tasks, so thousands of idle clients cost no threads; a call
+//! runs on the blocking pool (store calls end in an fsync). A malformed message
+//! closes its connection only; an unknown method is answered with
+//! TApplicationException UNKNOWN_METHOD and the connection stays usable (the
+//! arguments were decoded generically, so the stream is still in step).
+//!
+//! - [`thrift`]: the protocol, decoded into a generic value tree;
+//! - [`convert`]: the catalog model as Hive's structs;
+//! - [`calls`]: the calls served and their exception slots;
+//! - [`locks`]: the lock table behind `lock`/`check_lock`/`unlock`.
+
+pub mod calls;
+pub mod convert;
+pub mod locks;
+pub mod thrift;
+
+pub use calls::ensure_default;
+
+use lakecat_catalog_api::store::CatalogStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use thrift::{Reader, ThriftError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The largest message accepted (a batch of many partitions fits easily).
+const MAX_MESSAGE: usize = 256 << 20;
+/// Hive's default `hive.txn.timeout`.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Accepts connections until `shutdown` turns true.
+pub async fn serve(
+    store: Arc<dyn CatalogStore>,
+    listener: TcpListener,
+    warehouse: PathBuf,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let ctx = Arc::new(calls::Ctx {
+        store,
+        locks: Arc::new(locks::Locks::new(LOCK_TIMEOUT)),
+        warehouse,
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+    });
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let ctx = ctx.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = connection(ctx, stream).await {
+                            tracing::debug!("thrift connection from {peer}: {e}");
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("thrift accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn connection(ctx: Arc<calls::Ctx>, stream: TcpStream) -> Result<(), ThriftError> {
+    let (rd, wr) = stream.into_split();
+    let mut rd = BufReader::with_capacity(64 * 1024, rd);
+    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
+    let mut framed: Option<bool> = None;
+    loop {
+        let first = match rd.read_u8().await {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        // Unframed strict messages start with 0x80; a frame starts with its length.
+        let is_framed = *framed.get_or_insert(first != 0x80);
+        let msg = if is_framed {
+            let mut len = [first, 0, 0, 0];
+            rd.read_exact(&mut len[1..]).await?;
+            let len = u32::from_be_bytes(len) as usize;
+            if len > MAX_MESSAGE {
+                return Err(ThriftError::Malformed(format!(
+                    "a frame of {len} bytes is larger than {MAX_MESSAGE}"
+                )));
+            }
+            let mut frame = vec![0u8; len];
+            rd.read_exact(&mut frame).await?;
+            let mut body: &[u8] = &frame;
+            let first = body
+                .first()
+                .copied()
+                .ok_or_else(|| ThriftError::Malformed("an empty frame".into()))?;
+            body = &body[1..];
+            Reader::new(&mut body, len).message(first).await?
+        } else {
+            Reader::new(&mut rd, MAX_MESSAGE).message(first).await?
+        };
+        let thrift::Message {
+            name,
+            kind,
+            seq,
+            args,
+        } = msg;
+        if kind != thrift::CALL && kind != thrift::ONEWAY {
+            return Err(ThriftError::Malformed(format!(
+                "message type {kind} where a call was expected"
+            )));
+        }
+        let c = ctx.clone();
+        let method = name.clone();
+        let answer = tokio::task::spawn_blocking(move || calls::call(&c, &method, &args))
+            .await
+            .unwrap_or_else(|e| {
+                calls::Answer::Application(format!("internal error: {e}"), thrift::INTERNAL_ERROR)
+            });
+        let bytes = match answer {
+            calls::Answer::None => continue,
+            _ if kind == thrift::ONEWAY => continue,
+            calls::Answer::Reply(result) => {
+                thrift::write_message(&name, thrift::REPLY, seq, &result)
+            }
+            calls::Answer::Application(message, t) => {
+                if t == thrift::UNKNOWN_METHOD {
+                    tracing::debug!("thrift: unknown method {name}");
+                }
+                thrift::write_message(
+                    &name,
+                    thrift::EXCEPTION,
+                    seq,
+                    &thrift::application_exception(&message, t),
+                )
+            }
+        };
+        if is_framed {
+            wr.write_all(&(bytes.len() as u32).to_be_bytes()).await?;
+        }
+        wr.write_all(&bytes).await?;
+        wr.flush().await?;
+    }
+}

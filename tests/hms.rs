@@ -1,0 +1,289 @@
+//! The Hive Metastore Thrift front: pyspark (Hive support on) uses lakecat as its
+//! metastore and answers exactly what it answers with the real Hive Metastore
+//! 2.3.10 from the pyspark wheel; malformed input never takes the server down.
+//! pyspark, hmsclient and Java come from scripts/test.sh's .venv and the machine.
+
+mod common;
+
+use lakecat::hms::thrift::{self, Reader, TStruct, TValue};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn python() -> String {
+    let p = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        Path::new(&p).exists(),
+        "{p} is missing: run scripts/test.sh, which installs pyspark into .venv"
+    );
+    p
+}
+
+fn spark_jars() -> PathBuf {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import pyspark, os; print(os.path.dirname(pyspark.__file__))",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pyspark is not installed in .venv: run scripts/test.sh"
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("jars")
+}
+
+/// Runs tests/hms/spark_session.py against a metastore; its JSON line of answers.
+fn spark_session(thrift: &str, scratch: &Path) -> serde_json::Value {
+    let script = format!("{}/tests/hms/spark_session.py", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python())
+        .args([&script, thrift, &scratch.to_string_lossy()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim_end().ends_with("ok"),
+        "spark_session.py against {thrift} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("at "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    serde_json::from_str(stdout.lines().next().unwrap()).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real Hive Metastore 2.3.10 (embedded Derby) from the pyspark wheel.
+struct RealHms {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for RealHms {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn real_hms(dir: &Path) -> RealHms {
+    let conf = dir.join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    let d = dir.display();
+    std::fs::write(
+        conf.join("hive-site.xml"),
+        format!(
+            r#"<configuration>
+<property><name>javax.jdo.option.ConnectionURL</name><value>jdbc:derby:;databaseName={d}/db;create=true</value></property>
+<property><name>datanucleus.schema.autoCreateAll</name><value>true</value></property>
+<property><name>hive.metastore.schema.verification</name><value>false</value></property>
+<property><name>datanucleus.connectionPoolingType</name><value>DBCP</value></property>
+<property><name>hive.metastore.warehouse.dir</name><value>file://{d}/warehouse</value></property>
+</configuration>"#
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let child = Command::new("java")
+        .arg("-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.ClassLoaderContextSelector")
+        .arg("-cp")
+        .arg(format!("{}:{}/*", conf.display(), spark_jars().display()))
+        .args(["org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("java (17) runs the reference Hive Metastore");
+    let end = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < end,
+            "the reference Hive Metastore did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    RealHms { child, port }
+}
+
+#[test]
+fn spark_answers_the_same_with_lakecat_as_with_the_real_hive_metastore() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(&dir.path().join("catalog"), &[]);
+    let reference = real_hms(&dir.path().join("hms"));
+    let ours = spark_session(&server.thrift, &dir.path().join("ours"));
+    let theirs = spark_session(
+        &format!("127.0.0.1:{}", reference.port),
+        &dir.path().join("theirs"),
+    );
+    assert_eq!(
+        ours, theirs,
+        "Spark's answers differ between lakecat and Hive"
+    );
+    // One catalog: what Spark registered is what REST serves.
+    let mut r = common::agent()
+        .get(&format!(
+            "{}/v1/databases/sales/tables/lake/partitions",
+            server.base
+        ))
+        .call()
+        .unwrap();
+    let v: serde_json::Value = r.body_mut().read_json().unwrap();
+    let values: Vec<&str> = v["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["values"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["2024-02-01", "2024-02-02"], "{v}");
+    server.sigterm();
+}
+
+// ---- protocol-level checks with raw connections
+
+fn call_bytes(name: &str, seq: i32, args: &TStruct) -> Vec<u8> {
+    thrift::write_message(name, thrift::CALL, seq, args)
+}
+
+fn read_reply(s: &mut TcpStream) -> thrift::Message {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        // Parse what has arrived; read more while the message is incomplete.
+        let attempt = rt.block_on(async {
+            let mut r: &[u8] = &buf;
+            if r.is_empty() {
+                return None;
+            }
+            let first = r[0];
+            r = &r[1..];
+            Reader::new(&mut r, buf.len()).message(first).await.ok()
+        });
+        if let Some(m) = attempt {
+            return m;
+        }
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "the server closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn connect(addr: &str) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+fn databases(s: &mut TcpStream) -> Vec<String> {
+    s.write_all(&call_bytes("get_all_databases", 1, &TStruct::new()))
+        .unwrap();
+    let m = read_reply(s);
+    assert_eq!(m.kind, thrift::REPLY);
+    m.args.strings(0)
+}
+
+#[test]
+fn malformed_input_never_takes_the_server_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let addr = server.thrift.clone();
+    let mut keeper = connect(&addr);
+    assert_eq!(databases(&mut keeper), ["default"]);
+
+    // An unknown method: UNKNOWN_METHOD, and the connection stays usable.
+    let mut s = connect(&addr);
+    let args = TStruct::new().with(1, TValue::Struct(TStruct::new().with_str(1, "db")));
+    s.write_all(&call_bytes("get_partitions_by_expr", 7, &args))
+        .unwrap();
+    let m = read_reply(&mut s);
+    assert_eq!((m.kind, m.seq), (thrift::EXCEPTION, 7));
+    assert_eq!(m.args.int(2), Some(thrift::UNKNOWN_METHOD as i64));
+    assert_eq!(databases(&mut s), ["default"]);
+
+    // Wrong argument types: a declared exception, the connection in step.
+    let bad = TStruct::new().with(1, TValue::I32(5));
+    s.write_all(&call_bytes("get_database", 8, &bad)).unwrap();
+    let m = read_reply(&mut s);
+    assert_eq!(m.kind, thrift::REPLY);
+    assert!(
+        m.args.strct(0).is_none() && !m.args.fields.is_empty(),
+        "{m:?}"
+    );
+    assert_eq!(databases(&mut s), ["default"]);
+
+    // Framed transport works on a connection of its own.
+    let mut f = connect(&addr);
+    let msg = call_bytes("get_all_databases", 3, &TStruct::new());
+    f.write_all(&(msg.len() as u32).to_be_bytes()).unwrap();
+    f.write_all(&msg).unwrap();
+    let mut len = [0u8; 4];
+    f.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    f.read_exact(&mut body).unwrap();
+    assert_eq!(body[..4], [0x80, 0x01, 0x00, thrift::REPLY]);
+
+    // Garbage: an absurd string length, a truncated message, a bogus version, a
+    // frame claiming 2 GiB. Each closes its own connection only.
+    let mut absurd = call_bytes("get_database", 1, &TStruct::new());
+    absurd.pop();
+    absurd.extend_from_slice(&[thrift::T_STRING, 0, 1, 0x7f, 0xff, 0xff, 0xff, b'x']);
+    let mut truncated = call_bytes("get_database", 1, &TStruct::new().with_str(1, "default"));
+    truncated.truncate(truncated.len() - 4);
+    for junk in [
+        absurd,
+        truncated,
+        vec![0x80, 0x07, 0, 1, 0, 0, 0, 0],
+        vec![0x7f, 0xff, 0xff, 0xff, 0x80],
+    ] {
+        let mut g = connect(&addr);
+        g.write_all(&junk).unwrap();
+        g.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        let _ = g.read_to_end(&mut rest);
+    }
+    // Everything else still works, including the connection opened first.
+    assert_eq!(databases(&mut keeper), ["default"]);
+    assert_eq!(databases(&mut connect(&addr)), ["default"]);
+    // Many idle connections cost no threads and do not get in the way.
+    let idle: Vec<TcpStream> = (0..200).map(|_| connect(&addr)).collect();
+    assert_eq!(databases(&mut keeper), ["default"]);
+    drop(idle);
+    server.sigterm();
+}
+
+#[test]
+fn hmsclient_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let script = format!(
+        "{}/tests/hms/hmsclient_session.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(python())
+        .args([
+            script.as_str(),
+            server.thrift.as_str(),
+            &dir.path().to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "hmsclient_session.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.sigterm();
+}

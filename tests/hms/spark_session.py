@@ -1,0 +1,80 @@
+"""pyspark with Hive support, its metastore being lakecat (argv[1] = host:port of
+lakecat's Thrift front, argv[2] = a scratch folder). Runs the life cycle Spark users
+run and checks what Spark answers; prints one JSON line of results, then "ok".
+
+The same script runs against the real Hive Metastore 2.3.10 for the differential test
+(tests/hms.rs compares the JSON lines).
+"""
+import json
+import os
+import sys
+
+from pyspark.sql import SparkSession
+
+thrift, scratch = sys.argv[1], sys.argv[2]
+spark = (
+    SparkSession.builder.master("local[1]")
+    .appName("lakecat-hms")
+    .config("spark.sql.catalogImplementation", "hive")
+    .config("spark.hadoop.hive.metastore.uris", f"thrift://{thrift}")
+    .config("spark.sql.warehouse.dir", f"file://{scratch}/warehouse")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.shuffle.partitions", "1")
+    .config("spark.driver.memory", "512m")
+    .getOrCreate()
+)
+spark.sparkContext.setLogLevel("ERROR")
+sql = spark.sql
+out = {}
+
+
+def rows(q):
+    return [tuple(r) for r in sql(q).collect()]
+
+
+sql("CREATE DATABASE sales")
+out["databases"] = sorted(r[0] for r in rows("SHOW DATABASES"))
+assert "sales" in out["databases"] and "default" in out["databases"], out
+
+# An external table over Parquet written here.
+ext = f"{scratch}/ext"
+spark.range(10).selectExpr("id", "cast(id % 3 as string) as k").write.parquet(f"file://{ext}")
+sql(f"CREATE EXTERNAL TABLE sales.ext (id BIGINT, k STRING) STORED AS PARQUET LOCATION 'file://{ext}'")
+out["ext_count"] = rows("SELECT count(*) FROM sales.ext")[0][0]
+assert out["ext_count"] == 10, out
+
+# A partitioned data source table, written by INSERT.
+sql("CREATE TABLE sales.ev (id BIGINT, v STRING, dt STRING) USING parquet PARTITIONED BY (dt)")
+sql("INSERT INTO sales.ev VALUES (1, 'a', '2024-01-01'), (2, 'b', '2024-01-02'), (3, 'c', '2024-01-02')")
+out["ev_partitions"] = [r[0] for r in rows("SHOW PARTITIONS sales.ev")]
+assert out["ev_partitions"] == ["dt=2024-01-01", "dt=2024-01-02"], out
+out["ev_filtered"] = sorted(rows("SELECT id, v FROM sales.ev WHERE dt = '2024-01-02'"))
+assert out["ev_filtered"] == [(2, "b"), (3, "c")], out
+out["ev_all"] = rows("SELECT count(*) FROM sales.ev")[0][0]
+sql("ALTER TABLE sales.ev ADD PARTITION (dt='2024-01-03')")
+out["ev_added"] = [r[0] for r in rows("SHOW PARTITIONS sales.ev")]
+sql("ALTER TABLE sales.ev DROP PARTITION (dt='2024-01-03')")
+out["ev_dropped"] = [r[0] for r in rows("SHOW PARTITIONS sales.ev")]
+out["describe"] = [(r[0], r[1]) for r in rows("DESCRIBE sales.ev") if r[0] and not r[0].startswith("#")]
+
+# MSCK REPAIR TABLE over folders written beside the catalog.
+lake = f"{scratch}/lake"
+spark.range(6).selectExpr("id", "concat('2024-02-0', cast(id % 2 + 1 as string)) as dt").write.partitionBy("dt").parquet(f"file://{lake}")
+sql(f"CREATE EXTERNAL TABLE sales.lake (id BIGINT) PARTITIONED BY (dt STRING) STORED AS PARQUET LOCATION 'file://{lake}'")
+out["lake_before"] = rows("SELECT count(*) FROM sales.lake")[0][0]
+sql("MSCK REPAIR TABLE sales.lake")
+out["lake_partitions"] = [r[0] for r in rows("SHOW PARTITIONS sales.lake")]
+out["lake_after"] = rows("SELECT count(*) FROM sales.lake")[0][0]
+out["lake_pruned"] = rows("SELECT count(*) FROM sales.lake WHERE dt = '2024-02-02'")[0][0]
+assert out["lake_after"] == 6 and out["lake_pruned"] == 3, out
+
+out["tables"] = sorted(r[1] for r in rows("SHOW TABLES IN sales"))
+sql("DROP TABLE sales.ev")
+sql("DROP TABLE sales.ext")
+out["tables_after_drop"] = sorted(r[1] for r in rows("SHOW TABLES IN sales"))
+assert out["tables_after_drop"] == ["lake"], out
+assert os.path.exists(ext), "an external table's data stays"
+
+print(json.dumps(out, sort_keys=True))
+spark.stop()
+print("ok")
