@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The Hive Metastore Thrift front's `host:port`.
+    pub thrift: String,
     pub pid: u32,
     _dir: tempfile::TempDir,
 }
@@ -43,8 +45,12 @@ pub fn start_with_env(env: &[(&str, &str)]) -> Server {
         .unwrap();
     let pid = child.id();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut thrift = String::new();
     let addr = loop {
         let l = lines.next().expect("server exited").unwrap();
+        if let Some(i) = l.find("listening on thrift://") {
+            thrift = l[i + 22..].split_whitespace().next().unwrap().to_string();
+        }
         if let Some(i) = l.find("listening on http://") {
             break l[i + 20..].split_whitespace().next().unwrap().to_string();
         }
@@ -53,6 +59,7 @@ pub fn start_with_env(env: &[(&str, &str)]) -> Server {
     Server {
         child,
         base: format!("http://{addr}"),
+        thrift,
         pid,
         _dir: dir,
     }

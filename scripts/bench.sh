@@ -2,7 +2,7 @@
 # Benchmarks, release build, figures side by side with the peers measured in the same run.
 # Installs what the peers need: wrk (Debian package) for the catalog and Glue benchmarks; DuckDB,
 # pyarrow, boto3 and moto_server (into .venv) for the crawler and Glue benchmarks.
-# `bash scripts/bench.sh` runs all three; `bash scripts/bench.sh catalog|crawler|glue` runs one.
+# `bash scripts/bench.sh` runs them all; `bash scripts/bench.sh catalog|crawler|glue|hms` runs one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
@@ -14,5 +14,6 @@ case "${1:-all}" in
   catalog) cargo bench --bench catalog ;;
   crawler) cargo bench --bench crawler ;;
   glue) cargo bench --bench glue ;;
-  *) cargo bench --bench catalog && cargo bench --bench crawler && cargo bench --bench glue ;;
+  hms) cargo bench --bench hms ;;
+  *) cargo bench --bench catalog && cargo bench --bench crawler && cargo bench --bench glue && cargo bench --bench hms ;;
 esac

@@ -5,12 +5,14 @@
 
 mod common;
 
+use common::hive::real_hms;
+
 use lakecat::hms::thrift::{self, Reader, TStruct, TValue};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 fn python() -> String {
     let p = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
@@ -19,21 +21,6 @@ fn python() -> String {
         "{p} is missing: run scripts/test.sh, which installs pyspark into .venv"
     );
     p
-}
-
-fn spark_jars() -> PathBuf {
-    let out = Command::new(python())
-        .args([
-            "-c",
-            "import pyspark, os; print(os.path.dirname(pyspark.__file__))",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "pyspark is not installed in .venv: run scripts/test.sh"
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("jars")
 }
 
 /// Runs tests/hms/spark_session.py against a metastore; its JSON line of answers.
@@ -54,65 +41,6 @@ fn spark_session(thrift: &str, scratch: &Path) -> serde_json::Value {
             .join("\n")
     );
     serde_json::from_str(stdout.lines().next().unwrap()).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The real Hive Metastore 2.3.10 (embedded Derby) from the pyspark wheel.
-struct RealHms {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for RealHms {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn real_hms(dir: &Path) -> RealHms {
-    let conf = dir.join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    let d = dir.display();
-    std::fs::write(
-        conf.join("hive-site.xml"),
-        format!(
-            r#"<configuration>
-<property><name>javax.jdo.option.ConnectionURL</name><value>jdbc:derby:;databaseName={d}/db;create=true</value></property>
-<property><name>datanucleus.schema.autoCreateAll</name><value>true</value></property>
-<property><name>hive.metastore.schema.verification</name><value>false</value></property>
-<property><name>datanucleus.connectionPoolingType</name><value>DBCP</value></property>
-<property><name>hive.metastore.warehouse.dir</name><value>file://{d}/warehouse</value></property>
-</configuration>"#
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let child = Command::new("java")
-        .arg("-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.ClassLoaderContextSelector")
-        .arg("-cp")
-        .arg(format!("{}:{}/*", conf.display(), spark_jars().display()))
-        .args(["org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("java (17) runs the reference Hive Metastore");
-    let end = Instant::now() + Duration::from_secs(120);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < end,
-            "the reference Hive Metastore did not start"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    RealHms { child, port }
 }
 
 #[test]

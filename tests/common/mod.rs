@@ -1,6 +1,7 @@
 //! Helpers for tests that run the real `lakecat` binary as a child process.
 #![allow(dead_code)]
 
+pub mod hive;
 pub mod lake;
 pub mod moto;
 

@@ -1,0 +1,144 @@
+//! The Hive Metastore front beside the real Hive Metastore 2.3.10 (embedded Derby,
+//! from the pyspark wheel), same client, same run.
+//!
+//! `cargo bench --bench hms` (or `bash scripts/bench.sh hms`). Environment:
+//! LAKECAT_BENCH_HMS_PARTITIONS (default 20,000).
+//!
+//! 1. One sequential hmsclient (benches/hms_client.py): get_table ms per call;
+//!    registering the partitions (add_partitions, batches of 100); one
+//!    get_partitions_by_filter selecting 1 % of them; get_partition_names of all.
+//! 2. get_table from 32 concurrent connections for 10 s (a Rust load generator on
+//!    lakecat's own Thrift codec): calls/s and p99.
+
+#[path = "../tests/common/hive.rs"]
+mod hive;
+#[path = "server.rs"]
+mod server;
+
+use lakecat::hms::thrift::{self, Reader, TStruct};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn client(addr: &str, partitions: usize) -> Value {
+    let python = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/hms_client.py"
+        ))
+        .args([addr, &partitions.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hms_client.py against {addr} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// get_table calls from `conns` connections for `secs`: calls/s and p99 in ms.
+fn load(addr: &str, conns: usize, secs: f64) -> (f64, f64) {
+    let args = TStruct::new().with_str(1, "bench").with_str(2, "events");
+    let msg = thrift::write_message("get_table", thrift::CALL, 1, &args);
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    let lat: Vec<Duration> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..conns)
+            .map(|_| {
+                let msg = msg.clone();
+                s.spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap();
+                    let mut c = TcpStream::connect(addr).unwrap();
+                    c.set_nodelay(true).unwrap();
+                    let mut lat = Vec::new();
+                    let mut buf = vec![0u8; 1 << 16];
+                    while Instant::now() < end {
+                        let t = Instant::now();
+                        c.write_all(&msg).unwrap();
+                        let mut got = Vec::new();
+                        loop {
+                            let n = c.read(&mut buf).unwrap();
+                            assert!(n > 0);
+                            got.extend_from_slice(&buf[..n]);
+                            let done = rt.block_on(async {
+                                let mut r: &[u8] = &got[1..];
+                                Reader::new(&mut r, got.len()).message(got[0]).await.is_ok()
+                            });
+                            if done {
+                                break;
+                            }
+                        }
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let mut lat = lat;
+    lat.sort();
+    let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    (lat.len() as f64 / secs, p99)
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let n: usize = if full {
+        std::env::var("LAKECAT_BENCH_HMS_PARTITIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000)
+    } else {
+        240
+    };
+    if !Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")).exists() {
+        println!("hmsclient is not installed: run scripts/bench.sh (or scripts/test.sh) first");
+        return;
+    }
+    let srv = server::start();
+    let ours = srv.thrift.clone();
+    println!("Hive Metastore front: one sequential hmsclient, {n} partitions\n");
+    let a = client(&ours, n);
+    let row = |who: &str, v: &Value| {
+        println!(
+            "   {who:<36} get_table {:>6.2} ms   register {n} partitions {:>7.2} s   by_filter ({} partitions) {:>7.1} ms   partition names {:>7.1} ms",
+            v["get_table_ms"].as_f64().unwrap(),
+            v["register_s"].as_f64().unwrap(),
+            v["by_filter_partitions"],
+            v["by_filter_ms"].as_f64().unwrap(),
+            v["names_ms"].as_f64().unwrap(),
+        )
+    };
+    row("lakecat", &a);
+    let dir = tempfile::tempdir().unwrap();
+    let reference = if full {
+        let h = hive::real_hms(dir.path());
+        let addr = format!("127.0.0.1:{}", h.port);
+        row("Hive Metastore 2.3.10 (Derby)", &client(&addr, n));
+        Some((h, addr))
+    } else {
+        println!("   (the reference metastore runs with --bench only)");
+        None
+    };
+    let secs = if full { 10.0 } else { 1.0 };
+    println!("\n2. get_table, 32 concurrent connections, {secs} s");
+    let (rate, p99) = load(&ours, 32, secs);
+    println!("   {:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms", "lakecat");
+    if let Some((_h, addr)) = &reference {
+        let (rate, p99) = load(addr, 32, secs);
+        println!(
+            "   {:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms",
+            "Hive Metastore 2.3.10 (Derby)"
+        );
+    }
+}
