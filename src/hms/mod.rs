@@ -11,11 +11,13 @@
 //! - [`thrift`]: the protocol, decoded into a generic value tree;
 //! - [`convert`]: the catalog model as Hive's structs;
 //! - [`calls`]: the calls served and their exception slots;
-//! - [`locks`]: the lock table behind `lock`/`check_lock`/`unlock`.
+//! - [`locks`]: the lock table behind `lock`/`check_lock`/`unlock`;
+//! - [`stats`]: column statistics as Hive's `ColumnStatisticsObj`.
 
 pub mod calls;
 pub mod convert;
 pub mod locks;
+pub mod stats;
 pub mod thrift;
 
 pub use calls::ensure_default;

@@ -98,6 +98,26 @@ with hmsclient.HMSClient(host=host, port=int(port)) as c:
     expect(T.NoSuchObjectException, c.drop_partition, "shop", "orders", ["2024-01-01", "3"], False)
     assert len(c.get_partitions("shop", "orders", -1)) == 2
 
+    # Column statistics, table and partition level (the same records Glue serves).
+    def desc(part=None):
+        return T.ColumnStatisticsDesc(isTblLevel=part is None, dbName="shop", tableName="orders", partName=part, lastAnalyzed=1700000000)
+    long_obj = T.ColumnStatisticsObj("id", "bigint", T.ColumnStatisticsData(longStats=T.LongColumnStatsData(lowValue=1, highValue=99, numNulls=0, numDVs=50)))
+    str_obj = T.ColumnStatisticsObj("v", "string", T.ColumnStatisticsData(stringStats=T.StringColumnStatsData(maxColLen=9, avgColLen=4.5, numNulls=2, numDVs=7)))
+    assert c.update_table_column_statistics(T.ColumnStatistics(desc(), [long_obj, str_obj]))
+    r = c.get_table_statistics_req(T.TableStatsRequest(dbName="shop", tblName="orders", colNames=["id", "v", "nope"]))
+    assert [(o.colName, o.statsData.longStats.highValue if o.statsData.longStats else o.statsData.stringStats.avgColLen) for o in r.tableStats] == [("id", 99), ("v", 4.5)], r
+    cs = c.get_table_column_statistics("shop", "orders", "id")
+    assert cs.statsDesc.isTblLevel and cs.statsDesc.lastAnalyzed == 1700000000 and cs.statsObj[0].statsData.longStats.numDVs == 50, cs
+    wrong = T.ColumnStatisticsObj("id", "string", T.ColumnStatisticsData(stringStats=T.StringColumnStatsData(maxColLen=1, avgColLen=1.0, numNulls=0, numDVs=1)))
+    expect(T.InvalidInputException, c.update_table_column_statistics, T.ColumnStatistics(desc(), [wrong]))
+    assert c.update_partition_column_statistics(T.ColumnStatistics(desc("dt=2024-01-01/hour=1"), [long_obj]))
+    r = c.get_partitions_statistics_req(T.PartitionsStatsRequest(dbName="shop", tblName="orders", colNames=["id"], partNames=["dt=2024-01-01/hour=1", "dt=2024-01-02/hour=1"]))
+    assert list(r.partStats) == ["dt=2024-01-01/hour=1"] and r.partStats["dt=2024-01-01/hour=1"][0].statsData.longStats.lowValue == 1, r
+    assert c.delete_table_column_statistics("shop", "orders", "v")
+    expect(T.NoSuchObjectException, c.get_table_column_statistics, "shop", "orders", "v")
+    assert c.delete_partition_column_statistics("shop", "orders", "dt=2024-01-01/hour=1", "id")
+    expect(T.NoSuchObjectException, c.get_partition_column_statistics, "shop", "orders", "dt=2024-01-01/hour=1", "id")
+
     # Functions
     f = T.Function(functionName="Upper2", dbName="shop", className="com.example.Upper", ownerName="ann", ownerType=1, createTime=0, functionType=1, resourceUris=[T.ResourceUri(1, "file:/tmp/u.jar")])
     c.create_function(f)
