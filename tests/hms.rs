@@ -191,14 +191,11 @@ fn malformed_input_never_takes_the_server_down() {
     server.sigterm();
 }
 
-#[test]
-fn hmsclient_session() {
+/// Runs one of the Python client scripts in tests/hms against a fresh server.
+fn client_script(name: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let server = common::start(dir.path(), &[]);
-    let script = format!(
-        "{}/tests/hms/hmsclient_session.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let server = common::start(&dir.path().join("catalog"), &[]);
+    let script = format!("{}/tests/hms/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(python())
         .args([
             script.as_str(),
@@ -209,9 +206,19 @@ fn hmsclient_session() {
         .unwrap();
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "hmsclient_session.py failed:\n{}\n{}",
+        "{name} failed:\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     server.sigterm();
+}
+
+#[test]
+fn pyiceberg_hive_catalog_with_two_concurrent_commits() {
+    client_script("pyiceberg_session.py");
+}
+
+#[test]
+fn hmsclient_session() {
+    client_script("hmsclient_session.py");
 }
