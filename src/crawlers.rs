@@ -375,23 +375,7 @@ impl Crawlers {
             );
         }
         let start = now_secs();
-        let run = CrawlRun {
-            crawl_id: self.new_crawl_id(),
-            state: CrawlState::Running,
-            start_time: start,
-            end_time: None,
-            trigger: trigger.into(),
-            error_message: None,
-            summary: None,
-            tables_created: 0,
-            tables_updated: 0,
-            tables_deleted: 0,
-            partitions_added: 0,
-            partitions_removed: 0,
-            files_skipped: 0,
-            files_read: 0,
-            files_reused: 0,
-        };
+        let run = CrawlRun::new(self.new_crawl_id(), CrawlState::Running, start, trigger);
         c.state = CrawlerState::Running;
         c.last_crawl = Some(LastCrawl {
             status: c
@@ -877,23 +861,10 @@ impl Crawlers {
             Ok(id) => tracing::info!("crawler {name}: scheduled run {id} started"),
             Err(e) if e.code == Some(codes::RUNNING) => {
                 let now = now_secs();
-                let run = CrawlRun {
-                    crawl_id: self.new_crawl_id(),
-                    state: CrawlState::Skipped,
-                    start_time: now,
-                    end_time: Some(now),
-                    trigger: "schedule".into(),
-                    error_message: Some("skipped: the previous run was still in progress".into()),
-                    summary: None,
-                    tables_created: 0,
-                    tables_updated: 0,
-                    tables_deleted: 0,
-                    partitions_added: 0,
-                    partitions_removed: 0,
-                    files_skipped: 0,
-                    files_read: 0,
-                    files_reused: 0,
-                };
+                let mut run =
+                    CrawlRun::new(self.new_crawl_id(), CrawlState::Skipped, now, "schedule");
+                run.end_time = Some(now);
+                run.error_message = Some("skipped: the previous run was still in progress".into());
                 if let Err(e) = self
                     .run_writes(name, &run)
                     .and_then(|w| self.store.write_records(w))

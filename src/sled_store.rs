@@ -745,11 +745,12 @@ impl CatalogStore for SledStore {
         Ok(errors)
     }
 
-    fn list_partitions(
+    fn list_partitions_with(
         &self,
         id: &TableIdent,
         filter: Option<&FilterExpr>,
         page: &PageRequest,
+        values_only: bool,
     ) -> Result<Page<Partition>> {
         let rec = self.record(id)?;
         let scan = PartitionScan::new(&rec.table, &rec.indexes, filter, page)?;
@@ -780,6 +781,7 @@ impl CatalogStore for SledStore {
                     .map_err(se)?
                     .map(|v| v.to_vec()))
             },
+            values_only,
         )?;
         self.examined.fetch_add(examined, Ordering::Relaxed);
         Ok(page)

@@ -231,6 +231,15 @@ fn only_keys(v: &Value, at: &str, allowed: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// A key whose only accepted value is `value`: whether it is set to it.
+fn the_one(v: &Value, key: &str, at: &str, value: &str) -> Result<bool> {
+    match v.get(key).and_then(Value::as_str) {
+        Some(x) if x == value => Ok(true),
+        None => Ok(false),
+        Some(o) => Err(config_error(format!("{at}.{key} {o} is not {value}"))),
+    }
+}
+
 impl CrawlerConfiguration {
     /// Parses the JSON string Glue accepts, refusing keys Glue does not know.
     pub fn parse(text: Option<&str>) -> Result<CrawlerConfiguration> {
@@ -258,15 +267,12 @@ impl CrawlerConfiguration {
             only_keys(out, "CrawlerOutput", &["Partitions", "Tables"])?;
             if let Some(p) = out.get("Partitions") {
                 only_keys(p, "CrawlerOutput.Partitions", &["AddOrUpdateBehavior"])?;
-                match p.get("AddOrUpdateBehavior").and_then(Value::as_str) {
-                    Some("InheritFromTable") => c.partitions_inherit_from_table = true,
-                    None => {}
-                    Some(o) => {
-                        return Err(config_error(format!(
-                        "CrawlerOutput.Partitions.AddOrUpdateBehavior {o} is not InheritFromTable"
-                    )))
-                    }
-                }
+                c.partitions_inherit_from_table = the_one(
+                    p,
+                    "AddOrUpdateBehavior",
+                    "CrawlerOutput.Partitions",
+                    "InheritFromTable",
+                )?;
             }
             if let Some(t) = out.get("Tables") {
                 only_keys(
@@ -274,15 +280,12 @@ impl CrawlerConfiguration {
                     "CrawlerOutput.Tables",
                     &["AddOrUpdateBehavior", "TableThreshold"],
                 )?;
-                match t.get("AddOrUpdateBehavior").and_then(Value::as_str) {
-                    Some("MergeNewColumns") => c.merge_new_columns = true,
-                    None => {}
-                    Some(o) => {
-                        return Err(config_error(format!(
-                            "CrawlerOutput.Tables.AddOrUpdateBehavior {o} is not MergeNewColumns"
-                        )))
-                    }
-                }
+                c.merge_new_columns = the_one(
+                    t,
+                    "AddOrUpdateBehavior",
+                    "CrawlerOutput.Tables",
+                    "MergeNewColumns",
+                )?;
                 if let Some(n) = t.get("TableThreshold") {
                     c.table_threshold =
                         Some(n.as_u64().filter(|n| *n > 0).ok_or_else(|| {
@@ -297,15 +300,12 @@ impl CrawlerConfiguration {
                 "Grouping",
                 &["TableGroupingPolicy", "TableLevelConfiguration"],
             )?;
-            match g.get("TableGroupingPolicy").and_then(Value::as_str) {
-                Some("CombineCompatibleSchemas") => c.combine_compatible_schemas = true,
-                None => {}
-                Some(o) => {
-                    return Err(config_error(format!(
-                        "Grouping.TableGroupingPolicy {o} is not CombineCompatibleSchemas"
-                    )))
-                }
-            }
+            c.combine_compatible_schemas = the_one(
+                g,
+                "TableGroupingPolicy",
+                "Grouping",
+                "CombineCompatibleSchemas",
+            )?;
             if let Some(n) = g.get("TableLevelConfiguration") {
                 c.table_level = Some(n.as_u64().filter(|n| (1..=100).contains(n)).ok_or_else(
                     || config_error("TableLevelConfiguration must be an integer from 1"),
@@ -471,6 +471,29 @@ pub struct CrawlRun {
     pub files_read: u64,
     #[serde(default)]
     pub files_reused: u64,
+}
+
+impl CrawlRun {
+    /// A run with nothing counted yet.
+    pub fn new(crawl_id: String, state: CrawlState, start_time: f64, trigger: &str) -> CrawlRun {
+        CrawlRun {
+            crawl_id,
+            state,
+            start_time,
+            end_time: None,
+            trigger: trigger.into(),
+            error_message: None,
+            summary: None,
+            tables_created: 0,
+            tables_updated: 0,
+            tables_deleted: 0,
+            partitions_added: 0,
+            partitions_removed: 0,
+            files_skipped: 0,
+            files_read: 0,
+            files_reused: 0,
+        }
+    }
 }
 
 /// Glue's `CsvClassifier`.

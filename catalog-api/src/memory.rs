@@ -413,11 +413,12 @@ impl CatalogStore for MemoryStore {
         Ok(errors)
     }
 
-    fn list_partitions(
+    fn list_partitions_with(
         &self,
         id: &TableIdent,
         filter: Option<&FilterExpr>,
         page: &PageRequest,
+        values_only: bool,
     ) -> Result<Page<Partition>> {
         let s = self.read();
         let e = s.entry(id)?;
@@ -444,6 +445,7 @@ impl CatalogStore for MemoryStore {
             iter,
             |b| serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string())),
             |k| e.partitions.get(k).map(json).transpose(),
+            values_only,
         )?;
         self.examined.fetch_add(examined, Ordering::Relaxed);
         Ok(page)

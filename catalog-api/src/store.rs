@@ -214,6 +214,18 @@ pub trait CatalogStore: Send + Sync + 'static {
         id: &TableIdent,
         filter: Option<&FilterExpr>,
         page: &PageRequest,
+    ) -> Result<Page<Partition>> {
+        self.list_partitions_with(id, filter, page, false)
+    }
+    /// [`CatalogStore::list_partitions`]; with `values_only`, the partitions carry
+    /// only their values (read from the keys: nothing else is decoded), for
+    /// listings of partition names.
+    fn list_partitions_with(
+        &self,
+        id: &TableIdent,
+        filter: Option<&FilterExpr>,
+        page: &PageRequest,
+        values_only: bool,
     ) -> Result<Page<Partition>>;
 
     fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function>;
@@ -804,6 +816,19 @@ impl PartitionScan {
         })
     }
 
+    /// A full page: there is at least one more match, so the page ends at the
+    /// previous key.
+    fn page_end(&self, items: Vec<Partition>, last_cursor: &[u8]) -> Page<Partition> {
+        let token = match self.source {
+            ScanSource::Partitions => token_encode(last_cursor),
+            ScanSource::Index(_) => format!("{INDEX_TOKEN}{}", token_encode(last_cursor)),
+        };
+        Page {
+            next_token: Some(token),
+            items,
+        }
+    }
+
     /// Runs the scan over `(key, stored bytes)` pairs in key order, keeping only
     /// matching partitions; stored bytes are decoded only for matches. For a
     /// partition scan the bytes are the partition; for an index scan the keys are
@@ -816,6 +841,7 @@ impl PartitionScan {
         iter: I,
         decode: impl Fn(&[u8]) -> Result<Partition>,
         fetch: impl Fn(&[u8]) -> Result<Option<Vec<u8>>>,
+        values_only: bool,
     ) -> Result<(Page<Partition>, u64)>
     where
         I: Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>,
@@ -834,10 +860,18 @@ impl PartitionScan {
                     .partition_key(&key)
                     .ok_or_else(|| Error::storage("corrupt partition index entry"))?,
             };
-            if let Some(f) = &self.filter {
+            if self.filter.is_some() || values_only {
                 let values = crate::keys::decode_values(pkey)
                     .ok_or_else(|| Error::storage("corrupt partition key"))?;
-                if !f.matches(&values) {
+                if self.filter.as_ref().is_some_and(|f| !f.matches(&values)) {
+                    continue;
+                }
+                if values_only {
+                    if items.len() == limit {
+                        return Ok((self.page_end(items, &last_cursor), examined));
+                    }
+                    items.push(present_partition(id, Partition::new(values)));
+                    last_cursor = key;
                     continue;
                 }
             }
@@ -850,18 +884,7 @@ impl PartitionScan {
                 },
             };
             if items.len() == limit {
-                // There is at least one more match: the page ends at the previous key.
-                let token = match self.source {
-                    ScanSource::Partitions => token_encode(&last_cursor),
-                    ScanSource::Index(_) => format!("{INDEX_TOKEN}{}", token_encode(&last_cursor)),
-                };
-                return Ok((
-                    Page {
-                        next_token: Some(token),
-                        items,
-                    },
-                    examined,
-                ));
+                return Ok((self.page_end(items, &last_cursor), examined));
             }
             items.push(present_partition(id, decode(&bytes)?));
             last_cursor = key;

@@ -396,33 +396,7 @@ async fn list_folders(
     for m in &mine {
         let full = format!("{}/{}", src.prefix.as_ref(), m.trim_end_matches('/'));
         let prefix = ObjPath::from(full.trim_start_matches('/'));
-        let mut stream = src.store.list(Some(&prefix));
-        let strip = if src.prefix.as_ref().is_empty() {
-            0
-        } else {
-            src.prefix.as_ref().len() + 1
-        };
-        while let Some(meta) = stream.try_next().await.map_err(|e| CrawlError::List {
-            url: url.to_string(),
-            message: e.to_string(),
-        })? {
-            src.counters
-                .objects_listed
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let full = meta.location.as_ref();
-            let rel = full.get(strip..).unwrap_or(full).to_string();
-            // Local listings (`list_local`) have no ETag; object_store makes one up
-            // from the inode, so it is left out to keep fingerprints comparable.
-            let etag = if src.is_local() {
-                None
-            } else {
-                meta.e_tag.as_deref()
-            };
-            let fp = fingerprint(meta.size, Some(meta.last_modified.into()), etag);
-            if let Some(l) = classify(rel, meta.location, meta.size, fp, ex, stats) {
-                files.push(l);
-            }
-        }
+        files.extend(list_store(src, Some(&prefix), ex, stats, url, true).await?);
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     files.dedup_by(|a, b| a.rel == b.rel);
@@ -562,6 +536,21 @@ async fn list(
         return Ok(files);
     }
     let prefix = (!src.prefix.as_ref().is_empty()).then_some(&src.prefix);
+    let mut files = list_store(src, prefix, ex, stats, url, want_fp).await?;
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(files)
+}
+
+/// The data files under `prefix` as object_store lists them, paths relative to the
+/// include path.
+async fn list_store(
+    src: &Source,
+    prefix: Option<&ObjPath>,
+    ex: &Exclusions,
+    stats: &mut CrawlStats,
+    url: &str,
+    want_fp: bool,
+) -> Result<Vec<Listed>, CrawlError> {
     let mut stream = src.store.list(prefix);
     let mut files = Vec::new();
     let strip = if src.prefix.as_ref().is_empty() {
@@ -579,11 +568,14 @@ async fn list(
         let full = meta.location.as_ref();
         let rel = full.get(strip..).unwrap_or(full).to_string();
         let fp = if want_fp {
-            fingerprint(
-                meta.size,
-                Some(meta.last_modified.into()),
-                meta.e_tag.as_deref(),
-            )
+            // Local listings (`list_local`) have no ETag; object_store makes one up
+            // from the inode, so it is left out to keep fingerprints comparable.
+            let etag = if src.is_local() {
+                None
+            } else {
+                meta.e_tag.as_deref()
+            };
+            fingerprint(meta.size, Some(meta.last_modified.into()), etag)
         } else {
             String::new()
         };
@@ -591,7 +583,6 @@ async fn list(
             files.push(l);
         }
     }
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(files)
 }
 

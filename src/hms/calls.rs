@@ -162,17 +162,21 @@ fn ps_filter(table: &Table, vals: &[String]) -> Result<Option<FilterExpr>> {
     FilterExpr::parse(&parts.join(" AND "))
 }
 
-fn partitions(
+/// Partitions (at most `max`); with `names_only`, only their values are read.
+fn partitions_of(
     ctx: &Ctx,
     id: &TableIdent,
     filter: Option<&FilterExpr>,
     max: usize,
+    names_only: bool,
 ) -> Result<(Table, Vec<Partition>)> {
     let t = ctx.store.get_table(id)?;
     let mut out = Vec::new();
     let mut page = PageRequest::first(1000);
     while out.len() < max {
-        let p = ctx.store.list_partitions(id, filter, &page)?;
+        let p = ctx
+            .store
+            .list_partitions_with(id, filter, &page, names_only)?;
         out.extend(p.items);
         match p.next_token {
             Some(tok) => page.token = Some(tok),
@@ -181,6 +185,15 @@ fn partitions(
     }
     out.truncate(max);
     Ok((t, out))
+}
+
+fn partitions(
+    ctx: &Ctx,
+    id: &TableIdent,
+    filter: Option<&FilterExpr>,
+    max: usize,
+) -> Result<(Table, Vec<Partition>)> {
+    partitions_of(ctx, id, filter, max, false)
 }
 
 fn partition_list(t: &Table, parts: &[Partition]) -> TValue {
@@ -669,7 +682,8 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         }),
         "get_partition_names" => run!(&[(1, NoSuchObject), (2, Meta)], {
             let id = tid(a, 1, 2)?;
-            let (t, ps) = partitions(ctx, &id, None, limit(a, 3)).map_err(no_table(&id))?;
+            let (t, ps) =
+                partitions_of(ctx, &id, None, limit(a, 3), true).map_err(no_table(&id))?;
             Ok(ok(names_list(&t, &ps)))
         }),
         "get_partitions_ps" | "get_partitions_ps_with_auth" | "get_partition_names_ps" => {
@@ -682,8 +696,9 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
                 let id = tid(a, 1, 2)?;
                 let t = ctx.store.get_table(&id).map_err(no_table(&id))?;
                 let f = ps_filter(&t, &a.strings(3))?;
-                let (t, ps) = partitions(ctx, &id, f.as_ref(), limit(a, 4))?;
-                Ok(ok(if name == "get_partition_names_ps" {
+                let names = name == "get_partition_names_ps";
+                let (t, ps) = partitions_of(ctx, &id, f.as_ref(), limit(a, 4), names)?;
+                Ok(ok(if names {
                     names_list(&t, &ps)
                 } else {
                     partition_list(&t, &ps)
