@@ -1096,12 +1096,18 @@ pub fn filters_and_paging(s: &dyn CatalogStore) {
     assert_eq!(list("hour = 0 OR dt LIKE '%05'", 10).len(), 5 + 23);
     assert_eq!(list("dt = '2099-01-01'", 10).len(), 0);
     // Values-only listings (partition names) page and filter the same way.
-    for expr in ["", "dt = '2024-01-02' AND hour > 5", "hour = 0 OR dt LIKE '%05'"] {
+    for expr in [
+        "",
+        "dt = '2024-01-02' AND hour > 5",
+        "hour = 0 OR dt LIKE '%05'",
+    ] {
         let f = FilterExpr::parse(expr).unwrap();
         let mut got = Vec::new();
         let mut page = PageRequest::first(7);
         loop {
-            let p = s.list_partitions_with(&id, f.as_ref(), &page, true).unwrap();
+            let p = s
+                .list_partitions_with(&id, f.as_ref(), &page, true)
+                .unwrap();
             for x in &p.items {
                 assert!(x.storage_descriptor.is_none(), "values only");
                 got.push((x.values[0].clone(), x.values[1].clone()));

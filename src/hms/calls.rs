@@ -749,6 +749,41 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
                 Ok(ok(TValue::Bool(true)))
             })
         }
+        "drop_partitions_req" => run!(&[(1, NoSuchObject), (2, Meta)], {
+            let r = a
+                .strct(1)
+                .ok_or_else(|| Error::invalid("argument req is missing"))?;
+            let id = tid(r, 1, 2)?;
+            let t = ctx.store.get_table(&id).map_err(no_table(&id))?;
+            let spec = r
+                .strct(3)
+                .ok_or_else(|| Error::invalid("DropPartitionsRequest has no parts"))?;
+            if spec.get(1).is_none() {
+                // Partition expressions are Kryo-serialised Java objects.
+                return Err(Error::invalid(
+                    "drop_partitions_req by expressions is not supported; name the partitions",
+                ));
+            }
+            let mut found = Vec::new();
+            for n in spec.strings(1) {
+                let vals = values_of_name(&t.partition_keys, &n)?;
+                match ctx.store.get_partition(&id, &vals) {
+                    Ok(p) => found.push(p),
+                    Err(e) if e.kind == ErrorKind::NotFound && r.bool(5).unwrap_or(true) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let values: Vec<Vec<String>> = found.iter().map(|p| p.values.clone()).collect();
+            let errors = ctx.store.delete_partitions(&id, &values)?;
+            if let Some(e) = errors.into_iter().next() {
+                return Err(e.error);
+            }
+            let mut res = TStruct::new();
+            if r.bool(8).unwrap_or(true) {
+                res = res.with(1, partition_list(&t, &found));
+            }
+            Ok(ok(TValue::Struct(res)))
+        }),
         "alter_partition"
         | "alter_partitions"
         | "alter_partition_with_environment_context"

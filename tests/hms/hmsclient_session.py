@@ -97,6 +97,11 @@ with hmsclient.HMSClient(host=host, port=int(port)) as c:
     assert c.drop_partition_by_name("shop", "orders", "dt=2024-01-02/hour=10", False)
     expect(T.NoSuchObjectException, c.drop_partition, "shop", "orders", ["2024-01-01", "3"], False)
     assert len(c.get_partitions("shop", "orders", -1)) == 2
+    add_partition(part("2024-01-05", 1))
+    add_partition(part("2024-01-06", 1))
+    r = c.drop_partitions_req(T.DropPartitionsRequest(dbName="shop", tblName="orders", parts=T.RequestPartsSpec(names=["dt=2024-01-05/hour=1", "dt=2024-01-06/hour=1", "dt=2099-01-01/hour=1"]), deleteData=False, ifExists=True, needResult=True))
+    assert sorted(p.values[0] for p in r.partitions) == ["2024-01-05", "2024-01-06"], r
+    assert len(c.get_partitions("shop", "orders", -1)) == 2
 
     # Column statistics, table and partition level (the same records Glue serves).
     def desc(part=None):
