@@ -437,66 +437,77 @@ impl Crawlers {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(name);
-        let finish = (|| -> Result<()> {
-            // The state may have moved to STOPPING meanwhile: reread it.
-            let (mut cur, bytes) = self.load(name)?;
-            run.end_time = Some(now_secs());
-            let mut writes = Vec::new();
-            let status = match result {
-                Ok(o) => {
-                    run.state = CrawlState::Completed;
-                    run.tables_created = o.tables_created;
-                    run.tables_updated = o.tables_updated;
-                    run.tables_deleted = o.tables_deleted;
-                    run.partitions_added = o.partitions_added;
-                    run.files_skipped = o.files_skipped;
-                    run.files_read = o.files_read;
-                    run.files_reused = o.files_reused;
-                    run.summary = Some(
-                        serde_json::json!({
-                            "TablesCreated": o.tables_created,
-                            "TablesUpdated": o.tables_updated,
-                            "TablesDeleted": o.tables_deleted,
-                            "PartitionsAdded": o.partitions_added,
-                            "FilesRead": o.files_read,
-                            "FilesReused": o.files_reused,
-                            "FilesSkipped": o.files_skipped,
-                            "Notes": o.notes,
-                        })
-                        .to_string(),
-                    );
-                    if let Some(inv) = &o.inventory {
-                        writes.push(RecordWrite::put(INVENTORIES, name, json(inv)?));
-                    }
-                    for k in &o.consumed_events {
-                        writes.push(RecordWrite::delete(EVENTS, k));
-                    }
-                    LastCrawlStatus::Succeeded
+        run.end_time = Some(now_secs());
+        let mut extra = Vec::new();
+        let status = match result {
+            Ok(o) => {
+                run.state = CrawlState::Completed;
+                run.tables_created = o.tables_created;
+                run.tables_updated = o.tables_updated;
+                run.tables_deleted = o.tables_deleted;
+                run.partitions_added = o.partitions_added;
+                run.files_skipped = o.files_skipped;
+                run.files_read = o.files_read;
+                run.files_reused = o.files_reused;
+                run.summary = Some(
+                    serde_json::json!({
+                        "TablesCreated": o.tables_created,
+                        "TablesUpdated": o.tables_updated,
+                        "TablesDeleted": o.tables_deleted,
+                        "PartitionsAdded": o.partitions_added,
+                        "FilesRead": o.files_read,
+                        "FilesReused": o.files_reused,
+                        "FilesSkipped": o.files_skipped,
+                        "Notes": o.notes,
+                    })
+                    .to_string(),
+                );
+                match o.inventory.as_ref().map(json).transpose() {
+                    Ok(Some(inv)) => extra.push(RecordWrite::put(INVENTORIES, name, inv)),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!("crawler {name}: inventory not kept: {e}"),
                 }
-                Err((status, msg)) => {
-                    run.state = if status == LastCrawlStatus::Cancelled {
-                        CrawlState::Stopped
-                    } else {
-                        CrawlState::Failed
-                    };
-                    run.error_message = Some(msg);
-                    status
+                for k in &o.consumed_events {
+                    extra.push(RecordWrite::delete(EVENTS, k));
                 }
-            };
-            cur.state = CrawlerState::Ready;
-            cur.crawl_elapsed_time = 0;
-            cur.last_crawl = Some(LastCrawl {
-                status,
-                error_message: run.error_message.clone(),
-                start_time: run.start_time as i64,
-                message_prefix: Some(run.crawl_id.clone()),
-            });
-            writes.push(
-                RecordWrite::put(CRAWLERS, name, json(&cur)?).expecting(Expect::Equals(bytes)),
-            );
-            writes.extend(self.run_writes(name, &run)?);
-            self.store.write_records(writes)
-        })();
+                LastCrawlStatus::Succeeded
+            }
+            Err((status, msg)) => {
+                run.state = if status == LastCrawlStatus::Cancelled {
+                    CrawlState::Stopped
+                } else {
+                    CrawlState::Failed
+                };
+                run.error_message = Some(msg);
+                status
+            }
+        };
+        // The crawler record may change meanwhile (a StopCrawler turning it
+        // STOPPING): reread it and try again until the end is recorded.
+        let mut finish = Ok(());
+        for _ in 0..20 {
+            finish = (|| -> Result<()> {
+                let (mut cur, bytes) = self.load(name)?;
+                cur.state = CrawlerState::Ready;
+                cur.crawl_elapsed_time = 0;
+                cur.last_crawl = Some(LastCrawl {
+                    status,
+                    error_message: run.error_message.clone(),
+                    start_time: run.start_time as i64,
+                    message_prefix: Some(run.crawl_id.clone()),
+                });
+                let mut writes = extra.clone();
+                writes.push(
+                    RecordWrite::put(CRAWLERS, name, json(&cur)?).expecting(Expect::Equals(bytes)),
+                );
+                writes.extend(self.run_writes(name, &run)?);
+                self.store.write_records(writes)
+            })();
+            match &finish {
+                Err(e) if e.kind == ErrorKind::Conflict => continue,
+                _ => break,
+            }
+        }
         if let Err(e) = finish {
             tracing::error!(
                 "crawler {name}: recording the end of run {} failed: {e}",

@@ -68,16 +68,12 @@ pub async fn serve(
     .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
     let hms = match opts.thrift {
-        Some(listener) => {
-            hms::ensure_default(&*store, &opts.warehouse_dir)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            Some(tokio::spawn(hms::serve(
-                store.clone(),
-                listener,
-                opts.warehouse_dir.clone(),
-                stopped.clone(),
-            )))
-        }
+        Some(listener) => Some(tokio::spawn(hms::serve(
+            store.clone(),
+            listener,
+            opts.warehouse_dir.clone(),
+            stopped.clone(),
+        ))),
         None => None,
     };
     let scheduler = tokio::spawn(

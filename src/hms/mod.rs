@@ -51,10 +51,21 @@ pub async fn serve(
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     });
+    // Hive clients expect a `default` database; it is made when the first one
+    // connects, so a catalog only ever used over REST or Glue does not get one.
+    let mut default_made = false;
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    if !default_made {
+                        let (store, dir) = (ctx.store.clone(), ctx.warehouse.clone());
+                        match tokio::task::spawn_blocking(move || ensure_default(&*store, &dir)).await {
+                            Ok(Ok(())) => default_made = true,
+                            Ok(Err(e)) => tracing::warn!("cannot create the default database: {e}"),
+                            Err(e) => tracing::warn!("cannot create the default database: {e}"),
+                        }
+                    }
                     let _ = stream.set_nodelay(true);
                     let ctx = ctx.clone();
                     tokio::spawn(async move {
