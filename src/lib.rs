@@ -27,6 +27,7 @@ pub mod error;
 pub mod glue;
 pub mod glue_crawlers;
 pub mod hms;
+pub mod index_routes;
 pub mod metrics;
 pub mod sample;
 pub mod schedule;

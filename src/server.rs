@@ -7,6 +7,7 @@
 
 use crate::crawler_routes as cr;
 use crate::error::ApiError;
+use crate::index_routes as ix;
 use crate::metrics::Metrics;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, RawQuery, Request, State};
@@ -560,6 +561,36 @@ pub fn routes() -> Routes {
             Method::DELETE,
             "/v1/databases/{db}/tables/{table}/partition",
             delete_partition,
+        )
+        .add(
+            Method::GET,
+            "/v1/databases/{db}/tables/{table}/indexes",
+            ix::list_indexes,
+        )
+        .add(
+            Method::POST,
+            "/v1/databases/{db}/tables/{table}/indexes",
+            ix::create_index,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/databases/{db}/tables/{table}/indexes/{index}",
+            ix::delete_index,
+        )
+        .add(
+            Method::GET,
+            "/v1/databases/{db}/tables/{table}/statistics",
+            ix::get_statistics,
+        )
+        .add(
+            Method::PUT,
+            "/v1/databases/{db}/tables/{table}/statistics",
+            ix::put_statistics,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/databases/{db}/tables/{table}/statistics",
+            ix::delete_statistics,
         )
         .add(Method::GET, "/v1/search/tables", search_tables)
         .add(Method::POST, "/v1/ddl", run_ddl)

@@ -471,3 +471,136 @@ async fn service_routes() {
     assert_eq!(s, StatusCode::OK);
     assert!(text.starts_with("openapi: 3"));
 }
+
+#[tokio::test]
+async fn partition_indexes_and_column_statistics_over_rest() {
+    let api = Api::new();
+    api.call("POST", "/v1/databases", Some(json!({"name": "lake"})))
+        .await;
+    let (s, _) = api
+        .call("POST", "/v1/databases/lake/tables", Some(table_body()))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let parts: Vec<Value> = (0..30)
+        .map(|i| json!({"values": [format!("2024-01-{:02}", i % 10 + 1), (i % 3).to_string()]}))
+        .collect();
+    api.call(
+        "POST",
+        "/v1/databases/lake/tables/events/partitions",
+        Some(json!({ "partitions": parts })),
+    )
+    .await;
+
+    // Indexes
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/databases/lake/tables/events/indexes",
+            Some(json!({"index_name": "By_Hour", "keys": ["hour"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["index_name"], "by_hour");
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/databases/lake/tables/events/indexes",
+            Some(json!({"index_name": "x", "keys": ["nope"]})),
+        )
+        .await;
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_input")
+    );
+    let (_, v) = api
+        .call("GET", "/v1/databases/lake/tables/events/indexes", None)
+        .await;
+    assert_eq!(v["indexes"].as_array().unwrap().len(), 1, "{v}");
+    let (_, v) = api
+        .call(
+            "GET",
+            "/v1/databases/lake/tables/events/partitions?filter=hour%20%3D%202&max_results=1000",
+            None,
+        )
+        .await;
+    assert_eq!(v["partitions"].as_array().unwrap().len(), 10, "{v}");
+    let (s, _) = api
+        .call(
+            "DELETE",
+            "/v1/databases/lake/tables/events/indexes/by_hour",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = api
+        .call(
+            "DELETE",
+            "/v1/databases/lake/tables/events/indexes/by_hour",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Column statistics of the table and of one partition.
+    let long = |min: i64, max: i64| {
+        json!({"column_name": "user_id", "column_type": "bigint", "analyzed_time": 1700000000,
+               "statistics_data": {"type": "LONG", "long_column_statistics_data":
+                   {"minimum_value": min, "maximum_value": max, "number_of_nulls": 0, "number_of_distinct_values": 5}}})
+    };
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/v1/databases/lake/tables/events/statistics",
+            Some(json!({"statistics": [long(1, 9), {"column_name": "nope", "column_type": "bigint",
+                "analyzed_time": 1, "statistics_data": {"type": "LONG", "long_column_statistics_data":
+                {"number_of_nulls": 0, "number_of_distinct_values": 1}}}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["errors"][0]["statistics"]["column_name"], "nope", "{v}");
+    assert_eq!(v["errors"][0]["error"]["code"], "not_found", "{v}");
+    let part = "values=2024-01-01&values=0";
+    api.call(
+        "PUT",
+        &format!("/v1/databases/lake/tables/events/statistics?{part}"),
+        Some(json!({"statistics": [long(100, 200)]})),
+    )
+    .await;
+    let (_, v) = api
+        .call("GET", "/v1/databases/lake/tables/events/statistics", None)
+        .await;
+    let got = &v["statistics"][0]["statistics_data"]["long_column_statistics_data"];
+    assert_eq!(got["maximum_value"], 9, "{v}");
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/v1/databases/lake/tables/events/statistics?{part}&columns=user_id"),
+            None,
+        )
+        .await;
+    let got = &v["statistics"][0]["statistics_data"]["long_column_statistics_data"];
+    assert_eq!(got["maximum_value"], 200, "{v}");
+    let (s, _) = api
+        .call(
+            "DELETE",
+            "/v1/databases/lake/tables/events/statistics?column=user_id",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, v) = api
+        .call("GET", "/v1/databases/lake/tables/events/statistics", None)
+        .await;
+    assert_eq!(v["statistics"], json!([]), "{v}");
+    let (s, v) = api
+        .call(
+            "DELETE",
+            "/v1/databases/lake/tables/events/statistics",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_input")
+    );
+}

@@ -88,6 +88,14 @@ fn every_schema_matches_its_type() {
         ("JsonClassifier", fields_of::<crawlers::JsonClassifier>()),
         ("Classifier", fields_of::<crawlers::Classifier>()),
         (
+            "PartitionIndex",
+            fields_of::<lakecat_catalog_api::stats::PartitionIndex>(),
+        ),
+        (
+            "ColumnStatistics",
+            fields_of::<lakecat_catalog_api::stats::ColumnStatistics>(),
+        ),
+        (
             "PartitionBatch",
             BTreeSet::from(["partitions".to_string(), "if_not_exists".to_string()]),
         ),
