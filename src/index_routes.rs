@@ -31,10 +31,12 @@ fn stats_query(raw: Option<String>, column_key: &str) -> ApiResult<StatsQuery> {
         match k.as_ref() {
             "values" => q.values.get_or_insert_with(Vec::new).push(v.into_owned()),
             k if k == column_key => q.columns.push(v.into_owned()),
-            other => return Err(Error::invalid(format!(
+            other => {
+                return Err(Error::invalid(format!(
                 "unknown query parameter {other:?}; use values=… (a partition) and {column_key}=…"
             ))
-            .into()),
+                .into())
+            }
         }
     }
     Ok(q)
