@@ -287,8 +287,9 @@ impl Crawlers {
         Ok(c)
     }
 
-    pub fn list(&self, page: &PageRequest) -> Result<Page<Crawler>> {
-        let p = self.store.list_records(CRAWLERS, "", page)?;
+    /// A page of a record space's values.
+    fn page_of<T: DeserializeOwned>(&self, space: &str, page: &PageRequest) -> Result<Page<T>> {
+        let p = self.store.list_records(space, "", page)?;
         Ok(Page {
             items: p
                 .items
@@ -297,6 +298,22 @@ impl Crawlers {
                 .collect::<Result<_>>()?,
             next_token: p.next_token,
         })
+    }
+
+    /// Every value of a record space.
+    fn all_of<T: DeserializeOwned>(&self, space: &str) -> Result<Vec<T>> {
+        all_records(&*self.store, space, "")?
+            .iter()
+            .map(|(_, b)| parse(b))
+            .collect()
+    }
+
+    pub fn list(&self, page: &PageRequest) -> Result<Page<Crawler>> {
+        self.page_of(CRAWLERS, page)
+    }
+
+    pub fn all_crawlers(&self) -> Result<Vec<Crawler>> {
+        self.all_of(CRAWLERS)
     }
 
     /// Replaces a definition (the caller merges partial updates); refused while
@@ -832,8 +849,8 @@ impl Crawlers {
         let now = self.clock.now();
         let mut due = Vec::new();
         let mut seen = BTreeSet::new();
-        for (name, b) in all_records(&*self.store, CRAWLERS, "")? {
-            let c: Crawler = parse(&b)?;
+        for c in self.all_crawlers()? {
+            let name = c.name;
             let Some(s) = c.schedule.filter(|s| s.state == ScheduleState::Scheduled) else {
                 continue;
             };
@@ -943,15 +960,11 @@ impl Crawlers {
     }
 
     pub fn list_classifiers(&self, page: &PageRequest) -> Result<Page<Classifier>> {
-        let p = self.store.list_records(CLASSIFIERS, "", page)?;
-        Ok(Page {
-            items: p
-                .items
-                .iter()
-                .map(|(_, b)| parse(b))
-                .collect::<Result<_>>()?,
-            next_token: p.next_token,
-        })
+        self.page_of(CLASSIFIERS, page)
+    }
+
+    pub fn all_classifiers(&self) -> Result<Vec<Classifier>> {
+        self.all_of(CLASSIFIERS)
     }
 
     /// Replaces a classifier of the same kind (the caller merges partial updates).

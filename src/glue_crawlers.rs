@@ -9,7 +9,6 @@
 use crate::crawlers::Crawlers;
 use crate::glue::{field, string, to_glue, to_model, Failure};
 use lakecat_catalog_api::crawlers::{Classifier, CrawlRun, Crawler, Schedule, ScheduleState};
-use lakecat_catalog_api::store::PageRequest;
 use lakecat_catalog_api::Error;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -106,19 +105,6 @@ fn with_token(mut v: Value, token: Option<String>) -> Value {
     v
 }
 
-fn all_crawlers(c: &Crawlers) -> Result<Vec<Crawler>, Error> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = c.list(&page)?;
-        out.extend(p.items);
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
-}
-
 /// Whether a run passes one of ListCrawls' filters.
 fn passes(r: &CrawlRun, f: &Value) -> Result<bool, Error> {
     let name = f.get("FieldName").and_then(Value::as_str).unwrap_or("");
@@ -188,12 +174,12 @@ pub(crate) fn dispatch(c: &Arc<Crawlers>, op: &str, v: &Value) -> Option<R> {
             }
             "GetCrawler" => Ok(json!({"Crawler": glue_crawler(&c.get(&string(v, "Name")?)?)})),
             "GetCrawlers" => {
-                let (page, next) = offset_page(all_crawlers(c)?, v, 1000)?;
+                let (page, next) = offset_page(c.all_crawlers()?, v, 1000)?;
                 let list: Vec<Value> = page.iter().map(glue_crawler).collect();
                 Ok(with_token(json!({"Crawlers": list}), next))
             }
             "ListCrawlers" => {
-                let mut all = all_crawlers(c)?;
+                let mut all = c.all_crawlers()?;
                 if let Some(Value::Object(tags)) = v.get("Tags") {
                     all.retain(|cr| {
                         tags.iter()
@@ -255,7 +241,7 @@ pub(crate) fn dispatch(c: &Arc<Crawlers>, op: &str, v: &Value) -> Option<R> {
                 let names: Vec<String> = match v.get("CrawlerNameList") {
                     Some(l) if !l.is_null() => serde_json::from_value(l.clone())
                         .map_err(|e| Error::invalid(format!("CrawlerNameList: {e}")))?,
-                    _ => all_crawlers(c)?.into_iter().map(|cr| cr.name).collect(),
+                    _ => c.all_crawlers()?.into_iter().map(|cr| cr.name).collect(),
                 };
                 let (page, next) = offset_page(names, v, 1000)?;
                 let list = page
@@ -310,17 +296,7 @@ pub(crate) fn dispatch(c: &Arc<Crawlers>, op: &str, v: &Value) -> Option<R> {
                 Ok(json!({"Classifier": to_glue(serde_json::to_value(cl).unwrap_or_default())}))
             }
             "GetClassifiers" => {
-                let mut all = Vec::new();
-                let mut page = PageRequest::first(1000);
-                loop {
-                    let p = c.list_classifiers(&page)?;
-                    all.extend(p.items);
-                    match p.next_token {
-                        Some(t) => page.token = Some(t),
-                        None => break,
-                    }
-                }
-                let (page, next) = offset_page(all, v, 1000)?;
+                let (page, next) = offset_page(c.all_classifiers()?, v, 1000)?;
                 let list: Vec<Value> = page
                     .into_iter()
                     .map(|cl| to_glue(serde_json::to_value(cl).unwrap_or_default()))
