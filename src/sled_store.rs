@@ -8,10 +8,11 @@
 //! | `databases`  | name                         | JSON [`Database`]              |
 //! | `tables`     | database `\0` table          | JSON `{id, table}`             |
 //! | `versions`   | table id, version            | JSON [`Table`] (archived)      |
-//! | `partitions` | table id, encoded values     | JSON [`Partition`]             |
+//! | `partitions` | table id, encoded values     | compact partition (`templates`)|
 //! | `partitions` | table id (8 bytes alone)     | the table's partition count    |
 //! | `partitions` | table id \| 2⁶³, index entry | empty (see `index`)            |
 //! | `partitions` | table id \| 2⁶², stats key   | JSON [`ColumnStatistics`]      |
+//! | `partitions` | table id \| 2⁶¹, template no.| JSON [`StorageDescriptor`]     |
 //! | `gc`         | table id                     | empty: data left to purge      |
 //! | `records`    | space `\0` key               | a service record (opaque)      |
 //!
@@ -45,20 +46,27 @@ use lakecat_catalog_api::store::*;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Batch, Transactional, Tree};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Bumped whenever the layout above changes incompatibly: format 2 added index
 /// entries, statistics and the record's `indexes`, which format-1 readers would
-/// reject; format-1 stores are upgraded in place (they have none of them).
-pub const FORMAT_VERSION: &str = "2";
-const UPGRADABLE: &[&str] = &["1"];
+/// reject; format 3 added compact partition values and their templates, which
+/// format-2 readers cannot decode. Older stores are upgraded in place: they have
+/// none of these, and whole-JSON partition values are still read.
+pub const FORMAT_VERSION: &str = "3";
+const UPGRADABLE: &[&str] = &["1", "2"];
 const FORMAT_KEY: &[u8] = b"format_version";
 const PURGE_CHUNK: usize = 10_000;
 /// Id spaces in the `partitions` tree next to a table's partitions.
 const INDEX_SPACE: u64 = 1 << 63;
 const STATS_SPACE: u64 = 1 << 62;
+const TEMPLATE_SPACE: u64 = 1 << 61;
+
+mod templates;
+use templates::Templates;
 
 pub struct SledStore {
     db: sled::Db,
@@ -74,6 +82,7 @@ pub struct SledStore {
     write: Mutex<()>,
     max_versions: usize,
     examined: AtomicU64,
+    templates: Templates,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -83,6 +92,9 @@ struct TableRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     indexes: Vec<PartitionIndex>,
 }
+
+/// The lowest and highest key of a batch and the keys stored between them.
+type Span = (Vec<u8>, Vec<u8>, HashSet<Vec<u8>>);
 
 /// One change to the `partitions` tree: a value to write, or `None` to remove.
 type Op = (Vec<u8>, Option<Vec<u8>>);
@@ -165,6 +177,10 @@ fn named_page<T>(
     collect_named(page.limit, iter)
 }
 
+fn table_location(t: &Table) -> Option<&str> {
+    t.storage_descriptor.as_ref()?.location.as_deref()
+}
+
 fn count_of(v: Option<sled::IVec>) -> u64 {
     v.and_then(|v| v.as_ref().try_into().ok())
         .map(u64::from_be_bytes)
@@ -205,6 +221,7 @@ impl SledStore {
             write: Mutex::new(()),
             max_versions,
             examined: AtomicU64::new(0),
+            templates: Templates::default(),
         };
         store.check_format(dir)?;
         store.purge_garbage()?;
@@ -259,12 +276,14 @@ impl SledStore {
                 (&self.partitions, id_key(id, &[])),
                 (&self.partitions, id_key(id | INDEX_SPACE, &[])),
                 (&self.partitions, id_key(id | STATS_SPACE, &[])),
+                (&self.partitions, id_key(id | TEMPLATE_SPACE, &[])),
                 (&self.versions, id_key(id, &[])),
             ];
             for (tree, prefix) in spaces {
                 self.purge_prefix(tree, &prefix)?;
             }
             self.gc.remove(k).map_err(se)?;
+            self.templates.forget(id);
         }
         self.durable()
     }
@@ -285,9 +304,38 @@ impl SledStore {
         }
     }
 
-    /// The `partitions`-tree operations that apply `c` to table `tid`, removals
-    /// first. Reads the statistics to move, so the caller holds the write lock.
-    fn change_ops(&self, tid: u64, c: PartitionChanges) -> Result<Vec<Op>> {
+    /// The partition keys of table `tid` between the lowest and the highest key of
+    /// `parts`, read in one range scan: a batch of new partitions is usually a run
+    /// of neighbours, and one scan of an empty span replaces a tree descent per
+    /// partition. `None` when the span holds too many other partitions to pay off.
+    fn present_in_span(&self, tid: u64, parts: &[Partition]) -> Result<Option<Span>> {
+        let mut keys = parts.iter().map(|p| encode_values(&p.values));
+        let Some(first) = keys.next() else {
+            return Ok(None);
+        };
+        let (lo, hi) = keys.fold((first.clone(), first), |(lo, hi), k| {
+            (lo.min(k.clone()), hi.max(k))
+        });
+        let budget = 4 * parts.len() + 64;
+        let mut present = HashSet::new();
+        for k in self
+            .partitions
+            .range(id_key(tid, &lo)..=id_key(tid, &hi))
+            .keys()
+        {
+            if present.len() == budget {
+                return Ok(None);
+            }
+            present.insert(k.map_err(se)?[8..].to_vec());
+        }
+        Ok(Some((lo, hi, present)))
+    }
+
+    /// The `partitions`-tree operations that apply `c` to table `tid` (whose
+    /// location is `location`), removals first, with the templates new partitions
+    /// need. Reads the statistics to move and the templates, so the caller holds
+    /// the write lock, and applies the operations through [`SledStore::commit`].
+    fn change_ops(&self, tid: u64, location: Option<&str>, c: PartitionChanges) -> Result<Vec<Op>> {
         let mut ops = Vec::new();
         for (old, new) in &c.stats_moves {
             let from = id_key(tid | STATS_SPACE, &stats_prefix(Some(old)));
@@ -306,8 +354,16 @@ impl SledStore {
                 .iter()
                 .map(|k| (id_key(tid | INDEX_SPACE, k), None)),
         );
+        let mut templates = Vec::new();
         for (k, p) in &c.puts {
-            ops.push((id_key(tid, k), Some(to_json(p)?)));
+            let load = || self.load_templates(tid);
+            let v = self
+                .templates
+                .encode(tid, location, p, load, &mut templates)?;
+            ops.push((id_key(tid, k), Some(v)));
+        }
+        for (n, t) in templates {
+            ops.push((id_key(tid | TEMPLATE_SPACE, &n.to_be_bytes()), Some(t)));
         }
         ops.extend(
             c.index_puts
@@ -315,6 +371,40 @@ impl SledStore {
                 .map(|k| (id_key(tid | INDEX_SPACE, k), Some(Vec::new()))),
         );
         Ok(ops)
+    }
+
+    /// Every stored template of table `tid`.
+    fn load_templates(&self, tid: u64) -> Result<Vec<templates::NewTemplate>> {
+        let prefix = id_key(tid | TEMPLATE_SPACE, &[]);
+        self.partitions
+            .scan_prefix(&prefix)
+            .map(|kv| {
+                let (k, v) = kv.map_err(se)?;
+                let n = k[prefix.len()..]
+                    .try_into()
+                    .map_err(|_| Error::storage("corrupt template key"))?;
+                Ok((u32::from_be_bytes(n), v.to_vec()))
+            })
+            .collect()
+    }
+
+    /// The partition of table `tid` stored under `key` (its encoded values).
+    fn decode(&self, tid: u64, key: &[u8], bytes: &[u8]) -> Result<Partition> {
+        self.templates.decode(tid, key, bytes, |n| {
+            let k = id_key(tid | TEMPLATE_SPACE, &n.to_be_bytes());
+            Ok(self.partitions.get(k).map_err(se)?.map(|v| v.to_vec()))
+        })
+    }
+
+    /// Runs the write that applies operations from [`SledStore::change_ops`] for
+    /// table `tid`; when it fails, the templates those operations introduced were
+    /// not stored, so what is known of the table's templates is dropped.
+    fn commit(&self, tid: u64, write: impl FnOnce() -> Result<()>) -> Result<()> {
+        let r = write();
+        if r.is_err() {
+            self.templates.forget(tid);
+        }
+        r
     }
 
     /// The partition a statistics call names (`None`: the table's own), checked
@@ -331,7 +421,10 @@ impl SledStore {
         check_values_for(&rec.table, values)?;
         let k = encode_values(values);
         match self.partitions.get(id_key(rec.id, &k)).map_err(se)? {
-            Some(b) => Ok((Some(k), Some(from_json(&b)?))),
+            Some(b) => {
+                let p = self.decode(rec.id, &k, &b)?;
+                Ok((Some(k), Some(p)))
+            }
             None => Err(partition_not_found(id, values)),
         }
     }
@@ -658,16 +751,22 @@ impl CatalogStore for SledStore {
         let errors = {
             let _g = self.lock();
             let rec = self.record(id)?;
+            let present = self.present_in_span(rec.id, &parts)?;
             let (writes, errors) =
-                plan_partition_creates(id, &rec.table, parts, if_not_exists, |k| {
-                    self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
+                plan_partition_creates(id, &rec.table, parts, if_not_exists, |k| match &present {
+                    Some((lo, hi, keys)) if lo.as_slice() <= k && k <= hi.as_slice() => {
+                        Ok(keys.contains(k))
+                    }
+                    _ => self.partitions.contains_key(id_key(rec.id, k)).map_err(se),
                 })?;
             if !writes.is_empty() {
                 let count = self.partition_count(rec.id)? + writes.len() as u64;
                 let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), writes)?;
-                let mut ops = self.change_ops(rec.id, changes)?;
+                let mut ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
                 ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
-                self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
+                self.commit(rec.id, || {
+                    self.partitions.apply_batch(batch_of(ops)).map_err(se)
+                })?;
             }
             errors
         };
@@ -678,12 +777,9 @@ impl CatalogStore for SledStore {
     fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
         let rec = self.record(id)?;
         check_values_for(&rec.table, values)?;
-        match self
-            .partitions
-            .get(id_key(rec.id, &encode_values(values)))
-            .map_err(se)?
-        {
-            Some(b) => Ok(present_partition(id, from_json(&b)?)),
+        let key = encode_values(values);
+        match self.partitions.get(id_key(rec.id, &key)).map_err(se)? {
+            Some(b) => Ok(present_partition(id, self.decode(rec.id, &key, &b)?)),
             None => Err(partition_not_found(id, values)),
         }
     }
@@ -698,12 +794,9 @@ impl CatalogStore for SledStore {
             let _g = self.lock();
             let rec = self.record(id)?;
             check_values_for(&rec.table, values)?;
-            let cur: Partition = match self
-                .partitions
-                .get(id_key(rec.id, &encode_values(values)))
-                .map_err(se)?
-            {
-                Some(b) => from_json(&b)?,
+            let key = encode_values(values);
+            let cur = match self.partitions.get(id_key(rec.id, &key)).map_err(se)? {
+                Some(b) => self.decode(rec.id, &key, &b)?,
                 None => return Err(partition_not_found(id, values)),
             };
             let (old, new, p) = plan_partition_update(id, &rec.table, values, &cur, part, |k| {
@@ -711,8 +804,10 @@ impl CatalogStore for SledStore {
             })?;
             let changes =
                 PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
-            let ops = self.change_ops(rec.id, changes)?;
-            self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
+            let ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
+            self.commit(rec.id, || {
+                self.partitions.apply_batch(batch_of(ops)).map_err(se)
+            })?;
             p
         };
         self.durable()?;
@@ -735,7 +830,7 @@ impl CatalogStore for SledStore {
                     .partition_count(rec.id)?
                     .saturating_sub(removed.len() as u64);
                 let changes = PartitionChanges::new(&rec.indexes, &rec.table, removed, Vec::new())?;
-                let mut ops = self.change_ops(rec.id, changes)?;
+                let mut ops = self.change_ops(rec.id, None, changes)?;
                 ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
                 self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
             }
@@ -773,7 +868,7 @@ impl CatalogStore for SledStore {
             id,
             page.limit,
             iter,
-            |b| from_json(b),
+            |k, b| self.decode(rec.id, k, b),
             |k| {
                 Ok(self
                     .partitions
@@ -889,7 +984,7 @@ impl CatalogStore for SledStore {
             let current = rec.as_ref().map(|r| (&r.table, count));
             let plan = plan_table_write(db, current, &indexes, write, |k| {
                 match self.partitions.get(id_key(tid, k)).map_err(se)? {
-                    Some(b) => Ok(Some(from_json::<Partition>(&b)?.create_time)),
+                    Some(b) => Ok(Some(self.decode(tid, k, &b)?.create_time)),
                     None => Ok(None),
                 }
             })?;
@@ -912,29 +1007,31 @@ impl CatalogStore for SledStore {
                 let over = (kept.len() + 1).saturating_sub(self.max_versions);
                 expired.extend(kept.into_iter().take(over));
             }
-            let mut ops = self.change_ops(tid, plan.changes)?;
+            let mut ops = self.change_ops(tid, table_location(&plan.table), plan.changes)?;
             ops.push((
                 id_key(tid, &[]),
                 Some(plan.partition_count.to_be_bytes().to_vec()),
             ));
-            (&self.tables, &self.versions, &self.partitions)
-                .transaction(|(t, v, p)| {
-                    t.insert(key.as_slice(), value.as_slice())?;
-                    if let Some((k, b)) = &archived {
-                        v.insert(k.as_slice(), b.as_slice())?;
-                    }
-                    for k in &expired {
-                        v.remove(k)?;
-                    }
-                    for (k, v) in &ops {
-                        match v {
-                            Some(v) => p.insert(k.as_slice(), v.as_slice())?,
-                            None => p.remove(k.as_slice())?,
-                        };
-                    }
-                    Ok::<_, ConflictableTransactionError<Error>>(())
-                })
-                .map_err(te)?;
+            self.commit(tid, || {
+                (&self.tables, &self.versions, &self.partitions)
+                    .transaction(|(t, v, p)| {
+                        t.insert(key.as_slice(), value.as_slice())?;
+                        if let Some((k, b)) = &archived {
+                            v.insert(k.as_slice(), b.as_slice())?;
+                        }
+                        for k in &expired {
+                            v.remove(k)?;
+                        }
+                        for (k, v) in &ops {
+                            match v {
+                                Some(v) => p.insert(k.as_slice(), v.as_slice())?,
+                                None => p.remove(k.as_slice())?,
+                            };
+                        }
+                        Ok::<_, ConflictableTransactionError<Error>>(())
+                    })
+                    .map_err(te)
+            })?;
             plan.table
         };
         self.durable()?;
@@ -1162,6 +1259,70 @@ mod tests {
         });
     }
 
+    /// Format-2 values (whole JSON) are read after the upgrade, templates are
+    /// read back from disk by a fresh process, and past the per-table cap of
+    /// templates descriptors are stored inline.
+    #[test]
+    fn partition_values_old_new_and_inline_survive_reopening() {
+        use lakecat_catalog_api::model::StorageDescriptor;
+        let dir = tempfile::tempdir().unwrap();
+        let id = TableIdent::parse("d", "t").unwrap();
+        let part = |dt: &str, h: usize| {
+            let mut p = Partition::new(vec![dt.into(), h.to_string()]);
+            p.storage_descriptor = Some(StorageDescriptor {
+                location: Some(format!("s3://bucket/t/dt={dt}/hour={h}/")),
+                input_format: Some(format!("format-{h}")),
+                ..Default::default()
+            });
+            p
+        };
+        let mut legacy = part("2023-01-01", 1);
+        legacy.create_time = 5;
+        let n = templates::MAX_TEMPLATES + 5;
+        let written: Vec<_> = (0..n).map(|h| part("2024-01-01", h)).collect();
+        {
+            let s = SledStore::open(dir.path(), 10).unwrap();
+            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
+                .unwrap();
+            s.create_table(
+                &id.database,
+                lakecat_catalog_api::conformance::sample_table("t"),
+            )
+            .unwrap();
+            assert!(s
+                .create_partitions(&id, written.clone(), false)
+                .unwrap()
+                .is_empty());
+            let tid = s.record(&id).unwrap().id;
+            let stored = s
+                .partitions
+                .scan_prefix(id_key(tid | TEMPLATE_SPACE, &[]))
+                .count();
+            assert_eq!(stored, templates::MAX_TEMPLATES);
+            // What lakecat with store format 2 wrote for a partition.
+            let key = id_key(tid, &encode_values(&legacy.values));
+            s.partitions.insert(key, to_json(&legacy).unwrap()).unwrap();
+            s.meta.insert(FORMAT_KEY, b"2".as_slice()).unwrap();
+            s.durable().unwrap();
+        }
+        let s = SledStore::open(dir.path(), 10).unwrap();
+        assert_eq!(s.meta.get(FORMAT_KEY).unwrap().unwrap().as_ref(), b"3");
+        let got = s.get_partition(&id, &legacy.values).unwrap();
+        assert_eq!(
+            (got.storage_descriptor, got.create_time),
+            (legacy.storage_descriptor, 5)
+        );
+        let listed = s
+            .list_partitions(&id, None, &PageRequest::first(2000))
+            .unwrap()
+            .items;
+        assert_eq!(listed.len(), n + 1);
+        for w in &written {
+            let got = listed.iter().find(|p| p.values == w.values).unwrap();
+            assert_eq!(got.storage_descriptor, w.storage_descriptor);
+        }
+    }
+
     #[test]
     fn a_second_open_of_the_same_directory_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -1184,8 +1345,9 @@ mod tests {
         }
         let e = SledStore::open(dir.path(), 10).err().unwrap();
         assert!(
-            e.message
-                .contains("store format 99, but this lakecat reads format 2"),
+            e.message.contains(&format!(
+                "store format 99, but this lakecat reads format {FORMAT_VERSION}"
+            )),
             "{}",
             e.message
         );

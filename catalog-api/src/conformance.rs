@@ -16,6 +16,7 @@ pub fn run_all(make: Factory) {
     tables(&*make(10));
     versions(&*make(3));
     partitions(&*make(10));
+    partition_round_trips(&*make(10));
     filters_and_paging(&*make(10));
     cascade(&*make(10));
     table_writes(&*make(2));
@@ -619,6 +620,119 @@ pub fn sample_table(name: &str) -> Table {
     t.parameters
         .insert("classification".into(), "parquet".into());
     t
+}
+
+/// Partitions come back exactly as written, whatever their storage descriptors
+/// share with each other or with their table, also after the table changes; and
+/// a batch is checked against what exists however densely the table is filled.
+pub fn partition_round_trips(s: &dyn CatalogStore) {
+    let id = setup(s, "d", "rt");
+    let full = |dt: &str, hour: u32| {
+        let mut p = part(dt, hour);
+        let sd = p.storage_descriptor.as_mut().unwrap();
+        sd.columns = vec![Column::new("id", "bigint"), Column::new("s", "string")];
+        sd.input_format = Some("org.apache.hadoop.mapred.TextInputFormat".into());
+        sd.compressed = true;
+        sd.serde_info = Some(SerDeInfo {
+            name: None,
+            serialization_library: Some("org.openx.data.jsonserde.JsonSerDe".into()),
+            parameters: [("paths".to_string(), "id,s".to_string())].into(),
+        });
+        sd.parameters
+            .insert("recordCount".into(), (hour * 10).to_string());
+        p.parameters.insert("k".into(), dt.into());
+        p.last_access_time = Some(7);
+        p
+    };
+    let mut outside = full("2024-02-01", 0);
+    outside.storage_descriptor.as_mut().unwrap().location = Some("gs://elsewhere/x/".into());
+    let mut no_location = full("2024-02-01", 1);
+    no_location.storage_descriptor.as_mut().unwrap().location = None;
+    let mut bare = Partition::new(vec!["2024-02-01".into(), "2".into()]);
+    bare.parameters.insert("only".into(), "params".into());
+    let mut at_table = full("2024-02-01", 3);
+    at_table.storage_descriptor.as_mut().unwrap().location = Some("s3://bucket/rt/".into());
+    let mut other_sd = full("2024-02-01", 4);
+    other_sd.storage_descriptor.as_mut().unwrap().output_format = Some("o".into());
+    let mut written = vec![outside, no_location, bare, at_table, other_sd];
+    written.extend((0..20).map(|h| full("2024-02-02", h)));
+    assert!(s
+        .create_partitions(&id, written.clone(), false)
+        .unwrap()
+        .is_empty());
+    let check = |s: &dyn CatalogStore, written: &[Partition]| {
+        let listed = s
+            .list_partitions(&id, None, &PageRequest::first(1000))
+            .unwrap()
+            .items;
+        assert_eq!(listed.len(), written.len());
+        for w in written {
+            let got = s.get_partition(&id, &w.values).unwrap();
+            let mut want = w.clone();
+            want.database_name = got.database_name.clone();
+            want.table_name = got.table_name.clone();
+            want.create_time = got.create_time;
+            assert_eq!(got, want);
+            assert!(listed.contains(&got), "{got:?} is not listed");
+        }
+    };
+    check(s, &written);
+
+    // The table moves and changes its columns: its partitions stay as they are.
+    let mut t = s.get_table(&id).unwrap();
+    let sd = t.storage_descriptor.as_mut().unwrap();
+    sd.location = Some("s3://bucket/moved/".into());
+    sd.columns.push(Column::new("extra", "int"));
+    s.update_table(&id, t, UpdateTableOptions::default())
+        .unwrap();
+    check(s, &written);
+
+    // New partitions under the new location, and updates, round-trip too.
+    let mut moved = full("2024-02-03", 0);
+    moved.storage_descriptor.as_mut().unwrap().location =
+        Some("s3://bucket/moved/dt=2024-02-03/hour=0/".into());
+    assert!(s
+        .create_partitions(&id, vec![moved.clone()], false)
+        .unwrap()
+        .is_empty());
+    written.push(moved);
+    let mut changed = written[7].clone();
+    changed.storage_descriptor.as_mut().unwrap().columns.pop();
+    changed
+        .storage_descriptor
+        .as_mut()
+        .unwrap()
+        .parameters
+        .clear();
+    s.update_partition(&id, &changed.values, changed.clone())
+        .unwrap();
+    written[7] = changed;
+    check(s, &written);
+
+    // A batch spanning a densely filled range: one existing partition among new ones.
+    let dense = setup(s, "d", "dense");
+    let many: Vec<_> = (0..300).map(|h| part("2024-03-01", h)).collect();
+    assert!(s.create_partitions(&dense, many, false).unwrap().is_empty());
+    let errs = s
+        .create_partitions(
+            &dense,
+            vec![
+                part("2024-02-28", 0),
+                part("2024-03-01", 150),
+                part("2024-03-02", 0),
+            ],
+            false,
+        )
+        .unwrap();
+    let existing: Vec<_> = errs.iter().map(|e| e.values[1].as_str()).collect();
+    assert_eq!(existing, ["150"], "{errs:?}");
+    assert_eq!(
+        s.list_partitions(&dense, None, &PageRequest::first(1000))
+            .unwrap()
+            .items
+            .len(),
+        302
+    );
 }
 
 fn part(dt: &str, hour: u32) -> Partition {

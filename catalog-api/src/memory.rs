@@ -443,7 +443,7 @@ impl CatalogStore for MemoryStore {
             id,
             page.limit,
             iter,
-            |b| serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string())),
+            |_, b| serde_json::from_slice(b).map_err(|e| Error::storage(e.to_string())),
             |k| e.partitions.get(k).map(json).transpose(),
             values_only,
         )?;

@@ -14,6 +14,7 @@ use crate::names::{normalize_name, DatabaseName, TableName};
 use crate::types::canonical_type;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
+use std::fmt::Display;
 
 pub type Parameters = BTreeMap<String, String>;
 
@@ -112,16 +113,18 @@ impl Column {
         }
     }
 
-    fn normalize(&mut self, at: &str) -> Result<()> {
+    // `at` is only formatted when a check fails: partitions arrive by the
+    // hundred thousand and their checks must not allocate.
+    fn normalize(&mut self, at: impl Display + Copy) -> Result<()> {
         self.name = normalize_name("column name", &self.name).map_err(|e| e.context(at))?;
         self.type_ = canonical_type(&self.type_)
             .map_err(|e| Error::invalid(format!("{at}.type {:?}: {e}", self.type_)))?;
         check_len(
-            &format!("{at}.comment"),
+            format_args!("{at}.comment"),
             self.comment.as_deref(),
             MAX_COMMENT_LEN,
         )?;
-        check_parameters(&format!("{at}.parameters"), &self.parameters)
+        check_parameters(format_args!("{at}.parameters"), &self.parameters)
     }
 }
 
@@ -188,22 +191,22 @@ pub struct StorageDescriptor {
 
 impl StorageDescriptor {
     fn normalize(&mut self, at: &str) -> Result<()> {
-        check_unique_columns(&format!("{at}.columns"), &mut self.columns)?;
+        check_unique_columns(format_args!("{at}.columns"), &mut self.columns)?;
         check_len(
-            &format!("{at}.location"),
+            format_args!("{at}.location"),
             self.location.as_deref(),
             MAX_LOCATION_LEN,
         )?;
         for (i, l) in self.additional_locations.iter().enumerate() {
             check_len(
-                &format!("{at}.additional_locations[{i}]"),
+                format_args!("{at}.additional_locations[{i}]"),
                 Some(l),
                 MAX_LOCATION_LEN,
             )?;
         }
-        check_parameters(&format!("{at}.parameters"), &self.parameters)?;
+        check_parameters(format_args!("{at}.parameters"), &self.parameters)?;
         if let Some(s) = &self.serde_info {
-            check_parameters(&format!("{at}.serde_info.parameters"), &s.parameters)?;
+            check_parameters(format_args!("{at}.serde_info.parameters"), &s.parameters)?;
         }
         if let Some(n) = self.number_of_buckets {
             if n < -1 {
@@ -415,7 +418,7 @@ pub fn check_values(values: &[String], keys: &[Column]) -> Result<()> {
     Ok(())
 }
 
-fn check_len(what: &str, value: Option<&str>, max: usize) -> Result<()> {
+fn check_len(what: impl Display, value: Option<&str>, max: usize) -> Result<()> {
     match value {
         Some(v) if v.chars().count() > max => Err(Error::new(
             crate::error::ErrorKind::InvalidInput,
@@ -428,7 +431,7 @@ fn check_len(what: &str, value: Option<&str>, max: usize) -> Result<()> {
     }
 }
 
-fn check_parameters(what: &str, params: &Parameters) -> Result<()> {
+fn check_parameters(what: impl Display, params: &Parameters) -> Result<()> {
     for (k, v) in params {
         if k.is_empty() || k.chars().count() > MAX_PARAM_KEY_LEN {
             return Err(Error::invalid(format!(
@@ -446,10 +449,10 @@ fn check_parameters(what: &str, params: &Parameters) -> Result<()> {
     Ok(())
 }
 
-fn check_unique_columns(what: &str, cols: &mut [Column]) -> Result<()> {
+fn check_unique_columns(what: impl Display, cols: &mut [Column]) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, c) in cols.iter_mut().enumerate() {
-        c.normalize(&format!("{what}[{i}]"))?;
+        c.normalize(format_args!("{what}[{i}]"))?;
         if !seen.insert(c.name.clone()) {
             return Err(Error::invalid(format!(
                 "{what}[{i}]: column '{}' appears twice",
@@ -614,7 +617,7 @@ impl Function {
                 )));
             }
             check_len(
-                &format!("resource_uris[{i}].uri"),
+                format_args!("resource_uris[{i}].uri"),
                 Some(&r.uri),
                 MAX_LOCATION_LEN,
             )?;

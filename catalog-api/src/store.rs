@@ -839,7 +839,7 @@ impl PartitionScan {
         id: &TableIdent,
         limit: usize,
         iter: I,
-        decode: impl Fn(&[u8]) -> Result<Partition>,
+        decode: impl Fn(&[u8], &[u8]) -> Result<Partition>,
         fetch: impl Fn(&[u8]) -> Result<Option<Vec<u8>>>,
         values_only: bool,
     ) -> Result<(Page<Partition>, u64)>
@@ -886,7 +886,7 @@ impl PartitionScan {
             if items.len() == limit {
                 return Ok((self.page_end(items, &last_cursor), examined));
             }
-            items.push(present_partition(id, decode(&bytes)?));
+            items.push(present_partition(id, decode(pkey, &bytes)?));
             last_cursor = key;
         }
         Ok((
