@@ -8,7 +8,7 @@
 //! | `databases`  | name                         | JSON [`Database`]              |
 //! | `tables`     | database `\0` table          | JSON `{id, table}`             |
 //! | `versions`   | table id, version            | JSON [`Table`] (archived)      |
-//! | `partitions` | table id, encoded values     | compact partition (`templates`)|
+//! | `partitions` | table id, encoded values     | a page of partitions (`pages`) |
 //! | `partitions` | table id (8 bytes alone)     | the table's partition count    |
 //! | `partitions` | table id \| 2⁶³, index entry | empty (see `index`)            |
 //! | `partitions` | table id \| 2⁶², stats key   | JSON [`ColumnStatistics`]      |
@@ -53,9 +53,10 @@ use std::sync::Mutex;
 
 /// Bumped whenever the layout above changes incompatibly: format 2 added index
 /// entries, statistics and the record's `indexes`, which format-1 readers would
-/// reject; format 3 added compact partition values and their templates, which
-/// format-2 readers cannot decode. Older stores are upgraded in place: they have
-/// none of these, and whole-JSON partition values are still read.
+/// reject; format 3 keeps partitions in pages with compact values and templates,
+/// which format-2 readers cannot decode. Older stores are upgraded in place: they
+/// have none of these, and a lone whole-JSON partition value is read as a page of
+/// one.
 pub const FORMAT_VERSION: &str = "3";
 const UPGRADABLE: &[&str] = &["1", "2"];
 const FORMAT_KEY: &[u8] = b"format_version";
@@ -65,6 +66,7 @@ const INDEX_SPACE: u64 = 1 << 63;
 const STATS_SPACE: u64 = 1 << 62;
 const TEMPLATE_SPACE: u64 = 1 << 61;
 
+mod pages;
 mod templates;
 use templates::Templates;
 
@@ -318,15 +320,12 @@ impl SledStore {
         });
         let budget = 4 * parts.len() + 64;
         let mut present = HashSet::new();
-        for k in self
-            .partitions
-            .range(id_key(tid, &lo)..=id_key(tid, &hi))
-            .keys()
-        {
+        let after_hi = [hi.as_slice(), &[0]].concat();
+        for kv in pages::scan(&self.partitions, tid, &lo, Some(&after_hi))? {
             if present.len() == budget {
                 return Ok(None);
             }
-            present.insert(k.map_err(se)?[8..].to_vec());
+            present.insert(kv?.0);
         }
         Ok(Some((lo, hi, present)))
     }
@@ -348,20 +347,21 @@ impl SledStore {
                 }
             }
         }
-        ops.extend(c.deletes.iter().map(|k| (id_key(tid, k), None)));
         ops.extend(
             c.index_deletes
                 .iter()
                 .map(|k| (id_key(tid | INDEX_SPACE, k), None)),
         );
         let mut templates = Vec::new();
-        for (k, p) in &c.puts {
+        let mut puts = Vec::with_capacity(c.puts.len());
+        for (k, p) in c.puts {
             let load = || self.load_templates(tid);
             let v = self
                 .templates
-                .encode(tid, location, p, load, &mut templates)?;
-            ops.push((id_key(tid, k), Some(v)));
+                .encode(tid, location, &p, load, &mut templates)?;
+            puts.push((k, v));
         }
+        ops.extend(pages::plan(&self.partitions, tid, &c.deletes, puts)?);
         for (n, t) in templates {
             ops.push((id_key(tid | TEMPLATE_SPACE, &n.to_be_bytes()), Some(t)));
         }
@@ -420,7 +420,7 @@ impl SledStore {
         };
         check_values_for(&rec.table, values)?;
         let k = encode_values(values);
-        match self.partitions.get(id_key(rec.id, &k)).map_err(se)? {
+        match self.partition(rec.id, &k)? {
             Some(b) => {
                 let p = self.decode(rec.id, &k, &b)?;
                 Ok((Some(k), Some(p)))
@@ -451,11 +451,12 @@ impl SledStore {
     }
 
     fn has_partitions(&self, tid: u64) -> Result<bool> {
-        let first = self
-            .partitions
-            .range(id_key(tid, &[0])..id_key(tid + 1, &[]))
-            .next();
-        Ok(first.transpose().map_err(se)?.is_some())
+        pages::any(&self.partitions, tid)
+    }
+
+    /// The stored value of the partition of table `tid` with key `key`.
+    fn partition(&self, tid: u64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        pages::get(&self.partitions, tid, key)
     }
 
     fn partition_count(&self, tid: u64) -> Result<u64> {
@@ -757,7 +758,7 @@ impl CatalogStore for SledStore {
                     Some((lo, hi, keys)) if lo.as_slice() <= k && k <= hi.as_slice() => {
                         Ok(keys.contains(k))
                     }
-                    _ => self.partitions.contains_key(id_key(rec.id, k)).map_err(se),
+                    _ => Ok(self.partition(rec.id, k)?.is_some()),
                 })?;
             if !writes.is_empty() {
                 let count = self.partition_count(rec.id)? + writes.len() as u64;
@@ -778,7 +779,7 @@ impl CatalogStore for SledStore {
         let rec = self.record(id)?;
         check_values_for(&rec.table, values)?;
         let key = encode_values(values);
-        match self.partitions.get(id_key(rec.id, &key)).map_err(se)? {
+        match self.partition(rec.id, &key)? {
             Some(b) => Ok(present_partition(id, self.decode(rec.id, &key, &b)?)),
             None => Err(partition_not_found(id, values)),
         }
@@ -795,12 +796,12 @@ impl CatalogStore for SledStore {
             let rec = self.record(id)?;
             check_values_for(&rec.table, values)?;
             let key = encode_values(values);
-            let cur = match self.partitions.get(id_key(rec.id, &key)).map_err(se)? {
+            let cur = match self.partition(rec.id, &key)? {
                 Some(b) => self.decode(rec.id, &key, &b)?,
                 None => return Err(partition_not_found(id, values)),
             };
             let (old, new, p) = plan_partition_update(id, &rec.table, values, &cur, part, |k| {
-                self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
+                Ok(self.partition(rec.id, k)?.is_some())
             })?;
             let changes =
                 PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
@@ -823,7 +824,7 @@ impl CatalogStore for SledStore {
             let _g = self.lock();
             let rec = self.record(id)?;
             let (removed, errors) = plan_partition_deletes(id, &rec.table, values, |k| {
-                self.partitions.contains_key(id_key(rec.id, k)).map_err(se)
+                Ok(self.partition(rec.id, k)?.is_some())
             })?;
             if !removed.is_empty() {
                 let count = self
@@ -849,33 +850,32 @@ impl CatalogStore for SledStore {
     ) -> Result<Page<Partition>> {
         let rec = self.record(id)?;
         let scan = PartitionScan::new(&rec.table, &rec.indexes, filter, page)?;
-        let space = match scan.source {
-            ScanSource::Partitions => rec.id,
-            ScanSource::Index(_) => rec.id | INDEX_SPACE,
+        let iter: Box<dyn Iterator<Item = Result<pages::Entry>>> = match scan.source {
+            ScanSource::Partitions => Box::new(pages::scan(
+                &self.partitions,
+                rec.id,
+                &scan.start,
+                scan.end.as_deref(),
+            )?),
+            ScanSource::Index(_) => {
+                let space = rec.id | INDEX_SPACE;
+                let end = match &scan.end {
+                    Some(e) => id_key(space, e),
+                    None => id_key(space + 1, &[]),
+                };
+                let range = self.partitions.range(id_key(space, &scan.start)..end);
+                Box::new(range.map(|kv| {
+                    let (k, v) = kv.map_err(se)?;
+                    Ok((k[8..].to_vec(), v.to_vec()))
+                }))
+            }
         };
-        let start = id_key(space, &scan.start);
-        let end = match &scan.end {
-            Some(e) => id_key(space, e),
-            None => id_key(space + 1, &[]),
-        };
-        let iter = self.partitions.range(start..end).filter_map(|kv| match kv {
-            // The table's bare id key holds its partition count, not a partition.
-            Ok((k, _)) if k.len() == 8 => None,
-            Ok((k, v)) => Some(Ok((k[8..].to_vec(), v.to_vec()))),
-            Err(e) => Some(Err(se(e))),
-        });
         let (page, examined) = scan.collect(
             id,
             page.limit,
             iter,
             |k, b| self.decode(rec.id, k, b),
-            |k| {
-                Ok(self
-                    .partitions
-                    .get(id_key(rec.id, k))
-                    .map_err(se)?
-                    .map(|v| v.to_vec()))
-            },
+            |k| self.partition(rec.id, k),
             values_only,
         )?;
         self.examined.fetch_add(examined, Ordering::Relaxed);
@@ -983,7 +983,7 @@ impl CatalogStore for SledStore {
             let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
             let current = rec.as_ref().map(|r| (&r.table, count));
             let plan = plan_table_write(db, current, &indexes, write, |k| {
-                match self.partitions.get(id_key(tid, k)).map_err(se)? {
+                match self.partition(tid, k)? {
                     Some(b) => Ok(Some(self.decode(tid, k, &b)?.create_time)),
                     None => Ok(None),
                 }
@@ -1050,14 +1050,10 @@ impl CatalogStore for SledStore {
             let set = IndexSet::new(&rec.table, std::slice::from_ref(&index))?;
             let mut batch = Batch::default();
             let mut n = 0;
-            for k in self
-                .partitions
-                .range(id_key(rec.id, &[0])..id_key(rec.id + 1, &[]))
-                .keys()
-            {
-                let k = k.map_err(se)?;
-                let values = decode_values(&k[8..])
-                    .ok_or_else(|| Error::storage("corrupt partition key"))?;
+            for kv in pages::scan(&self.partitions, rec.id, &[], None)? {
+                let (k, _) = kv?;
+                let values =
+                    decode_values(&k).ok_or_else(|| Error::storage("corrupt partition key"))?;
                 for e in set.entries(&values) {
                     batch.insert(id_key(rec.id | INDEX_SPACE, &e), &[]);
                 }
@@ -1321,6 +1317,106 @@ mod tests {
             let got = listed.iter().find(|p| p.values == w.values).unwrap();
             assert_eq!(got.storage_descriptor, w.storage_descriptor);
         }
+    }
+
+    /// Partitions live in pages that split and empty as they change; whatever
+    /// sequence of writes arrives, every read answers what the in-memory store
+    /// (one entry per partition) answers.
+    #[test]
+    fn pages_answer_like_the_memory_store_under_random_writes() {
+        use lakecat_catalog_api::memory::MemoryStore;
+        use lakecat_catalog_api::model::StorageDescriptor;
+        let dir = tempfile::tempdir().unwrap();
+        let sled = SledStore::open(dir.path(), 10).unwrap();
+        let mem = MemoryStore::new(10);
+        let stores: [&dyn CatalogStore; 2] = [&sled, &mem];
+        let id = TableIdent::parse("d", "t").unwrap();
+        for s in stores {
+            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
+                .unwrap();
+            s.create_table(
+                &id.database,
+                lakecat_catalog_api::conformance::sample_table("t"),
+            )
+            .unwrap();
+        }
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let part = |dt: u64, h: u64, tag: u64| {
+            let mut p = Partition::new(vec![format!("d{dt:02}"), h.to_string()]);
+            p.storage_descriptor = Some(StorageDescriptor {
+                location: Some(format!("s3://bucket/t/dt=d{dt:02}/hour={h}/")),
+                ..Default::default()
+            });
+            p.parameters.insert("tag".into(), tag.to_string());
+            p
+        };
+        let strip = |mut v: Vec<Partition>| {
+            for p in &mut v {
+                p.create_time = 0;
+            }
+            v
+        };
+        for round in 0..300 {
+            match rnd(4) {
+                0 | 1 => {
+                    let batch: Vec<_> = (0..1 + rnd(150))
+                        .map(|_| part(rnd(20), rnd(60), round))
+                        .collect();
+                    let quiet = rnd(2) == 0;
+                    let [a, b] = stores.map(|s| s.create_partitions(&id, batch.clone(), quiet));
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "round {round}");
+                }
+                2 => {
+                    let values: Vec<_> = (0..1 + rnd(80))
+                        .map(|_| part(rnd(20), rnd(60), 0).values)
+                        .collect();
+                    let [a, b] = stores.map(|s| s.delete_partitions(&id, &values).unwrap());
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "round {round}");
+                }
+                _ => {
+                    let from = part(rnd(20), rnd(60), 0).values;
+                    let to = part(rnd(20), rnd(60), round);
+                    let [a, b] = stores
+                        .map(|s| s.update_partition(&id, &from, to.clone()).map(|p| p.values));
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "round {round}");
+                }
+            }
+            let limit = 1 + rnd(90) as usize;
+            let [a, b] = stores.map(|s| {
+                let mut all = Vec::new();
+                let mut page = PageRequest::first(limit);
+                loop {
+                    let p = s.list_partitions(&id, None, &page).unwrap();
+                    all.extend(p.items);
+                    match p.next_token {
+                        Some(t) => page.token = Some(t),
+                        None => return strip(all),
+                    }
+                }
+            });
+            assert_eq!(a, b, "round {round}");
+            let f = FilterExpr::parse(&format!("dt = 'd{:02}' AND hour > 20", rnd(20)))
+                .unwrap()
+                .unwrap();
+            let [a, b] = stores.map(|s| {
+                strip(
+                    s.list_partitions(&id, Some(&f), &PageRequest::first(1000))
+                        .unwrap()
+                        .items,
+                )
+            });
+            assert_eq!(a, b, "round {round}");
+            let probe = part(rnd(20), rnd(60), 0).values;
+            let [a, b] = stores.map(|s| s.get_partition(&id, &probe).map(|p| strip(vec![p])));
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "round {round}");
+        }
+        assert!(sled.stats().unwrap().partitions > 100);
     }
 
     #[test]

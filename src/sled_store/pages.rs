@@ -1,0 +1,247 @@
+//! A table's partitions stored in pages of neighbours.
+//!
+//! sled's cost per key written (a tree descent, a logged delta, and a node split
+//! every eight or so new keys, since its leaves hold at most 16 entries) was the
+//! limit on registering partitions, whatever their size. So partitions are kept
+//! in pages of up to [`MAX_ENTRIES`] neighbours, one sled value each: a batch of
+//! 1,000 new partitions is a few dozen sled writes instead of a thousand.
+//!
+//! A page lives under the key `table id, k`, where `k` is at most the key of each
+//! partition in it, and holds the partitions from `k` up to the next page's key.
+//! A page keeps its key for as long as it lives: a write changes the page that
+//! holds (or would hold) each key, splits a page that grows too big into the page
+//! itself and new pages keyed by their first partition, and removes a page left
+//! empty. Partitions thus only ever move to pages with higher keys, so a listing
+//! that reads pages while writes land (each write is atomic, a listing is not)
+//! never misses a partition that existed throughout; it may meet one twice and
+//! skips the repeat.
+//!
+//! Values written before pages hold one partition under its own key (they start
+//! with `{` or [`super::templates::COMPACT`]); they are read as pages of one.
+
+use super::{id_key, se, Op};
+use lakecat_catalog_api::error::{Error, Result};
+use sled::{IVec, Tree};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+/// The first byte of a page.
+pub const PAGE: u8 = 2;
+/// Partitions in a page before it is split.
+pub const MAX_ENTRIES: usize = 64;
+/// Bytes in a page before it is split, unless it holds a single partition.
+const MAX_BYTES: usize = 32 * 1024;
+
+/// A partition: its key (the encoded values) and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+fn corrupt() -> Error {
+    Error::storage("corrupt partition page")
+}
+
+/// The partitions in the stored value `value` under the page key `key`.
+fn entries(key: &[u8], value: &[u8]) -> Result<Vec<Entry>> {
+    let Some((&PAGE, mut rest)) = value.split_first() else {
+        return Ok(vec![(key.to_vec(), value.to_vec())]);
+    };
+    let mut out = Vec::new();
+    let take = |rest: &mut &[u8]| -> Result<Vec<u8>> {
+        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(corrupt)?;
+        let len = u32::from_be_bytes(*len) as usize;
+        let (v, tail) = tail.split_at_checked(len).ok_or_else(corrupt)?;
+        *rest = tail;
+        Ok(v.to_vec())
+    };
+    while !rest.is_empty() {
+        let k = take(&mut rest)?;
+        let v = take(&mut rest)?;
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+fn encode(entries: &[Entry]) -> Vec<u8> {
+    let size = entries
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 8)
+        .sum::<usize>();
+    let mut out = Vec::with_capacity(1 + size);
+    out.push(PAGE);
+    for (k, v) in entries {
+        for part in [k, v] {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+    }
+    out
+}
+
+/// The table's range of partition keys, from `from` (a partition key).
+fn from_key(tid: u64, from: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    (
+        Bound::Included(id_key(tid, from)),
+        Bound::Excluded(id_key(tid + 1, &[])),
+    )
+}
+
+/// The page that holds or would hold `key`: the one with the greatest key at most
+/// `key`, as (page key, value).
+fn floor(tree: &Tree, tid: u64, key: &[u8]) -> Result<Option<(Vec<u8>, IVec)>> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    match tree.range(id_key(tid, &[0])..=id_key(tid, key)).next_back() {
+        Some(kv) => {
+            let (k, v) = kv.map_err(se)?;
+            Ok(Some((k[8..].to_vec(), v)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The key of the first page after `key`.
+fn next_page(tree: &Tree, tid: u64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    let range = (
+        Bound::Excluded(id_key(tid, key)),
+        Bound::Excluded(id_key(tid + 1, &[])),
+    );
+    match tree.range(range).keys().next() {
+        Some(k) => Ok(Some(k.map_err(se)?[8..].to_vec())),
+        None => Ok(None),
+    }
+}
+
+/// The value of the partition with key `key`.
+pub fn get(tree: &Tree, tid: u64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    let Some((pk, value)) = floor(tree, tid, key)? else {
+        return Ok(None);
+    };
+    Ok(entries(&pk, &value)?
+        .into_iter()
+        .find(|(k, _)| k.as_slice() == key)
+        .map(|(_, v)| v))
+}
+
+/// Whether the table has any partition.
+pub fn any(tree: &Tree, tid: u64) -> Result<bool> {
+    let first = tree.range(from_key(tid, &[0])).keys().next();
+    Ok(first.transpose().map_err(se)?.is_some())
+}
+
+/// The partitions with keys from `start` (inclusive) to `end` (exclusive; `None`:
+/// to the last), in key order.
+pub fn scan<'a>(
+    tree: &'a Tree,
+    tid: u64,
+    start: &[u8],
+    end: Option<&[u8]>,
+) -> Result<impl Iterator<Item = Result<Entry>> + 'a> {
+    let begin = match floor(tree, tid, start)? {
+        Some((pk, _)) => pk,
+        None => start.to_vec(),
+    };
+    let end_key = match end {
+        Some(e) => Bound::Excluded(id_key(tid, e)),
+        None => Bound::Excluded(id_key(tid + 1, &[])),
+    };
+    let mut pages = tree.range((Bound::Included(id_key(tid, &begin)), end_key));
+    let (start, end) = (start.to_vec(), end.map(<[u8]>::to_vec));
+    let mut pending = std::collections::VecDeque::new();
+    let mut last: Option<Vec<u8>> = None;
+    let mut done = false;
+    Ok(std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
+        while let Some((k, v)) = pending.pop_front() {
+            let k: Vec<u8> = k;
+            if k < start || last.as_ref().is_some_and(|l| &k <= l) {
+                continue;
+            }
+            if end.as_ref().is_some_and(|e| &k >= e) {
+                done = true;
+                return None;
+            }
+            last = Some(k.clone());
+            return Some(Ok((k, v)));
+        }
+        match pages.next()? {
+            Ok((k, _)) if k.len() == 8 => {} // the partition count
+            Ok((k, v)) => match entries(&k[8..], &v) {
+                Ok(e) => pending.extend(e),
+                Err(e) => return Some(Err(e)),
+            },
+            Err(e) => return Some(Err(se(e))),
+        }
+    }))
+}
+
+/// The operations that delete the partitions `deletes` and write `puts` (new or
+/// replaced) in table `tid`. The caller holds the write lock and applies the
+/// operations in one atomic write.
+pub fn plan(tree: &Tree, tid: u64, deletes: &[Vec<u8>], puts: Vec<Entry>) -> Result<Vec<Op>> {
+    let mut changes: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+    for k in deletes {
+        changes.insert(k.clone(), None);
+    }
+    for (k, v) in puts {
+        changes.insert(k, Some(v));
+    }
+    let mut ops = Vec::new();
+    let mut changes = changes.into_iter().peekable();
+    while let Some((first, _)) = changes.peek() {
+        // The page holding `first`, and where the next page begins.
+        let (page, mut current, bound) = match floor(tree, tid, first)? {
+            Some((pk, value)) => {
+                let bound = next_page(tree, tid, &pk)?;
+                let current: BTreeMap<_, _> = entries(&pk, &value)?.into_iter().collect();
+                (Some(pk), current, bound)
+            }
+            None => (None, BTreeMap::new(), next_page(tree, tid, first)?),
+        };
+        while let Some((k, _)) = changes.peek() {
+            if bound.as_ref().is_some_and(|b| k >= b) {
+                break;
+            }
+            let (k, v) = changes.next().expect("peeked");
+            match v {
+                Some(v) => current.insert(k, v),
+                None => current.remove(&k),
+            };
+        }
+        let current: Vec<Entry> = current.into_iter().collect();
+        let pieces = split(current);
+        match &page {
+            Some(pk) if pieces.is_empty() => ops.push((id_key(tid, pk), None)),
+            _ => {}
+        }
+        for (i, piece) in pieces.iter().enumerate() {
+            let key = match (&page, i) {
+                (Some(pk), 0) => pk.as_slice(),
+                _ => piece[0].0.as_slice(),
+            };
+            ops.push((id_key(tid, key), Some(encode(piece))));
+        }
+    }
+    Ok(ops)
+}
+
+/// Cuts a run of partitions into pages of even size within the limits.
+fn split(entries: Vec<Entry>) -> Vec<Vec<Entry>> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let bytes: usize = entries.iter().map(|(k, v)| k.len() + v.len() + 8).sum();
+    let n = entries
+        .len()
+        .div_ceil(MAX_ENTRIES)
+        .max(bytes.div_ceil(MAX_BYTES))
+        .min(entries.len());
+    let (per, extra) = (entries.len() / n, entries.len() % n);
+    let mut out = Vec::with_capacity(n);
+    let mut rest = entries.into_iter();
+    for i in 0..n {
+        out.push(rest.by_ref().take(per + usize::from(i < extra)).collect());
+    }
+    out
+}
