@@ -1244,6 +1244,15 @@ impl CatalogStore for SledStore {
 mod tests {
     use super::*;
 
+    /// Creates database `id.database` and the conformance suite's sample table as `id`.
+    fn sample_table_in(s: &dyn CatalogStore, id: &TableIdent) {
+        s.create_database(Database::new(id.database.clone()))
+            .unwrap();
+        let mut t = lakecat_catalog_api::conformance::sample_table(id.name.as_str());
+        t.name = id.name.clone();
+        s.create_table(&id.database, t).unwrap();
+    }
+
     #[test]
     fn sled_store_conforms() {
         let dirs = std::cell::RefCell::new(Vec::new());
@@ -1278,13 +1287,7 @@ mod tests {
         let written: Vec<_> = (0..n).map(|h| part("2024-01-01", h)).collect();
         {
             let s = SledStore::open(dir.path(), 10).unwrap();
-            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
-                .unwrap();
-            s.create_table(
-                &id.database,
-                lakecat_catalog_api::conformance::sample_table("t"),
-            )
-            .unwrap();
+            sample_table_in(&s, &id);
             assert!(s
                 .create_partitions(&id, written.clone(), false)
                 .unwrap()
@@ -1332,13 +1335,7 @@ mod tests {
         let stores: [&dyn CatalogStore; 2] = [&sled, &mem];
         let id = TableIdent::parse("d", "t").unwrap();
         for s in stores {
-            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
-                .unwrap();
-            s.create_table(
-                &id.database,
-                lakecat_catalog_api::conformance::sample_table("t"),
-            )
-            .unwrap();
+            sample_table_in(s, &id);
         }
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut rnd = move |n: u64| {
@@ -1474,13 +1471,7 @@ mod tests {
         let tid;
         {
             let s = SledStore::open(dir.path(), 10).unwrap();
-            s.create_database(Database::new(DatabaseName::new("d").unwrap()))
-                .unwrap();
-            s.create_table(
-                &id.database,
-                lakecat_catalog_api::conformance::sample_table("t"),
-            )
-            .unwrap();
+            sample_table_in(&s, &id);
             let parts = (0..50)
                 .map(|h| Partition::new(vec!["2024-01-01".into(), h.to_string()]))
                 .collect();
