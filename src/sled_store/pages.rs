@@ -39,25 +39,37 @@ fn corrupt() -> Error {
     Error::storage("corrupt partition page")
 }
 
-/// The partitions in the stored value `value` under the page key `key`.
-fn entries(key: &[u8], value: &[u8]) -> Result<Vec<Entry>> {
-    let Some((&PAGE, mut rest)) = value.split_first() else {
-        return Ok(vec![(key.to_vec(), value.to_vec())]);
+/// The partitions in the stored value `value` under the page key `key`, borrowed.
+fn each<'a>(key: &'a [u8], value: &'a [u8]) -> impl Iterator<Item = Result<(&'a [u8], &'a [u8])>> {
+    let (single, mut rest) = match value.split_first() {
+        Some((&PAGE, rest)) => (None, rest),
+        _ => (Some((key, value)), &[][..]),
     };
-    let mut out = Vec::new();
-    let take = |rest: &mut &[u8]| -> Result<Vec<u8>> {
+    let take = |rest: &mut &'a [u8]| -> Result<&'a [u8]> {
         let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(corrupt)?;
         let len = u32::from_be_bytes(*len) as usize;
         let (v, tail) = tail.split_at_checked(len).ok_or_else(corrupt)?;
         *rest = tail;
-        Ok(v.to_vec())
+        Ok(v)
     };
-    while !rest.is_empty() {
-        let k = take(&mut rest)?;
-        let v = take(&mut rest)?;
-        out.push((k, v));
-    }
-    Ok(out)
+    let paged = std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let entry = take(&mut rest).and_then(|k| Ok((k, take(&mut rest)?)));
+        if entry.is_err() {
+            rest = &[];
+        }
+        Some(entry)
+    });
+    single.map(Ok).into_iter().chain(paged)
+}
+
+/// The partitions in the stored value `value` under the page key `key`.
+fn entries(key: &[u8], value: &[u8]) -> Result<Vec<Entry>> {
+    each(key, value)
+        .map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())))
+        .collect()
 }
 
 fn encode(entries: &[Entry]) -> Vec<u8> {
@@ -116,10 +128,13 @@ pub fn get(tree: &Tree, tid: u64, key: &[u8]) -> Result<Option<Vec<u8>>> {
     let Some((pk, value)) = floor(tree, tid, key)? else {
         return Ok(None);
     };
-    Ok(entries(&pk, &value)?
-        .into_iter()
-        .find(|(k, _)| k.as_slice() == key)
-        .map(|(_, v)| v))
+    for e in each(&pk, &value) {
+        let (k, v) = e?;
+        if k == key {
+            return Ok(Some(v.to_vec()));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether the table has any partition.
@@ -244,4 +259,52 @@ fn split(entries: Vec<Entry>) -> Vec<Vec<Entry>> {
         out.push(rest.by_ref().take(per + usize::from(i < extra)).collect());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(n: usize, value_len: usize) -> Vec<Entry> {
+        (0..n)
+            .map(|i| (format!("k{i:05}").into_bytes(), vec![b'v'; value_len]))
+            .collect()
+    }
+
+    #[test]
+    fn pages_round_trip_and_a_lone_value_is_a_page_of_one() {
+        let e = run(3, 10);
+        assert_eq!(entries(b"k00000", &encode(&e)).unwrap(), e);
+        let lone = entries(b"key", b"{\"values\":[]}").unwrap();
+        assert_eq!(lone, [(b"key".to_vec(), b"{\"values\":[]}".to_vec())]);
+    }
+
+    #[test]
+    fn a_truncated_page_is_an_error_not_a_panic() {
+        let page = encode(&run(3, 10));
+        for cut in 1..page.len() {
+            match entries(b"k", &page[..cut]) {
+                Err(e) => assert!(
+                    e.message.contains("corrupt partition page"),
+                    "{}",
+                    e.message
+                ),
+                // A cut between two whole entries is a shorter valid page.
+                Ok(e) => assert!(e.len() < 3),
+            }
+        }
+        assert!(entries(b"k", &[PAGE, 0, 0, 0, 9, 1]).is_err());
+    }
+
+    #[test]
+    fn runs_are_cut_into_even_pages_within_the_limits() {
+        let sizes = |e: Vec<Entry>| split(e).iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(run(64, 10)), [64]);
+        assert_eq!(sizes(run(130, 10)), [44, 43, 43]);
+        // 10 entries of 10 KiB: bytes, not count, decide.
+        assert_eq!(sizes(run(10, 10 * 1024)), [3, 3, 2, 2]);
+        // One huge partition still gets a page.
+        assert_eq!(sizes(run(1, 100 * 1024)), [1]);
+        assert!(split(Vec::new()).is_empty());
+    }
 }
