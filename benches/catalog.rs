@@ -26,23 +26,16 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(d)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`. Without it (`cargo test --all-targets`) this is a
     // smoke run on a small table, so the benchmark cannot rot unnoticed.
     let full = std::env::args().any(|a| a == "--bench");
     let total = if full {
-        env_usize("LAKECAT_BENCH_PARTITIONS", 1_000_000)
+        server::env_usize("LAKECAT_BENCH_PARTITIONS", 1_000_000)
     } else {
         2_400
     };
-    let writers = env_usize("LAKECAT_BENCH_WRITERS", 4);
+    let writers = server::env_usize("LAKECAT_BENCH_WRITERS", 4);
     let hours = 24;
     let days = total.div_ceil(hours);
     let srv = server::start();

@@ -31,13 +31,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(d)
-}
-
 /// `files` Parquet files over `partitions` `dt=` folders; the later half of the
 /// partitions carries the second schema generation (one more column).
 fn parquet_lake(root: &Path, files: usize, partitions: usize) {
@@ -161,9 +154,9 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (files, parts, mem_files) = if full {
         (
-            env_usize("LAKECAT_BENCH_FILES", 20_000),
-            env_usize("LAKECAT_BENCH_PARTITIONS", 2_000),
-            env_usize("LAKECAT_BENCH_MEMORY_FILES", 200_000),
+            server::env_usize("LAKECAT_BENCH_FILES", 20_000),
+            server::env_usize("LAKECAT_BENCH_PARTITIONS", 2_000),
+            server::env_usize("LAKECAT_BENCH_MEMORY_FILES", 200_000),
         )
     } else {
         (200, 20, 500)

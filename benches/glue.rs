@@ -21,13 +21,6 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 
-fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(d)
-}
-
 /// Runs benches/glue_client.py; its JSON answer.
 fn client(python: &Path, endpoint: &str, args: &[&str]) -> Value {
     let out = Command::new(python)
@@ -83,7 +76,7 @@ fn main() {
     // Without `--bench` (`cargo test --all-targets`) this is a smoke run on a small table.
     let full = std::env::args().any(|a| a == "--bench");
     let total = if full {
-        env_usize("LAKECAT_BENCH_GLUE_PARTITIONS", 100_000)
+        server::env_usize("LAKECAT_BENCH_GLUE_PARTITIONS", 100_000)
     } else {
         1_000
     };

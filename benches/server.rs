@@ -21,6 +21,14 @@ impl Drop for Server {
     }
 }
 
+/// A count from the environment, or `d`.
+pub fn env_usize(k: &str, d: usize) -> usize {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
 pub fn start() -> Server {
     start_with_env(&[])
 }
