@@ -436,6 +436,7 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
                 UpdateTableOptions {
                     expected_version: expected,
                     skip_archive,
+                    ..Default::default()
                 },
             )?;
             Ok(json!({}))

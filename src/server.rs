@@ -263,6 +263,7 @@ async fn update_table(
     let opts = UpdateTableOptions {
         expected_version: body.version_id,
         skip_archive: p.skip_archive.unwrap_or(false),
+        ..Default::default()
     };
     Ok(Json(
         blocking(move || s.store.update_table(&id, body, opts)).await?,

@@ -622,7 +622,17 @@ impl CatalogStore for SledStore {
             let new = prepare_table_update(id, &rec.table, table, opts, &rec.indexes, || {
                 self.has_partitions(rec.id)
             })?;
-            let key = table_key(id.database.as_str(), id.name.as_str());
+            let old_key = table_key(id.database.as_str(), id.name.as_str());
+            let to = table_address(&new, id);
+            let key = table_key(to.database.as_str(), to.name.as_str());
+            if to != *id {
+                // The internal id moves with the name: partitions, versions, index
+                // entries and statistics are keyed by it and stay where they are.
+                self.db_exists(&to.database)?;
+                if self.tables.contains_key(&key).map_err(se)? {
+                    return Err(table_exists(&to));
+                }
+            }
             let value = to_json(&TableRecord {
                 id: rec.id,
                 table: new.clone(),
@@ -648,6 +658,9 @@ impl CatalogStore for SledStore {
             }
             (&self.tables, &self.versions)
                 .transaction(|(t, v)| {
+                    if old_key != key {
+                        t.remove(old_key.as_slice())?;
+                    }
                     t.insert(key.as_slice(), value.as_slice())?;
                     if let Some((k, b)) = &archived {
                         v.insert(k.as_slice(), b.as_slice())?;

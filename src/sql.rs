@@ -11,7 +11,7 @@ use lakecat_catalog_api::model::{
 };
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::store::{
-    all_databases, all_partitions, all_tables, CatalogStore, UpdateTableOptions,
+    all_databases, all_partitions, all_tables, check_rename, CatalogStore, UpdateTableOptions,
 };
 use lakecat_catalog_api::types::HiveType;
 use lakecat_ddl::ast::*;
@@ -379,6 +379,25 @@ fn run(
             store.update_partition(&id, &old, p)?;
             Ok(ok(st))
         }
+        Statement::RenameTable { table, to } => {
+            let id = ident(s, table)?;
+            let to = TableIdent::parse(
+                to.database.as_deref().unwrap_or(id.database.as_str()),
+                &to.name,
+            )?;
+            let mut t = store.get_table(&id)?;
+            let db = store.get_database(&id.database)?;
+            check_rename(&id, &t, db.location_uri.as_deref())?;
+            t.name = to.name;
+            t.database_name = Some(to.database);
+            let opts = UpdateTableOptions {
+                expected_version: t.version_id,
+                rename: true,
+                ..Default::default()
+            };
+            store.update_table(&id, t, opts)?;
+            Ok(ok(st))
+        }
         Statement::RepairTable { table, mode } => {
             let id = ident(s, table)?;
             repair(store, handle, &id, *mode, st)
@@ -505,6 +524,7 @@ fn update(store: &dyn CatalogStore, id: &TableIdent, t: Table) -> R<Table> {
     let opts = UpdateTableOptions {
         expected_version: t.version_id,
         skip_archive: false,
+        ..Default::default()
     };
     store.update_table(id, t, opts)
 }

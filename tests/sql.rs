@@ -337,6 +337,45 @@ fn partitions_alter_show_and_describe() {
 }
 
 #[test]
+fn tables_are_renamed_within_and_across_databases() {
+    let e = Env::new();
+    let o = e.ok(
+        "CREATE DATABASE d LOCATION 'file:///wh/d';
+         CREATE DATABASE d2;
+         USE d;
+         CREATE EXTERNAL TABLE ext (id bigint) PARTITIONED BY (dt string) STORED AS PARQUET LOCATION 's3://b/ext/';
+         ALTER TABLE ext ADD PARTITION (dt='a') PARTITION (dt='b');
+         ALTER TABLE ext RENAME TO Events;
+         SHOW TABLES;
+         ALTER TABLE d.events RENAME TO d2.events;
+         SHOW TABLES IN d2;
+         SHOW PARTITIONS d2.events;
+         CREATE TABLE ext (x int) LOCATION 's3://b/other/';
+         CREATE TABLE managed (x int);",
+    );
+    assert_eq!(rows(&o, 6), [["events"]]);
+    assert_eq!(rows(&o, 8), [["events"]]);
+    assert_eq!(rows(&o, 9), [["dt=a"], ["dt=b"]]);
+    let t = e.table("d2", "events");
+    let sd = t.storage_descriptor.as_ref().unwrap();
+    assert_eq!(
+        sd.location.as_deref(),
+        Some("s3://b/ext/"),
+        "a rename moves no data"
+    );
+    assert_eq!(t.version_id, Some(3));
+    // A managed table in its database's folder: Hive would move the folder.
+    let before = e.snapshot();
+    let o = e.run("ALTER TABLE d.managed RENAME TO d.m2");
+    let err = o.error.expect("refused").error.message;
+    assert!(err.contains("renames metadata only"), "{err}");
+    assert_eq!(e.snapshot(), before);
+    // Elsewhere it is renamed like an external table.
+    e.ok("ALTER TABLE d.ext RENAME TO d.ext2");
+    assert_eq!(e.table("d", "ext2").version_id, Some(2));
+}
+
+#[test]
 fn every_error_leaves_the_catalog_unchanged_and_says_where() {
     let e = corpus_env();
     e.ok(
@@ -359,6 +398,8 @@ fn every_error_leaves_the_catalog_unchanged_and_says_where() {
         ("ALTER TABLE logs.p DROP PARTITION (dt='nope', h=1)", "does not exist"),
         ("ALTER TABLE logs.p ADD COLUMNS (a int)", "already has a column a"),
         ("ALTER TABLE logs.nope SET TBLPROPERTIES ('a'='b')", "not found"),
+        ("ALTER TABLE logs.p RENAME TO orc_t", "already exists"),
+        ("ALTER TABLE logs.p RENAME TO nodb.p", "not found"),
         ("DROP TABLE logs.nope", "not found"),
         ("DROP DATABASE logs", "not empty"),
         ("SHOW PARTITIONS logs.orc_t", "not partitioned"),

@@ -17,6 +17,7 @@ pub fn run_all(make: Factory) {
     versions(&*make(3));
     partitions(&*make(10));
     partition_round_trips(&*make(10));
+    table_renames(&*make(10));
     filters_and_paging(&*make(10));
     cascade(&*make(10));
     table_writes(&*make(2));
@@ -622,6 +623,119 @@ pub fn sample_table(name: &str) -> Table {
     t
 }
 
+/// A rename (Hive's `ALTER TABLE … RENAME TO`) moves the table with everything it
+/// has, within or across databases, and frees the old name.
+pub fn table_renames(s: &dyn CatalogStore) {
+    let id = setup(s, "d", "old");
+    s.create_database(Database::new(db("e"))).unwrap();
+    setup(s, "d", "taken");
+    let parts = vec![
+        part("2024-01-01", 1),
+        part("2024-01-01", 2),
+        part("2024-01-02", 1),
+    ];
+    assert!(s.create_partitions(&id, parts, false).unwrap().is_empty());
+    s.create_partition_index(&id, index("by_hour", &["hour"]))
+        .unwrap();
+    let mut stats = long_stats("id", 1, 9);
+    stats.column_name = "id".into();
+    assert!(s
+        .update_column_statistics(&id, None, vec![stats])
+        .unwrap()
+        .is_empty());
+    let rename = |from: &TableIdent, to: &TableIdent| {
+        let mut t = s
+            .get_table(from)
+            .unwrap_or_else(|_| sample_table(from.name.as_str()));
+        t.name = to.name.clone();
+        t.database_name = Some(to.database.clone());
+        let opts = UpdateTableOptions {
+            rename: true,
+            ..Default::default()
+        };
+        s.update_table(from, t, opts)
+    };
+    // Without the rename option a new name is refused.
+    let mut t = s.get_table(&id).unwrap();
+    t.name = TableName::new("new").unwrap();
+    assert_eq!(
+        kind(s.update_table(&id, t, UpdateTableOptions::default())),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        kind(rename(&id, &tid("d", "taken"))),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(kind(rename(&id, &tid("nodb", "x"))), ErrorKind::NotFound);
+    assert_eq!(
+        kind(rename(&tid("d", "nope"), &tid("d", "x"))),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        s.get_table(&id).unwrap().version_id,
+        Some(1),
+        "refusals change nothing"
+    );
+
+    let new = tid("d", "new");
+    let renamed = rename(&id, &new).unwrap();
+    assert_eq!(renamed.name.as_str(), "new");
+    assert_eq!(renamed.version_id, Some(2));
+    assert_eq!(kind(s.get_table(&id)), ErrorKind::NotFound);
+    let moved = tid("e", "moved");
+    rename(&new, &moved).unwrap();
+    assert_eq!(kind(s.get_table(&new)), ErrorKind::NotFound);
+    let t = s.get_table(&moved).unwrap();
+    assert_eq!(
+        (t.database_name.as_ref().unwrap().as_str(), t.version_id),
+        ("e", Some(3))
+    );
+    assert_eq!(
+        s.list_table_versions(&moved, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
+    let hour_1 = FilterExpr::parse("hour = 1").unwrap().unwrap();
+    let found = s
+        .list_partitions(&moved, Some(&hour_1), &PageRequest::first(10))
+        .unwrap()
+        .items;
+    assert_eq!(found.len(), 2);
+    assert!(found
+        .iter()
+        .all(|p| p.table_name.as_ref().unwrap().as_str() == "moved"));
+    assert_eq!(s.list_partition_indexes(&moved).unwrap().len(), 1);
+    let got = s
+        .get_column_statistics(&moved, None, &["id".to_string()])
+        .unwrap();
+    assert_eq!(got.len(), 1);
+
+    // The old name is free and starts empty; dropping the moved table leaves it be.
+    setup(s, "d", "old");
+    assert!(s
+        .list_partitions(&id, None, &PageRequest::first(10))
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(s.list_partition_indexes(&id).unwrap().is_empty());
+    assert!(s
+        .get_column_statistics(&id, None, &["id".to_string()])
+        .unwrap()
+        .is_empty());
+    s.create_partitions(&id, vec![part("2025-01-01", 0)], false)
+        .unwrap();
+    s.delete_table(&moved).unwrap();
+    assert_eq!(
+        s.list_partitions(&id, None, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
 /// Partitions come back exactly as written, whatever their storage descriptors
 /// share with each other or with their table, also after the table changes; and
 /// a batch is checked against what exists however densely the table is filled.
@@ -963,6 +1077,7 @@ pub fn versions(s: &dyn CatalogStore) {
     let opts = UpdateTableOptions {
         expected_version: Some(6),
         skip_archive: false,
+        ..Default::default()
     };
     assert_eq!(
         kind(s.update_table(&id, w2.clone(), opts)),
@@ -982,6 +1097,7 @@ pub fn versions(s: &dyn CatalogStore) {
             UpdateTableOptions {
                 expected_version: None,
                 skip_archive: true,
+                ..Default::default()
             },
         )
         .unwrap();

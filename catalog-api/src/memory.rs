@@ -288,9 +288,19 @@ impl CatalogStore for MemoryStore {
     ) -> Result<Table> {
         let max_versions = self.max_versions;
         let mut s = self.write();
-        let e = s.entry_mut(id)?;
+        let e = s.entry(id)?;
         let has_parts = !e.partitions.is_empty();
         let new = prepare_table_update(id, &e.table, table, opts, &e.indexes, || Ok(has_parts))?;
+        let to = table_address(&new, id);
+        if to != *id {
+            s.db_exists(&to.database)?;
+            if s.tables.contains_key(&tkey(&to)) {
+                return Err(table_exists(&to));
+            }
+            let moved = s.tables.remove(&tkey(id)).expect("read above");
+            s.tables.insert(tkey(&to), moved);
+        }
+        let e = s.entry_mut(&to)?;
         let old = std::mem::replace(&mut e.table, new.clone());
         if !opts.skip_archive {
             e.versions.insert(old.version_id.unwrap_or(1), old);

@@ -40,6 +40,11 @@ pub struct UpdateTableOptions {
     pub expected_version: Option<u64>,
     /// Do not keep the replaced table as a version (Glue's `SkipArchive`).
     pub skip_archive: bool,
+    /// The table may take the new table's `name` and `database_name` (Hive's
+    /// `ALTER TABLE … RENAME TO`): it moves with its partitions, versions, indexes
+    /// and statistics. Its location and its files are not touched. Without this,
+    /// a different name is refused and `database_name` is ignored.
+    pub rename: bool,
 }
 
 /// A table and partition changes applied together in one atomic step: what a crawl
@@ -404,7 +409,11 @@ pub fn prepare_table_update(
             )));
         }
     }
-    if table.name != id.name {
+    let target = match (&table.database_name, opts.rename) {
+        (Some(d), true) => TableIdent::new(d.clone(), table.name.clone()),
+        _ => TableIdent::new(id.database.clone(), table.name.clone()),
+    };
+    if target != *id && !opts.rename {
         return Err(Error::invalid(format!(
             "a table cannot be renamed by an update (from {} to {})",
             id.name, table.name
@@ -419,11 +428,55 @@ pub fn prepare_table_update(
             table.partition_keys.len()
         )));
     }
-    table.database_name = Some(id.database.clone());
+    table.database_name = Some(target.database);
     table.create_time = current.create_time;
     table.update_time = now_secs();
     table.version_id = Some(cur_version + 1);
     Ok(table)
+}
+
+/// Where an updated table lives: its new address after a rename.
+pub fn table_address(updated: &Table, id: &TableIdent) -> TableIdent {
+    match &updated.database_name {
+        Some(d) => TableIdent::new(d.clone(), updated.name.clone()),
+        None => id.clone(),
+    }
+}
+
+/// Refuses to rename a managed table whose folder is its database's folder plus
+/// its name: Hive would move that folder (and its partitions' locations) with the
+/// new name, and lakecat renames metadata only. Other tables keep their location
+/// under any name, as in Hive.
+pub fn check_rename(id: &TableIdent, table: &Table, database_location: Option<&str>) -> Result<()> {
+    let (Some(crate::model::TableType::ManagedTable), Some(db)) =
+        (table.table_type, database_location)
+    else {
+        return Ok(());
+    };
+    let Some(loc) = table
+        .storage_descriptor
+        .as_ref()
+        .and_then(|sd| sd.location.as_deref())
+    else {
+        return Ok(());
+    };
+    let norm = |l: &str| {
+        l.replacen("file:///", "file:/", 1)
+            .trim_end_matches('/')
+            .to_string()
+    };
+    if norm(loc) == format!("{}/{}", norm(db), id.name) {
+        return Err(Error::invalid(format!(
+            "managed table {id} lives in its database's folder ({loc}), which Hive would move with \
+             a new name; lakecat renames metadata only, so rename external tables, or set the \
+             table's location elsewhere first"
+        )));
+    }
+    Ok(())
+}
+
+pub fn table_exists(id: &TableIdent) -> Error {
+    Error::already_exists(format!("table {id} already exists"))
 }
 
 /// A partition with its encoded values (its key relative to the table).
@@ -637,6 +690,7 @@ pub fn plan_table_write(
             let opts = UpdateTableOptions {
                 expected_version: Some(v),
                 skip_archive: false,
+                ..Default::default()
             };
             // The key count may change only when no partition survives the write.
             let survivors = count.saturating_sub(write.delete_partitions.len() as u64);

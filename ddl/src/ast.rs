@@ -142,6 +142,12 @@ pub enum Statement {
         from: PartitionSpec,
         to: PartitionSpec,
     },
+    /// `ALTER TABLE t RENAME TO [db.]t2`; an unqualified new name stays in `t`'s
+    /// database (as in Spark; Hive would use the current one).
+    RenameTable {
+        table: QualifiedName,
+        to: QualifiedName,
+    },
     /// `MSCK REPAIR TABLE t [ADD|DROP|SYNC PARTITIONS]`, `ALTER TABLE t RECOVER PARTITIONS`.
     RepairTable {
         table: QualifiedName,
@@ -194,6 +200,7 @@ impl Statement {
             Statement::AddColumns { .. } => "ALTER TABLE ADD COLUMNS",
             Statement::ReplaceColumns { .. } => "ALTER TABLE REPLACE COLUMNS",
             Statement::RenamePartition { .. } => "ALTER TABLE RENAME PARTITION",
+            Statement::RenameTable { .. } => "ALTER TABLE RENAME TO",
             Statement::RepairTable { .. } => "MSCK REPAIR TABLE",
             Statement::ShowDatabases { .. } => "SHOW DATABASES",
             Statement::ShowTables { .. } => "SHOW TABLES",

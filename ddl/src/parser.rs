@@ -805,6 +805,12 @@ impl StatementParser {
             }
             return self.expected("SET LOCATION or RENAME TO PARTITION");
         }
+        if self.words(&["RENAME", "TO"]) {
+            return Ok(Statement::RenameTable {
+                table,
+                to: self.qname()?,
+            });
+        }
         if self.is_word("RENAME") || self.is_word("CHANGE") || self.is_word("SET") {
             return self.unsupported(&format!("ALTER TABLE … {}", self.peek().token));
         }

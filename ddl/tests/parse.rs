@@ -192,11 +192,25 @@ fn databases_alter_show_describe_and_scripts() {
          DESCRIBE FORMATTED db.t PARTITION (dt='a') col1;
          DESC t;
          DROP TABLE IF EXISTS db.t PURGE;
-         DROP DATABASE IF EXISTS sales CASCADE;",
+         DROP DATABASE IF EXISTS sales CASCADE;
+         ALTER TABLE t RENAME TO db2.T2;",
     )
     .unwrap();
     let kinds: Vec<&str> = v.iter().map(|p| p.statement.kind()).collect();
-    assert_eq!(kinds.len(), 26);
+    assert_eq!(kinds.len(), 27);
+    assert_eq!(
+        v[26].statement,
+        Statement::RenameTable {
+            table: QualifiedName {
+                database: None,
+                name: "t".into()
+            },
+            to: QualifiedName {
+                database: Some("db2".into()),
+                name: "t2".into()
+            },
+        }
+    );
     assert_eq!(v[2].line, 3);
     match &v[3].statement {
         Statement::AddPartitions {

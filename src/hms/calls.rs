@@ -10,7 +10,7 @@ use super::thrift::{TStruct, TValue, T_STRUCT};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::model::{Database, Partition, Table, TableType};
 use lakecat_catalog_api::store::{
-    all_databases, all_tables, CatalogStore, PageRequest, UpdateTableOptions,
+    all_databases, all_tables, check_rename, CatalogStore, PageRequest, UpdateTableOptions,
 };
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result, TableIdent};
 use std::path::PathBuf;
@@ -287,17 +287,23 @@ impl Ctx {
             .strct(3)
             .ok_or_else(|| Error::invalid("argument new_tbl is missing"))?;
         let mut t = table_of(s)?;
-        if t.name != id.name {
-            return Err(Error::invalid(format!(
-                "renaming table {id} to {} is not supported",
-                t.name
-            )));
-        }
+        let to_db = match s.str(2).filter(|d| !d.is_empty()) {
+            Some(d) => DatabaseName::new(&d)?,
+            None => id.database.clone(),
+        };
         let cur = self.store.get_table(&id).map_err(no_table(&id))?;
+        let rename = t.name != id.name || to_db != id.database;
+        if rename {
+            let location = self.database_location(&id.database)?;
+            check_rename(&id, &cur, Some(&location))?;
+        }
+        t.database_name = Some(to_db);
         t.create_time = cur.create_time;
-        self.store
-            .update_table(&id, t, UpdateTableOptions::default())
-            .map(|_| ())
+        let opts = UpdateTableOptions {
+            rename,
+            ..Default::default()
+        };
+        self.store.update_table(&id, t, opts).map(|_| ())
     }
 
     /// Stores a `ColumnStatistics` (table or partition level); invalid records

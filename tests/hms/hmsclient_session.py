@@ -64,6 +64,19 @@ with hmsclient.HMSClient(host=host, port=int(port)) as c:
     t.parameters = {"owner_team": "ops"}
     c.alter_table("shop", "orders", t)
     assert c.get_table("shop", "orders").parameters["owner_team"] == "ops"
+    # Renames: a managed table in its database's folder is refused (Hive would move
+    # the folder); others take the new name, also in another database.
+    renamed = c.get_table("shop", "orders")
+    renamed.tableName = "orders2"
+    expect(T.InvalidOperationException, c.alter_table, "shop", "orders", renamed)
+    v = c.get_table("shop", "v1")
+    v.tableName = "v2"
+    c.alter_table("shop", "v1", v)
+    assert c.get_tables("shop", "v*") == ["v2"]
+    v.dbName = "default"
+    c.alter_table("shop", "v2", v)
+    assert c.get_tables("shop", "v*") == [] and c.get_table("default", "v2").viewOriginalText == "select 1"
+    expect(T.NoSuchObjectException, c.get_table, "shop", "v2")
 
     # Partitions
     def part(dt, hour):

@@ -68,9 +68,13 @@ out["lake_after"] = rows("SELECT count(*) FROM sales.lake")[0][0]
 out["lake_pruned"] = rows("SELECT count(*) FROM sales.lake WHERE dt = '2024-02-02'")[0][0]
 assert out["lake_after"] == 6 and out["lake_pruned"] == 3, out
 
+# An external table renamed keeps its data where it is.
+sql("ALTER TABLE sales.ext RENAME TO sales.ext_renamed")
+out["renamed_count"] = rows("SELECT count(*) FROM sales.ext_renamed")[0][0]
 out["tables"] = sorted(r[1] for r in rows("SHOW TABLES IN sales"))
+assert "ext" not in out["tables"] and out["renamed_count"] == 10, out
 sql("DROP TABLE sales.ev")
-sql("DROP TABLE sales.ext")
+sql("DROP TABLE sales.ext_renamed")
 out["tables_after_drop"] = sorted(r[1] for r in rows("SHOW TABLES IN sales"))
 assert out["tables_after_drop"] == ["lake"], out
 assert os.path.exists(ext), "an external table's data stays"
