@@ -20,7 +20,7 @@ use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::limits::{MAX_PAGE_SIZE, MAX_PARTITION_BATCH};
 use lakecat_catalog_api::model::{Database, Partition, Table};
 use lakecat_catalog_api::store::{
-    CatalogStore, Page, PageRequest, PartitionError, UpdateTableOptions,
+    check_rename, CatalogStore, Page, PageRequest, PartitionError, UpdateTableOptions,
 };
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, TableIdent};
 use serde::de::DeserializeOwned;
@@ -251,6 +251,7 @@ async fn get_table(
 #[serde(deny_unknown_fields)]
 pub struct UpdateParams {
     skip_archive: Option<bool>,
+    rename: Option<bool>,
 }
 
 async fn update_table(
@@ -260,13 +261,22 @@ async fn update_table(
     JsonBody(body): JsonBody<Table>,
 ) -> ApiResult<Json<Table>> {
     let id = ident(&db, &t)?;
+    let rename = p.rename.unwrap_or(false);
     let opts = UpdateTableOptions {
         expected_version: body.version_id,
         skip_archive: p.skip_archive.unwrap_or(false),
-        ..Default::default()
+        rename,
     };
     Ok(Json(
-        blocking(move || s.store.update_table(&id, body, opts)).await?,
+        blocking(move || {
+            if rename {
+                let cur = s.store.get_table(&id)?;
+                let db = s.store.get_database(&id.database)?;
+                check_rename(&id, &cur, db.location_uri.as_deref())?;
+            }
+            s.store.update_table(&id, body, opts)
+        })
+        .await?,
     ))
 }
 

@@ -146,6 +146,56 @@ async fn databases_tables_versions() {
         .collect();
     assert_eq!(ids, [2, 1]);
 
+    // Renames need ?rename=true; the table moves with its versions.
+    let mut moved = t.clone();
+    moved["name"] = json!("events_v2");
+    moved["version_id"] = json!(null);
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/v1/databases/analytics/tables/events",
+            Some(moved.clone()),
+        )
+        .await;
+    assert_eq!(
+        (s, err_code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_input"),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/v1/databases/analytics/tables/events?rename=true",
+            Some(moved.clone()),
+        )
+        .await;
+    assert_eq!(
+        (s, v["name"].as_str()),
+        (StatusCode::OK, Some("events_v2")),
+        "{v}"
+    );
+    let (s, _) = api
+        .call("GET", "/v1/databases/analytics/tables/events", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = api
+        .call(
+            "GET",
+            "/v1/databases/analytics/tables/events_v2/versions",
+            None,
+        )
+        .await;
+    assert_eq!(v["versions"].as_array().unwrap().len(), 3);
+    moved["name"] = json!("events");
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/v1/databases/analytics/tables/events_v2?rename=true",
+            Some(moved),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
     for n in ["clicks", "orders"] {
         let mut b = table_body();
         b["name"] = json!(n);
