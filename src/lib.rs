@@ -29,6 +29,7 @@ pub mod glue_crawlers;
 pub mod hms;
 pub mod index_routes;
 pub mod metrics;
+pub mod rename;
 pub mod sample;
 pub mod schedule;
 pub mod search;

@@ -266,6 +266,7 @@ async fn update_table(
         expected_version: body.version_id,
         skip_archive: p.skip_archive.unwrap_or(false),
         rename,
+        ..Default::default()
     };
     Ok(Json(
         blocking(move || {

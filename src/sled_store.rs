@@ -656,21 +656,43 @@ impl CatalogStore for SledStore {
                 let over = (kept.len() + 1).saturating_sub(self.max_versions);
                 expired.extend(kept.into_iter().take(over));
             }
-            (&self.tables, &self.versions)
-                .transaction(|(t, v)| {
-                    if old_key != key {
-                        t.remove(old_key.as_slice())?;
-                    }
-                    t.insert(key.as_slice(), value.as_slice())?;
-                    if let Some((k, b)) = &archived {
-                        v.insert(k.as_slice(), b.as_slice())?;
-                    }
-                    for k in &expired {
-                        v.remove(k)?;
-                    }
-                    Ok::<_, ConflictableTransactionError<Error>>(())
-                })
-                .map_err(te)?;
+            let mut ops = Vec::new();
+            if opts.relocate_partitions {
+                let all = pages::scan(&self.partitions, rec.id, &[], None)?.map(|kv| {
+                    let (k, v) = kv?;
+                    let p = self.decode(rec.id, &k, &v)?;
+                    Ok((k, p))
+                });
+                let puts = relocations(&rec.table, &new, all)?;
+                let changes = PartitionChanges {
+                    puts,
+                    ..Default::default()
+                };
+                ops = self.change_ops(rec.id, table_location(&new), changes)?;
+            }
+            self.commit(rec.id, || {
+                (&self.tables, &self.versions, &self.partitions)
+                    .transaction(|(t, v, p)| {
+                        if old_key != key {
+                            t.remove(old_key.as_slice())?;
+                        }
+                        t.insert(key.as_slice(), value.as_slice())?;
+                        if let Some((k, b)) = &archived {
+                            v.insert(k.as_slice(), b.as_slice())?;
+                        }
+                        for k in &expired {
+                            v.remove(k)?;
+                        }
+                        for (k, v) in &ops {
+                            match v {
+                                Some(v) => p.insert(k.as_slice(), v.as_slice())?,
+                                None => p.remove(k.as_slice())?,
+                            };
+                        }
+                        Ok::<_, ConflictableTransactionError<Error>>(())
+                    })
+                    .map_err(te)
+            })?;
             new
         };
         self.durable()?;

@@ -11,7 +11,7 @@ use lakecat_catalog_api::model::{
 };
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::store::{
-    all_databases, all_partitions, all_tables, check_rename, CatalogStore, UpdateTableOptions,
+    all_databases, all_partitions, all_tables, CatalogStore, UpdateTableOptions,
 };
 use lakecat_catalog_api::types::HiveType;
 use lakecat_ddl::ast::*;
@@ -386,16 +386,11 @@ fn run(
                 &to.name,
             )?;
             let mut t = store.get_table(&id)?;
-            let db = store.get_database(&id.database)?;
-            check_rename(&id, &t, db.location_uri.as_deref())?;
+            let expected = t.version_id;
             t.name = to.name;
             t.database_name = Some(to.database);
-            let opts = UpdateTableOptions {
-                expected_version: t.version_id,
-                rename: true,
-                ..Default::default()
-            };
-            store.update_table(&id, t, opts)?;
+            let location = |d: &DatabaseName| Ok(store.get_database(d)?.location_uri);
+            crate::rename::rename_table(store, &id, t, location, expected)?;
             Ok(ok(st))
         }
         Statement::RepairTable { table, mode } => {

@@ -350,8 +350,7 @@ fn tables_are_renamed_within_and_across_databases() {
          ALTER TABLE d.events RENAME TO d2.events;
          SHOW TABLES IN d2;
          SHOW PARTITIONS d2.events;
-         CREATE TABLE ext (x int) LOCATION 's3://b/other/';
-         CREATE TABLE managed (x int);",
+         CREATE TABLE ext (x int) LOCATION 's3://b/other/'",
     );
     assert_eq!(rows(&o, 6), [["events"]]);
     assert_eq!(rows(&o, 8), [["events"]]);
@@ -364,13 +363,42 @@ fn tables_are_renamed_within_and_across_databases() {
         "a rename moves no data"
     );
     assert_eq!(t.version_id, Some(3));
-    // A managed table in its database's folder: Hive would move the folder.
+    // A managed table in its database's folder moves its folder with it, as in Hive,
+    // and its partitions follow.
+    let wh = tempfile::tempdir().unwrap();
+    let w = wh.path().display();
+    e.ok(&format!(
+        "CREATE DATABASE w LOCATION 'file://{w}/w';
+         CREATE TABLE w.managed (x int) PARTITIONED BY (dt string);
+         ALTER TABLE w.managed ADD PARTITION (dt='a')"
+    ));
+    std::fs::create_dir_all(wh.path().join("w/managed/dt=a")).unwrap();
+    e.ok("ALTER TABLE w.managed RENAME TO m2");
+    assert!(wh.path().join("w/m2/dt=a").is_dir());
+    assert!(!wh.path().join("w/managed").exists());
+    let new_location = format!("file://{w}/w/m2");
+    let t = e.table("w", "m2");
+    assert_eq!(
+        t.storage_descriptor.unwrap().location,
+        Some(new_location.clone())
+    );
+    let p = &e.partitions("w", "m2")[0];
+    let loc = p
+        .storage_descriptor
+        .as_ref()
+        .unwrap()
+        .location
+        .clone()
+        .unwrap();
+    assert!(loc.starts_with(&format!("{new_location}/")), "{loc}");
+    // In an object store that would be a copy of every object: refused, nothing changes.
+    e.ok("CREATE DATABASE s LOCATION 's3://b/s'; CREATE TABLE s.m (x int)");
     let before = e.snapshot();
-    let o = e.run("ALTER TABLE d.managed RENAME TO d.m2");
+    let o = e.run("ALTER TABLE s.m RENAME TO m2");
     let err = o.error.expect("refused").error.message;
-    assert!(err.contains("renames metadata only"), "{err}");
+    assert!(err.contains("moves local folders only"), "{err}");
     assert_eq!(e.snapshot(), before);
-    // Elsewhere it is renamed like an external table.
+    // A managed table elsewhere is renamed like an external table.
     e.ok("ALTER TABLE d.ext RENAME TO d.ext2");
     assert_eq!(e.table("d", "ext2").version_id, Some(2));
 }

@@ -734,6 +734,45 @@ pub fn table_renames(s: &dyn CatalogStore) {
             .len(),
         1
     );
+
+    // With relocation, partitions under the old location follow the new one.
+    let m = setup(s, "d", "m");
+    let at = |h: u32, loc: &str| {
+        let mut p = part("2024-01-01", h);
+        p.storage_descriptor.as_mut().unwrap().location = Some(loc.to_string());
+        p
+    };
+    let written = vec![
+        at(1, "s3://bucket/m/dt=2024-01-01/hour=1/"),
+        at(2, "s3://bucket/m"),
+        at(3, "s3://bucket/mx/3/"),
+    ];
+    assert!(s.create_partitions(&m, written, false).unwrap().is_empty());
+    let mut t = s.get_table(&m).unwrap();
+    t.name = TableName::new("m2").unwrap();
+    t.database_name = Some(db("e"));
+    t.storage_descriptor.as_mut().unwrap().location = Some("s3://bucket/e/m2".into());
+    let opts = UpdateTableOptions {
+        rename: true,
+        relocate_partitions: true,
+        ..Default::default()
+    };
+    s.update_table(&m, t, opts).unwrap();
+    let locations: Vec<_> = s
+        .list_partitions(&tid("e", "m2"), None, &PageRequest::first(10))
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.storage_descriptor.unwrap().location.unwrap())
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            "s3://bucket/e/m2/dt=2024-01-01/hour=1/",
+            "s3://bucket/e/m2",
+            "s3://bucket/mx/3/"
+        ]
+    );
 }
 
 /// Partitions come back exactly as written, whatever their storage descriptors

@@ -301,6 +301,12 @@ impl CatalogStore for MemoryStore {
             s.tables.insert(tkey(&to), moved);
         }
         let e = s.entry_mut(&to)?;
+        if opts.relocate_partitions {
+            let all = e.partitions.iter().map(|(k, p)| Ok((k.clone(), p.clone())));
+            for (k, p) in relocations(&e.table, &new, all)? {
+                e.partitions.insert(k, p);
+            }
+        }
         let old = std::mem::replace(&mut e.table, new.clone());
         if !opts.skip_archive {
             e.versions.insert(old.version_id.unwrap_or(1), old);

@@ -45,6 +45,49 @@ pub struct UpdateTableOptions {
     /// and statistics. Its location and its files are not touched. Without this,
     /// a different name is refused and `database_name` is ignored.
     pub rename: bool,
+    /// When the table's location changes, partitions whose location lies under
+    /// the old one move under the new one in the same atomic write (what Hive
+    /// does to a managed table whose folder it moves).
+    pub relocate_partitions: bool,
+}
+
+/// The partitions of `current` that move when an update with
+/// [`UpdateTableOptions::relocate_partitions`] gives the table `updated`'s
+/// location, with their new locations.
+pub fn relocations<'a>(
+    current: &Table,
+    updated: &Table,
+    partitions: impl Iterator<Item = Result<EncodedPartition>> + 'a,
+) -> Result<Vec<EncodedPartition>> {
+    let loc = |t: &Table| -> Option<String> {
+        let l = t.storage_descriptor.as_ref()?.location.as_deref()?;
+        Some(l.trim_end_matches('/').to_string())
+    };
+    let (Some(from), Some(to)) = (loc(current), loc(updated)) else {
+        return Ok(Vec::new());
+    };
+    if from == to {
+        return Ok(Vec::new());
+    }
+    let mut moved = Vec::new();
+    for kp in partitions {
+        let (k, mut p) = kp?;
+        let Some(l) = p
+            .storage_descriptor
+            .as_mut()
+            .and_then(|sd| sd.location.as_mut())
+        else {
+            continue;
+        };
+        match l.strip_prefix(&from) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                *l = format!("{to}{rest}");
+                moved.push((k, p));
+            }
+            _ => {}
+        }
+    }
+    Ok(moved)
 }
 
 /// A table and partition changes applied together in one atomic step: what a crawl

@@ -7,10 +7,11 @@
 use super::convert::*;
 use super::locks::Locks;
 use super::thrift::{TStruct, TValue, T_STRUCT};
+use crate::rename::{file_dir, rename_table};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::model::{Database, Partition, Table, TableType};
 use lakecat_catalog_api::store::{
-    all_databases, all_tables, check_rename, CatalogStore, PageRequest, UpdateTableOptions,
+    all_databases, all_tables, CatalogStore, PageRequest, UpdateTableOptions,
 };
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result, TableIdent};
 use std::path::PathBuf;
@@ -219,13 +220,6 @@ fn no_table(id: &TableIdent) -> impl Fn(Error) -> Error + '_ {
     }
 }
 
-fn file_dir(location: &str) -> Option<PathBuf> {
-    location
-        .strip_prefix("file://")
-        .or_else(|| location.strip_prefix("file:"))
-        .map(PathBuf::from)
-}
-
 impl Ctx {
     fn database_location(&self, d: &DatabaseName) -> Result<String> {
         let db = self.store.get_database(d)?;
@@ -292,18 +286,15 @@ impl Ctx {
             None => id.database.clone(),
         };
         let cur = self.store.get_table(&id).map_err(no_table(&id))?;
-        let rename = t.name != id.name || to_db != id.database;
-        if rename {
-            let location = self.database_location(&id.database)?;
-            check_rename(&id, &cur, Some(&location))?;
-        }
-        t.database_name = Some(to_db);
         t.create_time = cur.create_time;
-        let opts = UpdateTableOptions {
-            rename,
-            ..Default::default()
-        };
-        self.store.update_table(&id, t, opts).map(|_| ())
+        if t.name != id.name || to_db != id.database {
+            t.database_name = Some(to_db);
+            let location = |d: &DatabaseName| self.database_location(d).map(Some);
+            return rename_table(&*self.store, &id, t, location, None).map(|_| ());
+        }
+        self.store
+            .update_table(&id, t, UpdateTableOptions::default())
+            .map(|_| ())
     }
 
     /// Stores a `ColumnStatistics` (table or partition level); invalid records

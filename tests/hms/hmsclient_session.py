@@ -64,11 +64,7 @@ with hmsclient.HMSClient(host=host, port=int(port)) as c:
     t.parameters = {"owner_team": "ops"}
     c.alter_table("shop", "orders", t)
     assert c.get_table("shop", "orders").parameters["owner_team"] == "ops"
-    # Renames: a managed table in its database's folder is refused (Hive would move
-    # the folder); others take the new name, also in another database.
-    renamed = c.get_table("shop", "orders")
-    renamed.tableName = "orders2"
-    expect(T.InvalidOperationException, c.alter_table, "shop", "orders", renamed)
+    # Renames: a view (no folder) takes the new name, also in another database.
     v = c.get_table("shop", "v1")
     v.tableName = "v2"
     c.alter_table("shop", "v1", v)
@@ -115,6 +111,22 @@ with hmsclient.HMSClient(host=host, port=int(port)) as c:
     r = c.drop_partitions_req(T.DropPartitionsRequest(dbName="shop", tblName="orders", parts=T.RequestPartsSpec(names=["dt=2024-01-05/hour=1", "dt=2024-01-06/hour=1", "dt=2099-01-01/hour=1"]), deleteData=False, ifExists=True, needResult=True))
     assert sorted(p.values[0] for p in r.partitions) == ["2024-01-05", "2024-01-06"], r
     assert len(c.get_partitions("shop", "orders", -1)) == 2
+
+    # A managed table in its database's folder moves its folder with a new name, and
+    # its partitions' locations follow, as in Hive; the old name is then free.
+    os.makedirs(f"{scratch}/shop/orders/dt=2024-01-01/hour=1", exist_ok=True)
+    renamed = c.get_table("shop", "orders")
+    renamed.tableName = "orders2"
+    c.alter_table("shop", "orders", renamed)
+    assert c.get_table("shop", "orders2").sd.location == f"file:{scratch}/shop/orders2"
+    assert os.path.isdir(f"{scratch}/shop/orders2/dt=2024-01-01/hour=1") and not os.path.exists(f"{scratch}/shop/orders")
+    locs = sorted(p.sd.location for p in c.get_partitions("shop", "orders2", -1))
+    assert locs == [f"file:{scratch}/shop/orders2/dt=2024-01-01/hour=1", f"file:{scratch}/shop/orders2/dt=2024-01-02/hour=1"], locs
+    expect(T.NoSuchObjectException, c.get_table, "shop", "orders")
+    back = c.get_table("shop", "orders2")
+    back.tableName = "orders"
+    c.alter_table("shop", "orders2", back)
+    assert c.get_partition("shop", "orders", ["2024-01-01", "1"]).sd.location == f"file:{scratch}/shop/orders/dt=2024-01-01/hour=1"
 
     # Column statistics, table and partition level (the same records Glue serves).
     def desc(part=None):

@@ -68,6 +68,16 @@ out["lake_after"] = rows("SELECT count(*) FROM sales.lake")[0][0]
 out["lake_pruned"] = rows("SELECT count(*) FROM sales.lake WHERE dt = '2024-02-02'")[0][0]
 assert out["lake_after"] == 6 and out["lake_pruned"] == 3, out
 
+# A managed table renamed moves its folder (Hive does, Spark relies on it), and the
+# old name can be used again.
+sql("ALTER TABLE sales.ev RENAME TO sales.events")
+out["moved_partitions"] = [r[0] for r in rows("SHOW PARTITIONS sales.events")]
+out["moved_rows"] = sorted(rows("SELECT id, v FROM sales.events"))
+assert len(out["moved_rows"]) == 3, out
+sql("CREATE TABLE sales.ev (id BIGINT) USING parquet")
+sql("INSERT INTO sales.ev VALUES (42)")
+out["reused"] = rows("SELECT * FROM sales.ev")
+sql("DROP TABLE sales.events")
 # An external table renamed keeps its data where it is.
 sql("ALTER TABLE sales.ext RENAME TO sales.ext_renamed")
 out["renamed_count"] = rows("SELECT count(*) FROM sales.ext_renamed")[0][0]
