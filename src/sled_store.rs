@@ -373,6 +373,59 @@ impl SledStore {
         Ok(ops)
     }
 
+    /// Writes table `tid`'s record `value` under `key` (removing it from
+    /// `moved_from` after a rename), archives `archive` as a version (expiring
+    /// the oldest beyond the cap) and applies `ops` to the `partitions` tree, all
+    /// in one transaction. The caller holds the write lock.
+    fn write_table_record(
+        &self,
+        tid: u64,
+        moved_from: Option<&[u8]>,
+        key: &[u8],
+        value: &[u8],
+        archive: Option<&Table>,
+        ops: &[Op],
+    ) -> Result<()> {
+        let mut archived = None;
+        let mut expired = Vec::new();
+        if let Some(old) = archive {
+            let v = old.version_id.unwrap_or(1);
+            archived = Some((id_key(tid, &v.to_be_bytes()), to_json(old)?));
+            // Archived versions beyond the cap, oldest first.
+            let kept: Vec<_> = self
+                .versions
+                .scan_prefix(tid.to_be_bytes())
+                .keys()
+                .collect::<Result<_, _>>()
+                .map_err(se)?;
+            let over = (kept.len() + 1).saturating_sub(self.max_versions);
+            expired.extend(kept.into_iter().take(over));
+        }
+        self.commit(tid, || {
+            (&self.tables, &self.versions, &self.partitions)
+                .transaction(|(t, v, p)| {
+                    if let Some(old) = moved_from {
+                        t.remove(old)?;
+                    }
+                    t.insert(key, value)?;
+                    if let Some((k, b)) = &archived {
+                        v.insert(k.as_slice(), b.as_slice())?;
+                    }
+                    for k in &expired {
+                        v.remove(k)?;
+                    }
+                    for (k, v) in ops {
+                        match v {
+                            Some(v) => p.insert(k.as_slice(), v.as_slice())?,
+                            None => p.remove(k.as_slice())?,
+                        };
+                    }
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .map_err(te)
+        })
+    }
+
     /// Every stored template of table `tid`.
     fn load_templates(&self, tid: u64) -> Result<Vec<templates::NewTemplate>> {
         let prefix = id_key(tid | TEMPLATE_SPACE, &[]);
@@ -638,24 +691,7 @@ impl CatalogStore for SledStore {
                 table: new.clone(),
                 indexes: rec.indexes.clone(),
             })?;
-            let archived = if opts.skip_archive {
-                None
-            } else {
-                let v = rec.table.version_id.unwrap_or(1);
-                Some((id_key(rec.id, &v.to_be_bytes()), to_json(&rec.table)?))
-            };
-            // Archived versions beyond the cap, oldest first.
-            let mut expired = Vec::new();
-            if archived.is_some() {
-                let kept: Vec<_> = self
-                    .versions
-                    .scan_prefix(rec.id.to_be_bytes())
-                    .keys()
-                    .collect::<Result<_, _>>()
-                    .map_err(se)?;
-                let over = (kept.len() + 1).saturating_sub(self.max_versions);
-                expired.extend(kept.into_iter().take(over));
-            }
+            let archive = (!opts.skip_archive).then_some(&rec.table);
             let mut ops = Vec::new();
             if opts.relocate_partitions {
                 let all = pages::scan(&self.partitions, rec.id, &[], None)?.map(|kv| {
@@ -670,29 +706,8 @@ impl CatalogStore for SledStore {
                 };
                 ops = self.change_ops(rec.id, table_location(&new), changes)?;
             }
-            self.commit(rec.id, || {
-                (&self.tables, &self.versions, &self.partitions)
-                    .transaction(|(t, v, p)| {
-                        if old_key != key {
-                            t.remove(old_key.as_slice())?;
-                        }
-                        t.insert(key.as_slice(), value.as_slice())?;
-                        if let Some((k, b)) = &archived {
-                            v.insert(k.as_slice(), b.as_slice())?;
-                        }
-                        for k in &expired {
-                            v.remove(k)?;
-                        }
-                        for (k, v) in &ops {
-                            match v {
-                                Some(v) => p.insert(k.as_slice(), v.as_slice())?,
-                                None => p.remove(k.as_slice())?,
-                            };
-                        }
-                        Ok::<_, ConflictableTransactionError<Error>>(())
-                    })
-                    .map_err(te)
-            })?;
+            let moved_from = (old_key != key).then_some(old_key.as_slice());
+            self.write_table_record(rec.id, moved_from, &key, &value, archive, &ops)?;
             new
         };
         self.durable()?;
@@ -1028,45 +1043,13 @@ impl CatalogStore for SledStore {
                 table: plan.table.clone(),
                 indexes,
             })?;
-            let mut archived = None;
-            let mut expired = Vec::new();
-            if let Some(r) = &rec {
-                let v = r.table.version_id.unwrap_or(1);
-                archived = Some((id_key(tid, &v.to_be_bytes()), to_json(&r.table)?));
-                let kept: Vec<_> = self
-                    .versions
-                    .scan_prefix(tid.to_be_bytes())
-                    .keys()
-                    .collect::<Result<_, _>>()
-                    .map_err(se)?;
-                let over = (kept.len() + 1).saturating_sub(self.max_versions);
-                expired.extend(kept.into_iter().take(over));
-            }
             let mut ops = self.change_ops(tid, table_location(&plan.table), plan.changes)?;
             ops.push((
                 id_key(tid, &[]),
                 Some(plan.partition_count.to_be_bytes().to_vec()),
             ));
-            self.commit(tid, || {
-                (&self.tables, &self.versions, &self.partitions)
-                    .transaction(|(t, v, p)| {
-                        t.insert(key.as_slice(), value.as_slice())?;
-                        if let Some((k, b)) = &archived {
-                            v.insert(k.as_slice(), b.as_slice())?;
-                        }
-                        for k in &expired {
-                            v.remove(k)?;
-                        }
-                        for (k, v) in &ops {
-                            match v {
-                                Some(v) => p.insert(k.as_slice(), v.as_slice())?,
-                                None => p.remove(k.as_slice())?,
-                            };
-                        }
-                        Ok::<_, ConflictableTransactionError<Error>>(())
-                    })
-                    .map_err(te)
-            })?;
+            let archive = rec.as_ref().map(|r| &r.table);
+            self.write_table_record(tid, None, &key, &value, archive, &ops)?;
             plan.table
         };
         self.durable()?;
