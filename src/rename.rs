@@ -8,8 +8,10 @@
 //! for local (`file:`) folders. In an object store the move would be a copy of
 //! every object, which is not a catalog's job, so such a rename is refused.
 
-use lakecat_catalog_api::model::{Table, TableType};
-use lakecat_catalog_api::store::{table_exists, CatalogStore, UpdateTableOptions};
+use lakecat_catalog_api::model::Table;
+use lakecat_catalog_api::store::{
+    in_database_folder, managed_table_folder, table_exists, CatalogStore, UpdateTableOptions,
+};
 use lakecat_catalog_api::{DatabaseName, Error, Result, TableIdent};
 use std::path::PathBuf;
 
@@ -19,19 +21,6 @@ pub fn file_dir(location: &str) -> Option<PathBuf> {
         .strip_prefix("file://")
         .or_else(|| location.strip_prefix("file:"))
         .map(PathBuf::from)
-}
-
-fn same_location(a: &str, b: &str) -> bool {
-    let norm = |l: &str| {
-        l.replacen("file:///", "file:/", 1)
-            .trim_end_matches('/')
-            .to_string()
-    };
-    norm(a) == norm(b)
-}
-
-fn child(database_location: &str, name: &str) -> String {
-    format!("{}/{name}", database_location.trim_end_matches('/'))
 }
 
 /// Renames table `id` to `t`'s name in `t.database_name` (else `id`'s database),
@@ -50,25 +39,22 @@ pub fn rename_table(
         .unwrap_or_else(|| id.database.clone());
     let to = TableIdent::new(to_db, t.name.clone());
     let cur = store.get_table(id)?;
-    let cur_location = cur
-        .storage_descriptor
-        .as_ref()
-        .and_then(|sd| sd.location.clone());
-    let in_database_folder = match (&cur_location, database_location(&id.database)?) {
-        (Some(l), Some(db)) => same_location(l, &child(&db, id.name.as_str())),
-        _ => false,
-    };
+    let moves = in_database_folder(id, &cur, database_location(&id.database)?.as_deref());
     let mut opts = UpdateTableOptions {
         expected_version,
         rename: true,
         ..Default::default()
     };
-    if cur.table_type != Some(TableType::ManagedTable) || !in_database_folder || to == *id {
+    if !moves || to == *id {
         return store.update_table(id, t, opts);
     }
-    let old_location = cur_location.unwrap_or_default();
+    let old_location = cur
+        .storage_descriptor
+        .as_ref()
+        .and_then(|sd| sd.location.clone())
+        .unwrap_or_default();
     let new_location = match database_location(&to.database)? {
-        Some(db) => child(&db, to.name.as_str()),
+        Some(db) => managed_table_folder(&db, to.name.as_str()),
         None => {
             return Err(Error::invalid(format!(
                 "managed table {id} lives in its database's folder, but database {} has no location to move it to",

@@ -11,7 +11,8 @@ use lakecat_catalog_api::model::{
 };
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::store::{
-    all_databases, all_partitions, all_tables, CatalogStore, UpdateTableOptions,
+    all_databases, all_partitions, all_tables, managed_table_folder, CatalogStore,
+    UpdateTableOptions,
 };
 use lakecat_catalog_api::types::HiveType;
 use lakecat_ddl::ast::*;
@@ -855,7 +856,7 @@ fn table_of(ct: &CreateTable, id: &TableIdent, db: &Database) -> R<Table> {
         None if !ct.external => db
             .location_uri
             .as_ref()
-            .map(|d| format!("{}/{}", d.trim_end_matches('/'), id.name)),
+            .map(|d| managed_table_folder(d, id.name.as_str())),
         None => None,
     };
     let (bucket_columns, sort_columns, buckets) = match &ct.clustered_by {

@@ -486,29 +486,43 @@ pub fn table_address(updated: &Table, id: &TableIdent) -> TableIdent {
     }
 }
 
-/// Refuses to rename a managed table whose folder is its database's folder plus
-/// its name: Hive would move that folder (and its partitions' locations) with the
-/// new name, and lakecat renames metadata only. Other tables keep their location
-/// under any name, as in Hive.
-pub fn check_rename(id: &TableIdent, table: &Table, database_location: Option<&str>) -> Result<()> {
-    let (Some(crate::model::TableType::ManagedTable), Some(db)) =
-        (table.table_type, database_location)
-    else {
-        return Ok(());
-    };
-    let Some(loc) = table
+/// The folder a managed table named `name` gets in a database kept at
+/// `database_location`, as Hive places it.
+pub fn managed_table_folder(database_location: &str, name: &str) -> String {
+    format!("{}/{name}", database_location.trim_end_matches('/'))
+}
+
+/// Whether `table` (named by `id`) is a managed table in its database's folder
+/// under its own name: the one kind of table whose folder Hive moves on a rename.
+pub fn in_database_folder(id: &TableIdent, table: &Table, database_location: Option<&str>) -> bool {
+    let loc = table
         .storage_descriptor
         .as_ref()
-        .and_then(|sd| sd.location.as_deref())
+        .and_then(|sd| sd.location.as_deref());
+    let (Some(crate::model::TableType::ManagedTable), Some(loc), Some(db)) =
+        (table.table_type, loc, database_location)
     else {
-        return Ok(());
+        return false;
     };
     let norm = |l: &str| {
         l.replacen("file:///", "file:/", 1)
             .trim_end_matches('/')
             .to_string()
     };
-    if norm(loc) == format!("{}/{}", norm(db), id.name) {
+    norm(loc) == norm(&managed_table_folder(db, id.name.as_str()))
+}
+
+/// Refuses to rename a managed table in its database's folder where only the
+/// metadata is renamed: Hive would move that folder (and its partitions'
+/// locations) with the new name. Other tables keep their location under any
+/// name, as in Hive.
+pub fn check_rename(id: &TableIdent, table: &Table, database_location: Option<&str>) -> Result<()> {
+    if in_database_folder(id, table, database_location) {
+        let loc = table
+            .storage_descriptor
+            .as_ref()
+            .and_then(|sd| sd.location.as_deref())
+            .unwrap_or_default();
         return Err(Error::invalid(format!(
             "managed table {id} lives in its database's folder ({loc}), which Hive would move with \
              a new name; lakecat renames metadata only, so rename external tables, or set the \

@@ -11,7 +11,7 @@ use crate::rename::{file_dir, rename_table};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::model::{Database, Partition, Table, TableType};
 use lakecat_catalog_api::store::{
-    all_databases, all_tables, CatalogStore, PageRequest, UpdateTableOptions,
+    all_databases, all_tables, managed_table_folder, CatalogStore, PageRequest, UpdateTableOptions,
 };
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result, TableIdent};
 use std::path::PathBuf;
@@ -236,7 +236,7 @@ impl Ctx {
         let sd = t.storage_descriptor.get_or_insert_with(Default::default);
         if sd.location.is_none() && managed {
             let base = self.database_location(d)?;
-            sd.location = Some(format!("{}/{}", base.trim_end_matches('/'), t.name));
+            sd.location = Some(managed_table_folder(&base, t.name.as_str()));
         }
         if let Some(dir) = sd.location.as_deref().and_then(file_dir) {
             if managed {
