@@ -28,6 +28,9 @@ pub struct FileConfig {
     pub thrift_addr: Option<String>,
     /// Where the `default` database and managed tables without a location live.
     pub warehouse_dir: Option<PathBuf>,
+    /// Local folders (paths or `file:` URIs) outside the warehouse in which the
+    /// fronts may create, move and delete managed tables' folders.
+    pub allowed_locations: Option<Vec<String>>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -42,13 +45,39 @@ pub struct ServeFlags {
     pub access_keys: Option<String>,
     pub thrift_addr: Option<String>,
     pub warehouse_dir: Option<PathBuf>,
+    /// `DIR,DIR2`.
+    pub allowed_locations: Option<String>,
 }
 
 impl FileConfig {
+    /// The folders the fronts may change: the warehouse (`warehouse_dir`, else
+    /// `<data_dir>/warehouse`) and the allowed locations (`allowed`, else the
+    /// file's), never `data_dir` itself.
+    pub fn folders(
+        &self,
+        data_dir: &Path,
+        warehouse_dir: Option<PathBuf>,
+        allowed: Option<String>,
+    ) -> crate::folders::Folders {
+        let warehouse = warehouse_dir
+            .or_else(|| self.warehouse_dir.clone())
+            .unwrap_or_else(|| data_dir.join("warehouse"));
+        let allowed = allowed_list(allowed, self.allowed_locations.clone());
+        crate::folders::Folders::new(&warehouse, &allowed, Some(data_dir))
+    }
+
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+}
+
+/// `--allowed-locations` (comma-separated) if given, else the file's list.
+fn allowed_list(flag: Option<String>, file: Option<Vec<String>>) -> Vec<String> {
+    match flag {
+        Some(list) => list.split(',').map(str::to_string).collect(),
+        None => file.unwrap_or_default(),
     }
 }
 
@@ -64,6 +93,8 @@ pub struct ServeConfig {
     /// `None` = the Hive Metastore front is off.
     pub thrift_addr: Option<SocketAddr>,
     pub warehouse_dir: PathBuf,
+    /// What the fronts may create, move and delete (see [`crate::folders`]).
+    pub folders: crate::folders::Folders,
 }
 
 impl ServeConfig {
@@ -77,6 +108,7 @@ impl ServeConfig {
             access_keys,
             thrift_addr,
             warehouse_dir,
+            allowed_locations,
         } = flags;
         let addr = http_addr
             .or(file.http_addr)
@@ -131,7 +163,10 @@ impl ServeConfig {
             .unwrap_or_else(|| data_dir.join("warehouse"));
         // Hive clients need absolute locations.
         let warehouse_dir = std::path::absolute(&warehouse_dir).unwrap_or(warehouse_dir);
+        let allowed = allowed_list(allowed_locations, file.allowed_locations);
+        let folders = crate::folders::Folders::new(&warehouse_dir, &allowed, Some(&data_dir));
         Ok(ServeConfig {
+            folders,
             keys,
             thrift_addr,
             warehouse_dir,

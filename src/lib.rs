@@ -7,6 +7,7 @@
 //! - [`sled_store`]: the durable [`CatalogStore`] (layout and crash rules there);
 //! - [`server`]: the REST API, `/health`, `/metrics`, `/openapi.yaml`;
 //! - [`search`], [`metrics`], [`error`]: the pieces the server uses;
+//! - [`folders`]: which folders the fronts may create, move and delete;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
 //! - [`glue`]: the AWS Glue Data Catalog JSON API (`POST /`, `X-Amz-Target`);
 //! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
@@ -24,6 +25,7 @@ pub mod crawler_routes;
 pub mod crawlers;
 pub mod engine;
 pub mod error;
+pub mod folders;
 pub mod glue;
 pub mod glue_crawlers;
 pub mod hms;
@@ -49,7 +51,8 @@ pub struct ServeOptions {
     pub clock_speed: f64,
     /// The Hive Metastore Thrift front's listener, if it is on.
     pub thrift: Option<tokio::net::TcpListener>,
-    pub warehouse_dir: std::path::PathBuf,
+    /// The warehouse, and which folders the fronts may create, move and delete.
+    pub folders: Arc<folders::Folders>,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -73,7 +76,7 @@ pub async fn serve(
         Some(listener) => Some(tokio::spawn(hms::serve(
             store.clone(),
             listener,
-            opts.warehouse_dir.clone(),
+            opts.folders.clone(),
             stopped.clone(),
         ))),
         None => None,
@@ -87,6 +90,7 @@ pub async fn serve(
         store,
         metrics: metrics::Metrics::global(),
         crawlers: Some(crawlers.clone()),
+        folders: opts.folders.clone(),
     };
     let r = axum::serve(
         listener,

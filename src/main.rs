@@ -68,6 +68,11 @@ enum Command {
         /// live [default: <data-dir>/warehouse].
         #[arg(long, env = "LAKECAT_WAREHOUSE_DIR", value_name = "DIR")]
         warehouse_dir: Option<PathBuf>,
+        /// Local folders outside the warehouse where managed tables' folders may
+        /// be created, moved and deleted (DIR,DIR2; paths or file: URIs). Nothing
+        /// outside them and the warehouse is ever changed.
+        #[arg(long, env = "LAKECAT_ALLOWED_LOCATIONS", value_name = "DIRS")]
+        allowed_locations: Option<String>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -264,6 +269,7 @@ fn run(cli: Cli) -> Result<(), String> {
             clock_speed,
             thrift_addr,
             warehouse_dir,
+            allowed_locations,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -276,6 +282,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     access_keys,
                     thrift_addr,
                     warehouse_dir,
+                    allowed_locations,
                 },
             )?;
             let store =
@@ -323,7 +330,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         keys: cfg.keys.map(Arc::new),
                         clock_speed,
                         thrift,
-                        warehouse_dir: cfg.warehouse_dir.clone(),
+                        folders: Arc::new(cfg.folders.clone()),
                     },
                     lakecat::shutdown_signal(),
                 )
@@ -339,13 +346,17 @@ fn run(cli: Cli) -> Result<(), String> {
 /// The store of a command that works on a data directory directly (flag or
 /// variable, then the config file, then the default).
 fn open_store(file: &FileConfig, data_dir: Option<PathBuf>) -> Result<SledStore, String> {
-    let data_dir = data_dir
-        .or_else(|| file.data_dir.clone())
-        .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR));
+    let data_dir = data_dir_of(file, data_dir);
     let max_versions = file
         .max_table_versions
         .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
     SledStore::open(&data_dir, max_versions).map_err(|e| e.message)
+}
+
+fn data_dir_of(file: &FileConfig, data_dir: Option<PathBuf>) -> PathBuf {
+    data_dir
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -539,9 +550,10 @@ fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
                 .map_err(|e| format!("{url}: unreadable answer: {e}"))?
         }
         None => {
+            let folders = file.folders(&data_dir_of(&file, a.data_dir.clone()), None, None);
             let store = open_store(&file, a.data_dir)?;
             let rt = runtime()?;
-            let out = lakecat::sql::execute(&store, rt.handle(), &script, &a.database);
+            let out = lakecat::sql::execute(&store, &folders, rt.handle(), &script, &a.database);
             let mut v = serde_json::json!({"results": out.results});
             if let Some(e) = out.error {
                 v["error"] = serde_json::json!({

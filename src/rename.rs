@@ -8,26 +8,20 @@
 //! for local (`file:`) folders. In an object store the move would be a copy of
 //! every object, which is not a catalog's job, so such a rename is refused.
 
+use crate::folders::{local_path as file_dir, Effect, Folders};
 use lakecat_catalog_api::model::Table;
 use lakecat_catalog_api::store::{
     in_database_folder, managed_table_folder, table_exists, CatalogStore, UpdateTableOptions,
 };
 use lakecat_catalog_api::{DatabaseName, Error, Result, TableIdent};
-use std::path::PathBuf;
-
-/// The local folder of a `file:` location.
-pub fn file_dir(location: &str) -> Option<PathBuf> {
-    location
-        .strip_prefix("file://")
-        .or_else(|| location.strip_prefix("file:"))
-        .map(PathBuf::from)
-}
 
 /// Renames table `id` to `t`'s name in `t.database_name` (else `id`'s database),
 /// replacing it with `t`. `database_location` says where a database keeps its
-/// managed tables (`None`: nowhere in particular).
+/// managed tables (`None`: nowhere in particular); a folder is moved only where
+/// `folders` allows both ends.
 pub fn rename_table(
     store: &dyn CatalogStore,
+    folders: &Folders,
     id: &TableIdent,
     mut t: Table,
     database_location: impl Fn(&DatabaseName) -> Result<Option<String>>,
@@ -72,6 +66,8 @@ pub fn rename_table(
     if store.get_table(&to).is_ok() {
         return Err(table_exists(&to));
     }
+    let from = folders.check(Effect::MoveFrom, &old_location, &from)?;
+    let dest = folders.check(Effect::MoveTo, &new_location, &dest)?;
     if dest.exists() {
         return Err(Error::invalid(format!(
             "cannot move managed table {id} to {new_location}: that folder already exists"

@@ -37,6 +37,8 @@ pub struct AppState {
     /// The crawler service; `None` in an app built without one (crawler calls
     /// then answer that crawlers are not available).
     pub crawlers: Option<Arc<crate::crawlers::Crawlers>>,
+    /// Which folders DDL may create, move and delete.
+    pub folders: Arc<crate::folders::Folders>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             store,
             metrics: Metrics::global(),
             crawlers: None,
+            folders: Arc::new(crate::folders::Folders::none()),
         }
     }
 }
@@ -764,11 +767,12 @@ async fn run_ddl(
         r.database = r.database.or(q.database);
         r
     };
-    let store = s.store.clone();
+    let (store, folders) = (s.store.clone(), s.folders.clone());
     let handle = tokio::runtime::Handle::current();
     let out = tokio::task::spawn_blocking(move || {
         crate::sql::execute(
             &*store,
+            &folders,
             &handle,
             &req.sql,
             req.database.as_deref().unwrap_or("default"),

@@ -4,6 +4,7 @@
 
 mod common;
 
+use lakecat::folders::Folders;
 use lakecat::sql::{execute, ScriptOutcome};
 use lakecat_catalog_api::memory::MemoryStore;
 use lakecat_catalog_api::model::{Partition, Table};
@@ -14,17 +15,29 @@ use serde_json::Value;
 struct Env {
     store: MemoryStore,
     rt: tokio::runtime::Runtime,
+    folders: Folders,
 }
 
 impl Env {
+    /// Folders may be moved anywhere in the system's temporary folder, where
+    /// these tests make theirs.
     fn new() -> Env {
+        let tmp = std::env::temp_dir();
+        Env::with_folders(Folders::new(
+            &tmp.join("lakecat-warehouse"),
+            &[tmp.to_string_lossy().into_owned()],
+            None,
+        ))
+    }
+    fn with_folders(folders: Folders) -> Env {
         Env {
             store: MemoryStore::new(10),
             rt: tokio::runtime::Runtime::new().unwrap(),
+            folders,
         }
     }
     fn run(&self, sql: &str) -> ScriptOutcome {
-        execute(&self.store, self.rt.handle(), sql, "default")
+        execute(&self.store, &self.folders, self.rt.handle(), sql, "default")
     }
     fn ok(&self, sql: &str) -> ScriptOutcome {
         let o = self.run(sql);
@@ -401,6 +414,43 @@ fn tables_are_renamed_within_and_across_databases() {
     // A managed table elsewhere is renamed like an external table.
     e.ok("ALTER TABLE d.ext RENAME TO d.ext2");
     assert_eq!(e.table("d", "ext2").version_id, Some(2));
+}
+
+/// Issue 16, defect 3: a database placed outside every folder lakecat may change
+/// cannot be used to move folders there.
+#[test]
+fn renames_never_move_folders_outside_the_warehouse_and_allowed_locations() {
+    let wh = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let e = Env::with_folders(Folders::new(wh.path(), &[], None));
+    let o = outside.path().display();
+    e.ok(&format!(
+        "CREATE DATABASE evil LOCATION 'file://{o}/evil'; CREATE TABLE evil.t (a int)"
+    ));
+    std::fs::create_dir_all(outside.path().join("evil/t")).unwrap();
+    std::fs::write(outside.path().join("evil/t/data"), b"x").unwrap();
+    let before = e.snapshot();
+    let err = e
+        .run("ALTER TABLE evil.t RENAME TO evil.t2")
+        .error
+        .expect("refused")
+        .error
+        .message;
+    assert!(
+        err.contains("cannot move") && err.contains("--allowed-locations"),
+        "{err}"
+    );
+    assert_eq!(e.snapshot(), before);
+    assert!(outside.path().join("evil/t/data").exists());
+    assert!(!outside.path().join("evil/t2").exists());
+    // The same inside the warehouse moves, as Hive does.
+    let w = wh.path().display();
+    e.ok(&format!(
+        "CREATE DATABASE ok LOCATION 'file://{w}/ok'; CREATE TABLE ok.t (a int)"
+    ));
+    std::fs::create_dir_all(wh.path().join("ok/t")).unwrap();
+    e.ok("ALTER TABLE ok.t RENAME TO ok.t2");
+    assert!(wh.path().join("ok/t2").is_dir());
 }
 
 #[test]

@@ -1,11 +1,24 @@
-//! Partition filter expressions: Glue's `GetPartitions` grammar (shared with the
-//! DDL and Hive Metastore fronts).
+//! Partition filter expressions: Glue's `GetPartitions` grammar, shared with the
+//! REST and DDL fronts, and the Hive Metastore's `get_partitions_by_filter` grammar.
 //!
-//! sqlparser does the tokenising and precedence climbing; this module accepts only
-//! the subset Glue documents (comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, IS [NOT]
-//! NULL, parentheses) and gives it typed semantics: a comparison follows the
-//! partition key's declared type, so `hour > 5` is numeric on an `int` key and
+//! The two grammars are the same but for `LIKE`, whose operand means different
+//! things: in Glue (and so in lakecat's REST filters and DDL) it is SQL's pattern
+//! (`%` any run, `_` one character); in the Hive Metastore it is a Java regular
+//! expression that must match the whole value (`"2024-01.*"`), which is what Spark
+//! pushes down for `LIKE 'x%'`, `startswith`, `endswith` and `contains`. The
+//! [`Dialect`] a filter is parsed with decides.
+//!
+//! sqlparser does the tokenising; the parser here accepts only the subset Glue
+//! documents (comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, IS [NOT] NULL,
+//! parentheses) and gives it typed semantics: a comparison follows the partition
+//! key's declared type, so `hour > 5` is numeric on an `int` key and
 //! `dt >= '2024-01-01'` is a date comparison on a `date` key.
+//!
+//! Clients send long filters: Spark turns `IN` lists of up to 1,000 values into
+//! `OR` chains, and hostile clients send far more. AND and OR are n-ary and parsed
+//! in loops, so a flat chain of any length builds a shallow tree; only parentheses
+//! and NOT nest, and at most [`MAX_NESTING`] deep. Every recursive walk below
+//! (compiling, evaluating, dropping) is therefore bounded.
 //!
 //! Evaluation is three-valued like SQL: a stored value that does not parse as its
 //! key's type (or Hive's null partition `__HIVE_DEFAULT_PARTITION__`) compares as
@@ -14,14 +27,26 @@
 use crate::error::{Error, Result};
 use crate::model::Column;
 use crate::types::HiveType;
-use sqlparser::ast::{BinaryOperator, Expr, InTarget, Spanned, UnaryOperator, Value};
 use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Token};
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 use std::cmp::Ordering;
 
 /// What Hive writes as the value of a partition whose key was NULL.
 pub const HIVE_NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// How deep parentheses and NOT may nest.
+pub const MAX_NESTING: usize = 100;
+
+/// Whose filter grammar a text is in; they differ in what `LIKE` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// Glue's `Expression` (also lakecat's REST `filter` and DDL): SQL `LIKE`.
+    #[default]
+    Glue,
+    /// The Hive Metastore's filter: `like` takes a Java regular expression.
+    Hive,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pos {
@@ -94,11 +119,20 @@ pub struct KeyRef {
     pub pos: Pos,
 }
 
-/// A parsed, not yet typed, filter.
+/// What a `LIKE` pattern is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeSyntax {
+    /// SQL: `%` any run, `_` one character, everything else literal.
+    Sql,
+    /// A Java regular expression matched against the whole value (Hive).
+    Regex,
+}
+
+/// A parsed, not yet typed, filter. `And` and `Or` hold two or more terms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilterExpr {
-    And(Box<FilterExpr>, Box<FilterExpr>),
-    Or(Box<FilterExpr>, Box<FilterExpr>),
+    And(Vec<FilterExpr>),
+    Or(Vec<FilterExpr>),
     Not(Box<FilterExpr>),
     Cmp {
         key: KeyRef,
@@ -120,6 +154,7 @@ pub enum FilterExpr {
         key: KeyRef,
         pattern: Lit,
         negated: bool,
+        syntax: LikeSyntax,
     },
     IsNull {
         key: KeyRef,
@@ -131,166 +166,423 @@ fn err_at(pos: Pos, msg: impl std::fmt::Display) -> Error {
     Error::invalid(format!("partition filter: {msg} at {pos}"))
 }
 
-fn pos_of(e: &Expr) -> Pos {
-    e.span().start.into()
-}
-
 impl FilterExpr {
-    /// Parses a filter; `Ok(None)` for an empty or blank expression (no filter),
-    /// which is what Hive and Spark clients send when they want everything.
+    /// Parses a filter in Glue's grammar; `Ok(None)` for an empty or blank
+    /// expression (no filter), which is what Hive and Spark clients send when
+    /// they want everything.
     pub fn parse(text: &str) -> Result<Option<FilterExpr>> {
+        Self::parse_as(text, Dialect::Glue)
+    }
+
+    /// Parses a filter in the given grammar.
+    pub fn parse_as(text: &str, dialect: Dialect) -> Result<Option<FilterExpr>> {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        let dialect = GenericDialect {};
-        let syntax = |e: ParserError| {
-            let msg = match e {
-                ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
-                ParserError::RecursionLimitExceeded => {
-                    "the expression nests too deeply".to_string()
-                }
-            };
-            if msg.contains("Line:") {
-                Error::invalid(format!("partition filter: {msg}"))
-            } else {
-                // sqlparser gives no position for errors at the end of the input.
-                let line = text.lines().count().max(1) as u64;
-                let column = text.lines().last().map_or(0, |l| l.chars().count()) as u64 + 1;
-                err_at(
-                    Pos { line, column },
-                    format!("{msg} (the expression ended early)"),
-                )
-            }
+        let tokens = Tokenizer::new(&GenericDialect {}, text)
+            .tokenize_with_location()
+            .map_err(|e| Error::invalid(format!("partition filter: {e}")))?;
+        let tokens: Vec<TokenWithSpan> = tokens
+            .into_iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect();
+        let line = text.lines().count().max(1) as u64;
+        let column = text.lines().last().map_or(0, |l| l.chars().count()) as u64 + 1;
+        let mut p = Parser {
+            tokens,
+            at: 0,
+            end: Pos { line, column },
+            depth: 0,
+            like: match dialect {
+                Dialect::Glue => LikeSyntax::Sql,
+                Dialect::Hive => LikeSyntax::Regex,
+            },
         };
-        let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(syntax)?;
-        let expr = parser.parse_expr().map_err(syntax)?;
-        let next = parser.peek_token();
-        if next.token != Token::EOF {
+        let e = p.or()?;
+        if let Some(t) = p.peek() {
             return Err(err_at(
-                next.span.start.into(),
-                format!("unexpected '{}' after the expression", next.token),
+                p.pos(),
+                format!("unexpected '{}' after the expression", t.token),
             ));
         }
-        convert(&expr).map(Some)
+        Ok(Some(e))
     }
 }
 
-fn convert(e: &Expr) -> Result<FilterExpr> {
-    Ok(match e {
-        Expr::Nested(inner) => convert(inner)?,
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
-            FilterExpr::And(Box::new(convert(left)?), Box::new(convert(right)?))
+struct Parser {
+    tokens: Vec<TokenWithSpan>,
+    at: usize,
+    /// Where the text ends, for errors there.
+    end: Pos,
+    depth: usize,
+    like: LikeSyntax,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&TokenWithSpan> {
+        self.tokens
+            .get(self.at)
+            .filter(|t| !matches!(t.token, Token::EOF))
+    }
+
+    fn pos(&self) -> Pos {
+        self.peek().map_or(self.end, |t| t.span.start.into())
+    }
+
+    fn next(&mut self) -> Option<TokenWithSpan> {
+        let t = self.peek().cloned();
+        if t.is_some() {
+            self.at += 1;
         }
-        Expr::BinaryOp { left, op: BinaryOperator::Or, right } => {
-            FilterExpr::Or(Box::new(convert(left)?), Box::new(convert(right)?))
+        t
+    }
+
+    fn keyword(&self) -> Option<Keyword> {
+        match self.peek().map(|t| &t.token) {
+            Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
+            _ => None,
         }
-        Expr::BinaryOp { left, op, right } => {
-            let op = match op {
-                BinaryOperator::Eq => CmpOp::Eq,
-                BinaryOperator::NotEq => CmpOp::NotEq,
-                BinaryOperator::Lt => CmpOp::Lt,
-                BinaryOperator::LtEq => CmpOp::LtEq,
-                BinaryOperator::Gt => CmpOp::Gt,
-                BinaryOperator::GtEq => CmpOp::GtEq,
-                other => return Err(err_at(pos_of(e), format!("operator '{other}' is not supported"))),
+    }
+
+    fn eat(&mut self, k: Keyword) -> bool {
+        let hit = self.keyword() == Some(k);
+        if hit {
+            self.at += 1;
+        }
+        hit
+    }
+
+    fn eat_token(&mut self, want: &Token) -> bool {
+        let hit = self.peek().is_some_and(|t| &t.token == want);
+        if hit {
+            self.at += 1;
+        }
+        hit
+    }
+
+    fn expect(&mut self, want: Token, what: &str) -> Result<()> {
+        if self.eat_token(&want) {
+            return Ok(());
+        }
+        Err(self.expected(what))
+    }
+
+    fn expected(&self, what: &str) -> Error {
+        match self.peek() {
+            Some(t) => err_at(
+                self.pos(),
+                format!("expected {what} but found '{}'", t.token),
+            ),
+            None => err_at(
+                self.end,
+                format!("expected {what} (the expression ended early)"),
+            ),
+        }
+    }
+
+    fn nest(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(err_at(
+                self.pos(),
+                format!("the expression nests too deeply (more than {MAX_NESTING} levels of parentheses and NOT)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<FilterExpr> {
+        let mut terms = vec![self.and()?];
+        while self.eat(Keyword::OR) {
+            terms.push(self.and()?);
+        }
+        Ok(n_ary(terms, FilterExpr::Or))
+    }
+
+    fn and(&mut self) -> Result<FilterExpr> {
+        let mut terms = vec![self.unary()?];
+        while self.eat(Keyword::AND) {
+            terms.push(self.unary()?);
+        }
+        Ok(n_ary(terms, FilterExpr::And))
+    }
+
+    fn unary(&mut self) -> Result<FilterExpr> {
+        if self.eat(Keyword::NOT) {
+            self.nest()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(FilterExpr::Not(Box::new(inner)));
+        }
+        if !self.paren_key_ahead() && self.eat_token(&Token::LParen) {
+            self.nest()?;
+            let inner = self.or()?;
+            self.expect(Token::RParen, "')'")?;
+            self.depth -= 1;
+            return Ok(inner);
+        }
+        self.predicate()
+    }
+
+    fn predicate(&mut self) -> Result<FilterExpr> {
+        let start = self.pos();
+        let left = self.operand()?;
+        let negated = self.eat(Keyword::NOT);
+        if let Some(k) = self.keyword() {
+            let shape = match k {
+                Keyword::IN | Keyword::BETWEEN | Keyword::LIKE => true,
+                Keyword::IS if !negated => true,
+                _ => false,
             };
-            match (key(left), key(right)) {
-                (Some(k), _) => FilterExpr::Cmp { key: k, op, lit: literal(right)? },
-                (None, Some(k)) => FilterExpr::Cmp { key: k, op: op.flip(), lit: literal(left)? },
-                (None, None) => return Err(err_at(pos_of(e), "a comparison needs a partition key on one side")),
+            if shape {
+                let key = need_key(left, start)?;
+                self.at += 1;
+                return match k {
+                    Keyword::IN => {
+                        self.expect(Token::LParen, "'(' and a list of values")?;
+                        let mut list = vec![self.literal()?];
+                        while self.eat_token(&Token::Comma) {
+                            list.push(self.literal()?);
+                        }
+                        self.expect(Token::RParen, "')' or ',' in the IN list")?;
+                        Ok(FilterExpr::In { key, list, negated })
+                    }
+                    Keyword::BETWEEN => {
+                        let low = self.literal()?;
+                        if !self.eat(Keyword::AND) {
+                            return Err(self.expected("AND in BETWEEN … AND …"));
+                        }
+                        let high = self.literal()?;
+                        Ok(FilterExpr::Between {
+                            key,
+                            low,
+                            high,
+                            negated,
+                        })
+                    }
+                    Keyword::LIKE => {
+                        let pattern = self.literal()?;
+                        if !matches!(pattern.kind, LitKind::Str(_)) {
+                            return Err(err_at(pattern.pos, "LIKE needs a quoted string pattern"));
+                        }
+                        Ok(FilterExpr::Like {
+                            key,
+                            pattern,
+                            negated,
+                            syntax: self.like,
+                        })
+                    }
+                    _ => {
+                        let negated = self.eat(Keyword::NOT);
+                        if !self.eat(Keyword::NULL) {
+                            return Err(self.expected("NULL after IS"));
+                        }
+                        Ok(FilterExpr::IsNull { key, negated })
+                    }
+                };
             }
         }
-        Expr::UnaryOp { op: UnaryOperator::Not, expr } => FilterExpr::Not(Box::new(convert(expr)?)),
-        Expr::In { expr, target: InTarget::List(list), negated, .. } => FilterExpr::In {
-            key: need_key(expr)?,
-            list: list.iter().map(literal).collect::<Result<_>>()?,
-            negated: *negated,
-        },
-        Expr::Between { expr, negated, low, high } => FilterExpr::Between {
-            key: need_key(expr)?,
-            low: literal(low)?,
-            high: literal(high)?,
-            negated: *negated,
-        },
-        Expr::Like { negated, any: false, expr, pattern, escape_char: None } => {
-            let pattern = literal(pattern)?;
-            if !matches!(pattern.kind, LitKind::Str(_)) {
-                return Err(err_at(pattern.pos, "LIKE needs a quoted string pattern"));
+        if negated {
+            return Err(self.expected("IN, BETWEEN or LIKE after NOT"));
+        }
+        let op = match self.peek().map(|t| &t.token) {
+            Some(Token::Eq | Token::DoubleEq) => CmpOp::Eq,
+            Some(Token::Neq) => CmpOp::NotEq,
+            Some(Token::Lt) => CmpOp::Lt,
+            Some(Token::LtEq) => CmpOp::LtEq,
+            Some(Token::Gt) => CmpOp::Gt,
+            Some(Token::GtEq) => CmpOp::GtEq,
+            Some(t) if is_operator(t) => {
+                return Err(err_at(
+                    self.pos(),
+                    format!("operator '{t}' is not supported"),
+                ))
             }
-            FilterExpr::Like { key: need_key(expr)?, pattern, negated: *negated }
-        }
-        Expr::IsNull(inner) => FilterExpr::IsNull { key: need_key(inner)?, negated: false },
-        Expr::IsNotNull(inner) => FilterExpr::IsNull { key: need_key(inner)?, negated: true },
-        other => {
-            return Err(err_at(
-                pos_of(other),
-                format!("'{other}' is not a supported condition (use comparisons, AND, OR, NOT, IN, BETWEEN, LIKE, IS [NOT] NULL)"),
-            ))
-        }
-    })
-}
-
-/// A partition key reference: a bare or back-quoted identifier. Double-quoted text
-/// is a string literal (Hive's filter syntax), never a key.
-fn key(e: &Expr) -> Option<KeyRef> {
-    match e {
-        Expr::Identifier(id) if id.quote_style != Some('"') => Some(KeyRef {
-            name: id.value.to_lowercase(),
-            pos: id.span.start.into(),
-        }),
-        Expr::Nested(inner) => key(inner),
-        _ => None,
-    }
-}
-
-fn need_key(e: &Expr) -> Result<KeyRef> {
-    key(e).ok_or_else(|| {
-        err_at(
-            pos_of(e),
-            format!("expected a partition key but found '{e}'"),
-        )
-    })
-}
-
-fn literal(e: &Expr) -> Result<Lit> {
-    let pos = pos_of(e);
-    let kind = match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => LitKind::Str(s.clone()),
-            Value::Number(n, _) => LitKind::Num(n.to_string()),
-            other => return Err(err_at(pos, format!("{other} is not a supported literal"))),
-        },
-        Expr::Identifier(id) if id.quote_style == Some('"') => LitKind::Str(id.value.clone()),
-        Expr::TypedString(ts) => match &ts.value.value {
-            Value::SingleQuotedString(s) => LitKind::Str(s.clone()),
-            other => return Err(err_at(pos, format!("{other} is not a supported literal"))),
-        },
-        Expr::UnaryOp {
-            op: op @ (UnaryOperator::Minus | UnaryOperator::Plus),
-            expr,
-        } => match literal(expr)?.kind {
-            LitKind::Num(n) if *op == UnaryOperator::Minus => LitKind::Num(format!("-{n}")),
-            LitKind::Num(n) => LitKind::Num(n),
-            LitKind::Str(_) => return Err(err_at(pos, "a sign applies to numbers only")),
-        },
-        Expr::Nested(inner) => return literal(inner),
-        Expr::Identifier(id) => {
-            return Err(err_at(
-                pos,
+            _ => {
+                return Err(self.expected(
+                    "a comparison (=, <>, <, <=, >, >=), IN, BETWEEN, LIKE or IS [NOT] NULL",
+                ))
+            }
+        };
+        self.at += 1;
+        let right_pos = self.pos();
+        let right = self.operand()?;
+        match (left, right) {
+            (Operand::Key(key), Operand::Lit(lit)) => Ok(FilterExpr::Cmp { key, op, lit }),
+            (Operand::Lit(lit), Operand::Key(key)) => Ok(FilterExpr::Cmp {
+                key,
+                op: op.flip(),
+                lit,
+            }),
+            (Operand::Key(_), Operand::Key(k)) => Err(err_at(
+                right_pos,
                 format!(
                     "expected a literal but found the name '{}' (quote strings with ')",
-                    id.value
+                    k.name
                 ),
-            ))
+            )),
+            (Operand::Lit(_), Operand::Lit(_)) => Err(err_at(
+                start,
+                "a comparison needs a partition key on one side",
+            )),
         }
-        other => {
-            return Err(err_at(
-                pos,
-                format!("expected a literal but found '{other}'"),
-            ))
+    }
+
+    /// `(key)`, which is how Spark writes the key of `IN` (`(dt) in ("a", "b")`)
+    /// and Hive's grammar takes for `IN` and `BETWEEN`.
+    fn paren_key_ahead(&self) -> bool {
+        let t = |i: usize| self.tokens.get(self.at + i).map(|t| &t.token);
+        matches!(
+            (t(0), t(1), t(2)),
+            (Some(Token::LParen), Some(Token::Word(w)), Some(Token::RParen))
+                if w.quote_style != Some('"') && !is_reserved(w.keyword)
+        )
+    }
+
+    /// A partition key (a bare, back-quoted or parenthesised name) or a literal.
+    /// Double-quoted text is a string literal (Hive's filter syntax), never a key.
+    fn operand(&mut self) -> Result<Operand> {
+        if self.paren_key_ahead() {
+            self.at += 1;
+            let key = self.operand()?;
+            self.at += 1;
+            return Ok(key);
         }
-    };
-    Ok(Lit { kind, pos })
+        let pos = self.pos();
+        let Some(t) = self.peek().cloned() else {
+            return Err(self.expected("a partition key or a value"));
+        };
+        match &t.token {
+            Token::Word(w) if w.quote_style.is_none() && is_reserved(w.keyword) => {
+                Err(self.expected("a partition key or a value"))
+            }
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && matches!(w.keyword, Keyword::DATE | Keyword::TIMESTAMP)
+                    && matches!(
+                        self.tokens.get(self.at + 1).map(|t| &t.token),
+                        Some(Token::SingleQuotedString(_))
+                    ) =>
+            {
+                self.literal().map(Operand::Lit)
+            }
+            Token::Word(w) if w.quote_style.is_none() || w.quote_style == Some('`') => {
+                self.at += 1;
+                if self.peek().is_some_and(|t| t.token == Token::LParen) {
+                    return Err(err_at(
+                        pos,
+                        format!("'{}(…)': functions are not supported; a comparison needs a partition key on one side", w.value),
+                    ));
+                }
+                Ok(Operand::Key(KeyRef {
+                    name: w.value.to_lowercase(),
+                    pos,
+                }))
+            }
+            _ => self.literal().map(Operand::Lit),
+        }
+    }
+
+    fn literal(&mut self) -> Result<Lit> {
+        let pos = self.pos();
+        let Some(t) = self.next() else {
+            return Err(self.expected("a value"));
+        };
+        let kind = match t.token {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => LitKind::Str(s),
+            Token::Word(w) if w.quote_style == Some('"') => LitKind::Str(w.value),
+            Token::Number(n, _) => LitKind::Num(n),
+            Token::Minus | Token::Plus => match self.next().map(|t| t.token) {
+                Some(Token::Number(n, _)) if t.token == Token::Minus => {
+                    LitKind::Num(format!("-{n}"))
+                }
+                Some(Token::Number(n, _)) => LitKind::Num(n),
+                _ => return Err(err_at(pos, "a sign applies to numbers only")),
+            },
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && matches!(w.keyword, Keyword::DATE | Keyword::TIMESTAMP) =>
+            {
+                match self.next().map(|t| t.token) {
+                    Some(Token::SingleQuotedString(s)) => LitKind::Str(s),
+                    _ => return Err(err_at(pos, format!("{} needs a quoted value", w.value))),
+                }
+            }
+            Token::Word(w) if w.quote_style.is_none() || w.quote_style == Some('`') => {
+                return Err(err_at(
+                    pos,
+                    format!(
+                        "expected a literal but found the name '{}' (quote strings with ')",
+                        w.value
+                    ),
+                ))
+            }
+            other => {
+                return Err(err_at(
+                    pos,
+                    format!("expected a literal but found '{other}'"),
+                ))
+            }
+        };
+        Ok(Lit { kind, pos })
+    }
+}
+
+enum Operand {
+    Key(KeyRef),
+    Lit(Lit),
+}
+
+fn need_key(o: Operand, pos: Pos) -> Result<KeyRef> {
+    match o {
+        Operand::Key(k) => Ok(k),
+        Operand::Lit(_) => Err(err_at(
+            pos,
+            "expected a partition key before IN, BETWEEN, LIKE or IS",
+        )),
+    }
+}
+
+/// Words that end or join conditions, so never a key.
+fn is_reserved(k: Keyword) -> bool {
+    matches!(
+        k,
+        Keyword::AND
+            | Keyword::OR
+            | Keyword::NOT
+            | Keyword::IN
+            | Keyword::BETWEEN
+            | Keyword::LIKE
+            | Keyword::IS
+            | Keyword::NULL
+            | Keyword::SELECT
+            | Keyword::TRUE
+            | Keyword::FALSE
+    )
+}
+
+fn is_operator(t: &Token) -> bool {
+    matches!(
+        t,
+        Token::Plus
+            | Token::Minus
+            | Token::Mul
+            | Token::Div
+            | Token::Mod
+            | Token::StringConcat
+            | Token::Ampersand
+            | Token::Pipe
+            | Token::Caret
+            | Token::Spaceship
+    )
+}
+
+fn n_ary(mut terms: Vec<FilterExpr>, make: fn(Vec<FilterExpr>) -> FilterExpr) -> FilterExpr {
+    if terms.len() == 1 {
+        terms.pop().expect("one term")
+    } else {
+        make(terms)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -466,8 +758,8 @@ fn typed(kind: Kind, text: &str) -> Option<Typed> {
 
 #[derive(Debug)]
 enum Node {
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    And(Vec<Node>),
+    Or(Vec<Node>),
     Not(Box<Node>),
     Cmp(usize, CmpOp, Typed),
     In(usize, Vec<Typed>, bool),
@@ -533,16 +825,28 @@ impl CompiledFilter {
 
     fn eval(&self, n: &Node, values: &[String]) -> Option<bool> {
         match n {
-            Node::And(a, b) => match (self.eval(a, values), self.eval(b, values)) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            },
-            Node::Or(a, b) => match (self.eval(a, values), self.eval(b, values)) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            },
+            Node::And(terms) => {
+                let mut all = Some(true);
+                for t in terms {
+                    match self.eval(t, values) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        Some(true) => {}
+                    }
+                }
+                all
+            }
+            Node::Or(terms) => {
+                let mut any = Some(false);
+                for t in terms {
+                    match self.eval(t, values) {
+                        Some(true) => return Some(true),
+                        None => any = None,
+                        Some(false) => {}
+                    }
+                }
+                any
+            }
             Node::Not(a) => self.eval(a, values).map(|b| !b),
             Node::Cmp(i, op, lit) => {
                 let v = self.value(*i, values)?;
@@ -702,12 +1006,10 @@ impl IndexBounds {
     }
 }
 
-fn node_conjuncts<'a>(n: &'a Node, out: &mut Vec<&'a Node>) {
-    if let Node::And(a, b) = n {
-        node_conjuncts(a, out);
-        node_conjuncts(b, out);
-    } else {
-        out.push(n);
+fn node_conjuncts(n: &Node) -> Vec<&Node> {
+    match n {
+        Node::And(terms) => terms.iter().collect(),
+        n => vec![n],
     }
 }
 
@@ -716,8 +1018,7 @@ impl CompiledFilter {
     /// `positions` (each with its codec). Conservative like [`ScanBounds`]: only
     /// top-level conjuncts narrow the range, and the full filter is still applied.
     pub fn index_bounds(&self, keys: &[(usize, KeyCodec)]) -> IndexBounds {
-        let mut cs = Vec::new();
-        node_conjuncts(&self.root, &mut cs);
+        let cs = node_conjuncts(&self.root);
         let enc = |codec: &KeyCodec, t: &Typed| {
             let mut out = Vec::new();
             codec.encode_typed(&mut out, t).then_some(out)
@@ -817,10 +1118,14 @@ impl Compiler<'_> {
         }
     }
 
+    fn nodes(&self, terms: &[FilterExpr]) -> Result<Vec<Node>> {
+        terms.iter().map(|t| self.node(t)).collect()
+    }
+
     fn node(&self, e: &FilterExpr) -> Result<Node> {
         Ok(match e {
-            FilterExpr::And(a, b) => Node::And(Box::new(self.node(a)?), Box::new(self.node(b)?)),
-            FilterExpr::Or(a, b) => Node::Or(Box::new(self.node(a)?), Box::new(self.node(b)?)),
+            FilterExpr::And(terms) => Node::And(self.nodes(terms)?),
+            FilterExpr::Or(terms) => Node::Or(self.nodes(terms)?),
             FilterExpr::Not(a) => Node::Not(Box::new(self.node(a)?)),
             FilterExpr::Cmp { key, op, lit } => {
                 let i = self.key(key)?;
@@ -847,16 +1152,17 @@ impl Compiler<'_> {
                 key,
                 pattern,
                 negated,
+                syntax,
             } => {
                 let i = self.key(key)?;
                 let LitKind::Str(p) = &pattern.kind else {
                     unreachable!("checked when parsed")
                 };
-                Node::Like(
-                    i,
-                    like_regex(p).map_err(|m| err_at(pattern.pos, m))?,
-                    *negated,
-                )
+                let re = match syntax {
+                    LikeSyntax::Sql => like_regex(p),
+                    LikeSyntax::Regex => whole_match_regex(p),
+                };
+                Node::Like(i, re.map_err(|m| err_at(pattern.pos, m))?, *negated)
             }
             FilterExpr::IsNull { key, negated } => Node::IsNull(self.key(key)?, *negated),
         })
@@ -878,18 +1184,32 @@ fn like_regex(pattern: &str) -> std::result::Result<regex::Regex, String> {
     regex::Regex::new(&re).map_err(|e| format!("LIKE pattern too complex: {e}"))
 }
 
-fn conjuncts<'a>(e: &'a FilterExpr, out: &mut Vec<&'a FilterExpr>) {
-    if let FilterExpr::And(a, b) = e {
-        conjuncts(a, out);
-        conjuncts(b, out);
-    } else {
-        out.push(e);
+/// A Hive `like` operand: a Java regular expression that must match the whole
+/// value (the metastore evaluates it as JDOQL `value.matches(pattern)`, i.e.
+/// `String.matches`). The syntax both engines share (classes, `.`, `*`, `+`, `?`,
+/// `{m,n}`, groups, alternation, escapes) means the same; `.` does not match a line
+/// break in either.
+fn whole_match_regex(pattern: &str) -> std::result::Result<regex::Regex, String> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            format!(
+                "the like operand is a regular expression (as in the Hive Metastore), and '{pattern}' is not a valid one: {}",
+                e.to_string().lines().last().unwrap_or_default()
+            )
+        })
+}
+
+fn conjuncts(e: &FilterExpr) -> Vec<&FilterExpr> {
+    match e {
+        FilterExpr::And(terms) => terms.iter().collect(),
+        e => vec![e],
     }
 }
 
 fn scan_bounds(e: &FilterExpr, keys: &[Column], kinds: &[Kind]) -> ScanBounds {
-    let mut cs = Vec::new();
-    conjuncts(e, &mut cs);
+    let cs = conjuncts(e);
     let is_key = |k: &KeyRef, i: usize| keys[i].name.eq_ignore_ascii_case(&k.name);
     let str_lit = |l: &Lit| match &l.kind {
         LitKind::Str(s) => Some(s.clone()),
@@ -1083,7 +1403,7 @@ mod tests {
             ("day = '2024-02-30'", "not a valid date value", "column 7"),
             (
                 "dt = 'a' AND",
-                "Expected: an expression",
+                "expected a partition key or a value (the expression ended early)",
                 "line 1, column 13",
             ),
             (
@@ -1091,10 +1411,23 @@ mod tests {
                 "unexpected 'region' after the expression",
                 "line 1, column 10",
             ),
+            ("dt + 1 = 2", "operator '+' is not supported", "column 4"),
             (
-                "dt + 1 = 2",
-                "a comparison needs a partition key",
+                "'a' = 'b'",
+                "a comparison needs a partition key on one side",
                 "column 1",
+            ),
+            ("dt = 'a' AND (hour = 1", "expected ')'", "column 23"),
+            (
+                "dt NOT = 'a'",
+                "expected IN, BETWEEN or LIKE after NOT",
+                "column 8",
+            ),
+            ("dt IS 'a'", "expected NULL after IS", "column 7"),
+            (
+                "dt BETWEEN 'a' OR 'b'",
+                "expected AND in BETWEEN",
+                "column 16",
             ),
             (
                 "dt = region",
@@ -1118,8 +1451,8 @@ mod tests {
             ),
             (
                 "dt IN (SELECT 1)",
-                "is not a supported condition",
-                "column 1",
+                "expected a literal but found the name 'SELECT'",
+                "column 8",
             ),
         ];
         for (expr, msg, pos) in cases {
@@ -1133,6 +1466,102 @@ mod tests {
             error(&deep).contains("nests too deeply"),
             "{}",
             error(&deep)
+        );
+    }
+
+    /// Hostile and machine-made filters: flat chains of any length parse into a
+    /// shallow tree (no recursion per term), and nesting is capped with an error,
+    /// so no input can overflow a worker's stack.
+    #[test]
+    fn long_filters_parse_and_evaluate_without_deep_recursion() {
+        let keys = vec![Column::new("dt", "string"), Column::new("hour", "int")];
+        let n = 100_000;
+        let and: Vec<String> = (0..n).map(|i| format!("hour <> {i}")).collect();
+        let or: Vec<String> = (0..n).map(|i| format!("dt = 'd{i}'")).collect();
+        // Run on a thread with the stack of a tokio worker (2 MiB).
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                for (text, hit, miss) in [
+                    (and.join(" AND "), ["x", "100001"], ["x", "5"]),
+                    (or.join(" OR "), ["d99999", "1"], ["e", "1"]),
+                ] {
+                    let e = FilterExpr::parse(&text).unwrap().unwrap();
+                    let f = CompiledFilter::compile(&e, &keys).unwrap();
+                    let row = |v: [&str; 2]| v.map(String::from).to_vec();
+                    assert!(f.matches(&row(hit)));
+                    assert!(!f.matches(&row(miss)));
+                }
+                let nested = "NOT ".repeat(n) + "dt = 'a'";
+                let e = FilterExpr::parse(&nested).unwrap_err().message;
+                assert!(e.contains("nests too deeply"), "{e}");
+                let parens = "(".repeat(n) + "dt = 'a'" + &")".repeat(n);
+                assert!(FilterExpr::parse(&parens).is_err());
+                // The deepest nesting allowed parses, compiles and evaluates.
+                let m = MAX_NESTING;
+                let deepest = "(NOT ".repeat(m / 2) + "dt = 'a'" + &")".repeat(m / 2);
+                let e = FilterExpr::parse(&deepest).unwrap().unwrap();
+                let f = CompiledFilter::compile(&e, &keys).unwrap();
+                assert!(f.matches(&["a".to_string(), "1".to_string()]));
+                // A long IN list is one term.
+                let list: Vec<String> = (0..n).map(|i| format!("'{i}'")).collect();
+                let e = FilterExpr::parse(&format!("dt IN ({})", list.join(",")))
+                    .unwrap()
+                    .unwrap();
+                let f = CompiledFilter::compile(&e, &keys).unwrap();
+                assert!(f.matches(&["77777".to_string(), "1".to_string()]));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    /// The Hive Metastore's `like` takes a Java regular expression matched against
+    /// the whole value; Spark sends `"2024-01.*"` for `LIKE '2024-01%'`.
+    #[test]
+    fn hive_like_is_a_whole_value_regular_expression() {
+        let keys = vec![Column::new("dt", "string")];
+        let m = |expr: &str, v: &str| {
+            let e = FilterExpr::parse_as(expr, Dialect::Hive).unwrap().unwrap();
+            CompiledFilter::compile(&e, &keys)
+                .unwrap()
+                .matches(&[v.to_string()])
+        };
+        assert!(m("dt like '2024-01.*'", "2024-01-02"));
+        // Spark's IN and Hive's parenthesised keys.
+        assert!(m("(dt) in ('a', '2024-01-02')", "2024-01-02"));
+        assert!(m(
+            "(dt) not in ('a') and ((dt) = 'b' or (dt) like 'b.*')",
+            "bb"
+        ));
+        assert!(m("((dt) between 'a' and 'c')", "b"));
+        assert!(!m("dt like '2024-01.*'", "2024-02-01"));
+        assert!(m("dt like '.*01-0.*'", "2024-01-02"));
+        assert!(m("dt like '.*02'", "2024-01-02"));
+        assert!(!m("dt like '.*02'", "2024-01-20"));
+        // Whole value, not a search: "01" alone matches only "01".
+        assert!(!m("dt like '01'", "2024-01-02"));
+        assert!(m("dt like '2024-0[12]-.*'", "2024-02-09"));
+        assert!(m("not dt like '2024.*'", "2023-12-31"));
+        assert!(!m("dt like '.*'", HIVE_NULL_PARTITION));
+        // In Glue's grammar the same text is a SQL pattern.
+        let glue = |expr: &str, v: &str| {
+            let e = FilterExpr::parse(expr).unwrap().unwrap();
+            CompiledFilter::compile(&e, &keys)
+                .unwrap()
+                .matches(&[v.to_string()])
+        };
+        assert!(!glue("dt LIKE '2024-01.*'", "2024-01-02"));
+        assert!(glue("dt LIKE '2024-01%'", "2024-01-02"));
+        assert!(glue("dt LIKE '2024.01%'", "2024.01-02"));
+        assert!(!glue("dt LIKE '2024.01%'", "2024-01-02"));
+        let e = FilterExpr::parse_as("dt like '2024-(01'", Dialect::Hive)
+            .unwrap()
+            .unwrap();
+        let err = CompiledFilter::compile(&e, &keys).unwrap_err().message;
+        assert!(
+            err.contains("not a valid one") && err.contains("column 9"),
+            "{err}"
         );
     }
 

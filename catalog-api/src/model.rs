@@ -35,6 +35,12 @@ pub struct Database {
     /// Seconds since the epoch; set by the store.
     #[serde(default)]
     pub create_time: i64,
+    /// The owner Hive clients send (Spark: the user who ran CREATE DATABASE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_name: Option<String>,
+    /// `USER`, `ROLE` or `GROUP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_type: Option<String>,
 }
 
 impl Database {
@@ -45,6 +51,8 @@ impl Database {
             location_uri: None,
             parameters: Parameters::new(),
             create_time: 0,
+            owner_name: None,
+            owner_type: None,
         }
     }
 
@@ -59,6 +67,7 @@ impl Database {
             self.location_uri.as_deref(),
             MAX_LOCATION_LEN,
         )?;
+        check_owner(self.owner_name.as_deref(), self.owner_type.as_deref())?;
         check_parameters("parameters", &self.parameters)
     }
 }
@@ -591,6 +600,17 @@ pub struct ResourceUri {
     pub uri: String,
 }
 
+/// Hive's owners: a name and one of its principal types.
+fn check_owner(name: Option<&str>, type_: Option<&str>) -> Result<()> {
+    check_len("owner_name", name, MAX_NAME_LEN)?;
+    match type_ {
+        Some(t) if !["USER", "ROLE", "GROUP"].contains(&t) => Err(Error::invalid(format!(
+            "owner_type {t:?} is not one of USER, ROLE, GROUP"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl Function {
     pub fn normalize(&mut self) -> Result<()> {
         self.function_name = normalize_name("function name", &self.function_name)?;
@@ -598,14 +618,7 @@ impl Function {
             return Err(Error::invalid("class_name must not be empty"));
         }
         check_len("class_name", Some(&self.class_name), MAX_NAME_LEN)?;
-        check_len("owner_name", self.owner_name.as_deref(), MAX_NAME_LEN)?;
-        if let Some(t) = &self.owner_type {
-            if !["USER", "ROLE", "GROUP"].contains(&t.as_str()) {
-                return Err(Error::invalid(format!(
-                    "owner_type {t:?} is not one of USER, ROLE, GROUP"
-                )));
-            }
-        }
+        check_owner(self.owner_name.as_deref(), self.owner_type.as_deref())?;
         if self.resource_uris.len() > 1000 {
             return Err(Error::invalid("at most 1000 resource_uris"));
         }

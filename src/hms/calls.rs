@@ -7,14 +7,14 @@
 use super::convert::*;
 use super::locks::Locks;
 use super::thrift::{TStruct, TValue, T_STRUCT};
-use crate::rename::{file_dir, rename_table};
-use lakecat_catalog_api::filter::FilterExpr;
+use crate::folders::{local_path as file_dir, Folders};
+use crate::rename::rename_table;
+use lakecat_catalog_api::filter::{Dialect, FilterExpr};
 use lakecat_catalog_api::model::{Database, Partition, Table, TableType};
 use lakecat_catalog_api::store::{
     all_databases, all_tables, managed_table_folder, CatalogStore, PageRequest, UpdateTableOptions,
 };
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result, TableIdent};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Hive's exception types, for choosing a method's slot.
@@ -35,8 +35,9 @@ pub enum Ex {
 pub struct Ctx {
     pub store: Arc<dyn CatalogStore>,
     pub locks: Arc<Locks>,
-    /// Where `default` and managed tables without a location live.
-    pub warehouse: PathBuf,
+    /// Where `default` and managed tables without a location live, and which
+    /// folders calls may create, move and delete.
+    pub folders: Arc<Folders>,
     pub started: i64,
 }
 
@@ -141,6 +142,12 @@ pub fn hive_filter(text: &str) -> String {
     out
 }
 
+/// A `get_partitions_by_filter` filter, with the Hive Metastore's meaning of
+/// `like` (a regular expression; see `lakecat_catalog_api::filter`).
+fn parse_hive_filter(text: &str) -> Result<Option<FilterExpr>> {
+    FilterExpr::parse_as(&hive_filter(text), Dialect::Hive)
+}
+
 /// The filter of a `*_ps` call: the given values fix their keys; `''` is a wildcard.
 fn ps_filter(table: &Table, vals: &[String]) -> Result<Option<FilterExpr>> {
     if vals.len() > table.partition_keys.len() {
@@ -225,7 +232,7 @@ impl Ctx {
         let db = self.store.get_database(d)?;
         Ok(match db.location_uri {
             Some(l) => l,
-            None => format!("file:{}/{}.db", self.warehouse.display(), d),
+            None => format!("file:{}/{}.db", self.folders.warehouse().display(), d),
         })
     }
 
@@ -238,10 +245,9 @@ impl Ctx {
             let base = self.database_location(d)?;
             sd.location = Some(managed_table_folder(&base, t.name.as_str()));
         }
-        if let Some(dir) = sd.location.as_deref().and_then(file_dir) {
-            if managed {
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| Error::invalid(format!("cannot create {}: {e}", dir.display())))?;
+        if let (true, Some(loc)) = (managed, sd.location.as_deref()) {
+            if let Some(dir) = file_dir(loc) {
+                self.folders.create(loc, &dir)?;
             }
         }
         Ok(())
@@ -262,14 +268,16 @@ impl Ctx {
         let t = self.store.get_table(&id).map_err(no_table(&id))?;
         self.store.delete_table(&id)?;
         // deleteData: a managed table's local folder goes with it, as in Hive.
+        // Only where lakecat may delete (see crate::folders).
         if a.bool(3).unwrap_or(true) && t.table_type == Some(TableType::ManagedTable) {
-            if let Some(dir) = t
+            if let Some(loc) = t
                 .storage_descriptor
                 .as_ref()
                 .and_then(|sd| sd.location.as_deref())
-                .and_then(file_dir)
             {
-                let _ = std::fs::remove_dir_all(dir);
+                if let Some(dir) = file_dir(loc) {
+                    self.folders.delete(loc, &dir);
+                }
             }
         }
         Ok(())
@@ -290,7 +298,7 @@ impl Ctx {
         if t.name != id.name || to_db != id.database {
             t.database_name = Some(to_db);
             let location = |d: &DatabaseName| self.database_location(d).map(Some);
-            return rename_table(&*self.store, &id, t, location, None).map(|_| ());
+            return rename_table(&*self.store, &self.folders, &id, t, location, None).map(|_| ());
         }
         self.store
             .update_table(&id, t, UpdateTableOptions::default())
@@ -387,7 +395,10 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         ($slots:expr, $body:expr) => {
             match (|| -> Result<Answer> { $body })() {
                 Ok(answer) => answer,
-                Err(e) => fail(&e, $slots),
+                Err(e) => {
+                    tracing::debug!(call = name, "refused: {}", e.message);
+                    fail(&e, $slots)
+                }
             }
         };
     }
@@ -426,7 +437,9 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
                 )));
             }
             let value = match key.as_str() {
-                "hive.metastore.warehouse.dir" => format!("file:{}", ctx.warehouse.display()),
+                "hive.metastore.warehouse.dir" => {
+                    format!("file:{}", ctx.folders.warehouse().display())
+                }
                 "hive.metastore.client.capability.check" => "false".into(),
                 _ => a.str(2).unwrap_or_default(),
             };
@@ -439,8 +452,10 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
                 a.strct(1)
                     .ok_or_else(|| Error::invalid("argument database is missing"))?,
             )?;
-            if let Some(dir) = d.location_uri.as_deref().and_then(file_dir) {
-                let _ = std::fs::create_dir_all(dir);
+            if let Some(loc) = d.location_uri.as_deref() {
+                if let Some(dir) = file_dir(loc) {
+                    ctx.folders.create(loc, &dir)?;
+                }
             }
             ctx.store.create_database(d)?;
             Ok(void())
@@ -704,14 +719,13 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         }
         "get_partitions_by_filter" => run!(&[(1, Meta), (2, NoSuchObject)], {
             let id = tid(a, 1, 2)?;
-            let text = hive_filter(&a.str(3).unwrap_or_default());
-            let f = FilterExpr::parse(&text)?;
+            let f = parse_hive_filter(&a.str(3).unwrap_or_default())?;
             let (t, ps) = partitions(ctx, &id, f.as_ref(), limit(a, 4)).map_err(no_table(&id))?;
             Ok(ok(partition_list(&t, &ps)))
         }),
         "get_num_partitions_by_filter" => run!(&[(1, Meta), (2, NoSuchObject)], {
             let id = tid(a, 1, 2)?;
-            let f = FilterExpr::parse(&hive_filter(&a.str(3).unwrap_or_default()))?;
+            let f = parse_hive_filter(&a.str(3).unwrap_or_default())?;
             let (_, ps) = partitions(ctx, &id, f.as_ref(), usize::MAX).map_err(no_table(&id))?;
             Ok(ok(TValue::I32(ps.len() as i32)))
         }),
@@ -1097,8 +1111,6 @@ mod tests {
             "a = 'it''s' and b != 'x'"
         );
         assert_eq!(hive_filter(r#"a = "q\"x""#), "a = 'q\"x'");
-        assert!(
-            FilterExpr::parse(&hive_filter(r#"(dt >= "a" or hour < 5) and not x = "y""#)).is_ok()
-        );
+        assert!(parse_hive_filter(r#"(dt >= "a" or hour < 5) and not x = "y""#).is_ok());
     }
 }

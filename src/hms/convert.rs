@@ -46,8 +46,31 @@ pub fn database(d: &Database) -> TStruct {
         .with_str(2, d.description.clone().unwrap_or_default())
         .with_str(3, d.location_uri.clone().unwrap_or_default())
         .with(4, TValue::str_map(&d.parameters))
-        .with_str(6, "public")
-        .with(7, TValue::I32(2)) // ROLE
+        .with_str(6, d.owner_name.as_deref().unwrap_or("public"))
+        .with(
+            7,
+            TValue::I32(principal_type_code(
+                d.owner_type.as_deref().unwrap_or("ROLE"),
+            )),
+        )
+}
+
+/// Hive's `PrincipalType` (USER=1, ROLE=2, GROUP=3).
+fn principal_type_code(t: &str) -> i32 {
+    match t {
+        "USER" => 1,
+        "GROUP" => 3,
+        _ => 2,
+    }
+}
+
+fn principal_type_name(code: i64) -> Option<String> {
+    match code {
+        1 => Some("USER".into()),
+        2 => Some("ROLE".into()),
+        3 => Some("GROUP".into()),
+        _ => None,
+    }
 }
 
 pub fn database_of(s: &TStruct) -> Result<Database> {
@@ -55,6 +78,8 @@ pub fn database_of(s: &TStruct) -> Result<Database> {
     d.description = s.str(2).filter(|x| !x.is_empty());
     d.location_uri = s.str(3).filter(|x| !x.is_empty());
     d.parameters = s.str_map(4);
+    d.owner_name = s.str(6).filter(|x| !x.is_empty());
+    d.owner_type = s.int(7).and_then(principal_type_name);
     Ok(d)
 }
 
@@ -364,11 +389,7 @@ fn unescape(s: &str) -> String {
 }
 
 pub fn function(f: &Function) -> TStruct {
-    let owner_type = match f.owner_type.as_deref() {
-        Some("ROLE") => 2,
-        Some("GROUP") => 3,
-        _ => 1,
-    };
+    let owner_type = principal_type_code(f.owner_type.as_deref().unwrap_or("USER"));
     TStruct::new()
         .with_str(1, f.function_name.clone())
         .with_str(
@@ -404,14 +425,10 @@ pub fn function_of(s: &TStruct) -> Function {
         database_name: None,
         class_name: s.str(3).unwrap_or_default(),
         owner_name: s.str(4).filter(|v| !v.is_empty()),
-        owner_type: Some(
-            match s.int(5) {
-                Some(2) => "ROLE",
-                Some(3) => "GROUP",
-                _ => "USER",
-            }
-            .to_string(),
-        ),
+        owner_type: s
+            .int(5)
+            .and_then(principal_type_name)
+            .or(Some("USER".into())),
         create_time: 0,
         resource_uris: s
             .list(8)

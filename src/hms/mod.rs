@@ -23,7 +23,6 @@ pub mod thrift;
 pub use calls::ensure_default;
 
 use lakecat_catalog_api::store::CatalogStore;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use thrift::{Reader, ThriftError};
@@ -39,13 +38,13 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 pub async fn serve(
     store: Arc<dyn CatalogStore>,
     listener: TcpListener,
-    warehouse: PathBuf,
+    folders: Arc<crate::folders::Folders>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let ctx = Arc::new(calls::Ctx {
         store,
         locks: Arc::new(locks::Locks::new(LOCK_TIMEOUT)),
-        warehouse,
+        folders,
         started: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
@@ -59,7 +58,7 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     if !default_made {
-                        let (store, dir) = (ctx.store.clone(), ctx.warehouse.clone());
+                        let (store, dir) = (ctx.store.clone(), ctx.folders.warehouse().to_path_buf());
                         match tokio::task::spawn_blocking(move || ensure_default(&*store, &dir)).await {
                             Ok(Ok(())) => default_made = true,
                             Ok(Err(e)) => tracing::warn!("cannot create the default database: {e}"),

@@ -34,6 +34,8 @@ def rows(q):
 
 sql("CREATE DATABASE sales")
 out["databases"] = sorted(r[0] for r in rows("SHOW DATABASES"))
+# The owner Spark sends (the OS user) is kept, as the real metastore keeps it.
+out["database_owner"] = [r for r in rows("DESCRIBE DATABASE sales") if r[0].startswith("Owner")]
 assert "sales" in out["databases"] and "default" in out["databases"], out
 
 # An external table over Parquet written here.
@@ -88,6 +90,55 @@ sql("DROP TABLE sales.ext_renamed")
 out["tables_after_drop"] = sorted(r[1] for r in rows("SHOW TABLES IN sales"))
 assert out["tables_after_drop"] == ["lake"], out
 assert os.path.exists(ext), "an external table's data stays"
+
+# Every predicate shape Spark pushes down to get_partitions_by_filter, on string,
+# int and date keys with a null partition. Spark prunes with what the metastore
+# answers: a partition the metastore leaves out is silently missing from results.
+sql("CREATE TABLE sales.pp (id BIGINT, dt STRING, n INT, d DATE) USING parquet PARTITIONED BY (dt, n, d)")
+sql("""INSERT INTO sales.pp VALUES
+  (1, '2024-01-01', 1, DATE'2024-01-01'), (2, '2024-01-02', 2, DATE'2024-01-02'),
+  (3, '2024-01-03', 10, DATE'2024-01-03'), (4, '2024-02-01', 20, DATE'2024-02-01'),
+  (5, '2024-02-02', 3, DATE'2024-02-02'), (6, NULL, NULL, NULL),
+  (7, '2023-12-31', -1, DATE'2023-12-31'), (8, '2024-01-0x', 5, DATE'2024-03-01'),
+  (9, 'a.b_c%d', 7, DATE'2024-01-20')""")
+predicates = [
+    "dt LIKE '2024-01%'", "dt LIKE '%01-0%'", "dt LIKE '%02'", "dt LIKE '2024-01-0_'",
+    "dt NOT LIKE '2024%'", "dt LIKE 'a.b%'", "dt LIKE '%_c%'",
+    "startswith(dt, '2024-01-0')", "endswith(dt, '01')", "contains(dt, '-0')",
+    "startswith(dt, 'a.b')", "contains(dt, '%')",
+    "dt IN ('2024-01-01', '2024-02-02')", "dt NOT IN ('2024-01-01', '2024-01-02')",
+    "dt <> '2024-01-01'", "dt = '2024-01-01' OR n = 20", "dt >= '2024-01-02' AND dt < '2024-02-02'",
+    "dt > '2024'", "n > 2 AND n <= 10", "n BETWEEN 2 AND 20", "n IN (1, 3, 5)",
+    "n NOT IN (1, 2)", "n <> 3", "n < 0",
+    "d > DATE'2024-01-15'", "d BETWEEN DATE'2024-01-01' AND DATE'2024-01-31'",
+    "d = DATE'2024-02-01'", "d IN (DATE'2024-01-01', DATE'2024-03-01')",
+    "dt IS NULL", "n IS NULL", "d IS NULL", "dt IS NOT NULL", "n IS NOT NULL AND n > 5",
+    "NOT (dt = '2024-01-01')",
+]
+# The real Hive Metastore 2.3 fails a `like` filter that also touches a non-string
+# key (it then filters through JDO, which takes string keys only), so these are
+# checked against lakecat alone, with the answers the data implies.
+if sys.argv[3:] == ["lakecat"]:
+    for p, want in [
+        ("(dt LIKE '2024-01%' OR d > DATE'2024-02-01') AND n < 10", [1, 2, 5, 8]),
+        ("(dt LIKE '2024-01%' OR n = 20) AND n < 10", [1, 2, 8]),
+        ("n >= 10 OR dt LIKE '%12-31'", [3, 4, 7]),
+    ]:
+        got = sorted(r[0] for r in rows(f"SELECT id FROM sales.pp WHERE {p}"))
+        assert got == want, (p, got)
+
+
+def ids(p):
+    try:
+        return sorted(r[0] for r in rows(f"SELECT id FROM sales.pp WHERE {p}"))
+    except Exception as e:  # recorded, so the differential test names the predicate
+        return "error: " + str(e).splitlines()[0][:200]
+
+
+out["pushed"] = {p: ids(p) for p in predicates}
+assert out["pushed"]["dt LIKE '2024-01%'"] == [1, 2, 3, 8], out["pushed"]
+assert out["pushed"]["dt IS NULL"] == [6], out["pushed"]
+sql("DROP TABLE sales.pp")
 
 print(json.dumps(out, sort_keys=True))
 spark.stop()

@@ -1,0 +1,239 @@
+//! Where the fronts may create, move and delete folders.
+//!
+//! Hive's semantics give catalog calls file-system effects: a managed table's
+//! folder is made when the table is, moved by a rename and deleted by
+//! `drop_table(deleteData=true)`; a database's folder is made with it. Any client
+//! can name any `file:` location, so each effect is checked here first:
+//!
+//! - it must fall inside lakecat's warehouse or one of the locations the operator
+//!   allows (`--allowed-locations`); a delete or the source of a move strictly
+//!   inside (never a root itself);
+//! - it must never be the data directory, a folder holding it, or anything in it
+//!   but the warehouse (the store's own files live there);
+//! - paths are judged after `..` is resolved and symbolic links of the part that
+//!   exists are followed, so neither `<warehouse>/../x` nor a link out escapes.
+//!
+//! A refused create or move is an error and changes nothing. A refused delete
+//! leaves the folder where it is (the catalog entry still goes, as the client
+//! asked): losing a table's files is never the safe side of a doubt.
+
+use lakecat_catalog_api::{Error, Result};
+use std::path::{Component, Path, PathBuf};
+
+/// What a front wants to do to a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Create,
+    /// Move away from here.
+    MoveFrom,
+    /// Move to here.
+    MoveTo,
+    Delete,
+}
+
+impl Effect {
+    fn verb(self) -> &'static str {
+        match self {
+            Effect::Create => "create",
+            Effect::MoveFrom => "move",
+            Effect::MoveTo => "move a folder to",
+            Effect::Delete => "delete",
+        }
+    }
+}
+
+/// The folders lakecat may change, and the one it must never touch.
+#[derive(Debug, Clone)]
+pub struct Folders {
+    warehouse: PathBuf,
+    allowed: Vec<PathBuf>,
+    data_dir: Option<PathBuf>,
+    /// Nothing may be changed (an app assembled without a warehouse).
+    locked: bool,
+}
+
+impl Folders {
+    /// `allowed` entries are local paths or `file:` URIs; `data_dir` is the
+    /// embedded store's folder, if the store has one.
+    pub fn new(warehouse: &Path, allowed: &[String], data_dir: Option<&Path>) -> Folders {
+        Folders {
+            warehouse: resolve(warehouse),
+            allowed: allowed
+                .iter()
+                .map(|a| a.trim())
+                .filter(|a| !a.is_empty())
+                .map(|a| resolve(&local_path(a).unwrap_or_else(|| PathBuf::from(a))))
+                .collect(),
+            data_dir: data_dir.map(resolve),
+            locked: false,
+        }
+    }
+
+    /// Folders of which none may be changed.
+    pub fn none() -> Folders {
+        Folders {
+            warehouse: PathBuf::new(),
+            allowed: vec![],
+            data_dir: None,
+            locked: true,
+        }
+    }
+
+    /// Where `default` and managed tables without a location live.
+    pub fn warehouse(&self) -> &Path {
+        &self.warehouse
+    }
+
+    /// Checks one effect on a local folder (`location` is what the client named,
+    /// for the message); the folder's resolved path if it is allowed.
+    pub fn check(&self, effect: Effect, location: &str, dir: &Path) -> Result<PathBuf> {
+        let path = resolve(dir);
+        if self.locked {
+            return Err(Error::invalid(format!(
+                "cannot {} {location}: this server changes no folders",
+                effect.verb()
+            )));
+        }
+        let refuse = |why: String| {
+            Err(Error::invalid(format!(
+                "cannot {} {location}: {why}",
+                effect.verb()
+            )))
+        };
+        if let Some(data) = &self.data_dir {
+            if data.starts_with(&path) {
+                return refuse(format!(
+                    "it is or holds lakecat's data directory {}",
+                    data.display()
+                ));
+            }
+            if path.starts_with(data) && !path.starts_with(&self.warehouse) {
+                return refuse(format!(
+                    "it is inside lakecat's data directory {}",
+                    data.display()
+                ));
+            }
+        }
+        let strictly = matches!(effect, Effect::Delete | Effect::MoveFrom);
+        let inside = |root: &PathBuf| path.starts_with(root) && !(strictly && path == *root);
+        if inside(&self.warehouse) || self.allowed.iter().any(inside) {
+            return Ok(path);
+        }
+        let mut roots = vec![self.warehouse.display().to_string()];
+        roots.extend(self.allowed.iter().map(|r| r.display().to_string()));
+        refuse(format!(
+            "lakecat changes folders only {} {} (add a root with --allowed-locations, or make the table external)",
+            if strictly { "strictly inside" } else { "inside" },
+            roots.join(", ")
+        ))
+    }
+
+    /// Makes sure a folder exists: one that does needs nothing; a new one is
+    /// created if it may be.
+    pub fn create(&self, location: &str, dir: &Path) -> Result<()> {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        let path = self.check(Effect::Create, location, dir)?;
+        std::fs::create_dir_all(&path)
+            .map_err(|e| Error::invalid(format!("cannot create {}: {e}", path.display())))
+    }
+
+    /// Deletes a folder and everything in it if it may; otherwise leaves it and
+    /// says why in the log. Errors of the deletion itself are logged too: the
+    /// catalog change that asked for it has already committed.
+    pub fn delete(&self, location: &str, dir: &Path) {
+        match self.check(Effect::Delete, location, dir) {
+            Ok(path) => {
+                if let Err(e) = std::fs::remove_dir_all(&path) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        tracing::warn!("could not delete {}: {e}", path.display());
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("left the folder in place: {}", e.message),
+        }
+    }
+}
+
+/// The local folder of a `file:` location.
+pub fn local_path(location: &str) -> Option<PathBuf> {
+    location
+        .strip_prefix("file://")
+        .or_else(|| location.strip_prefix("file:"))
+        .map(PathBuf::from)
+}
+
+/// An absolute path with `.` and `..` resolved and the symbolic links of its
+/// longest existing part followed.
+fn resolve(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            c => lexical.push(c),
+        }
+    }
+    // Follow links in the part that exists; the rest cannot be a link yet.
+    let mut existing = lexical.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (existing.file_name().map(|n| n.to_owned()), existing.pop()) {
+            (Some(name), true) => rest.push(name),
+            _ => return lexical,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_stay_inside_the_warehouse_and_allowed_roots() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let data = root.join("data");
+        let wh = data.join("warehouse");
+        let allowed = root.join("lake");
+        std::fs::create_dir_all(&wh).unwrap();
+        std::fs::create_dir_all(&allowed).unwrap();
+        std::fs::create_dir_all(root.join("outside")).unwrap();
+        let f = Folders::new(&wh, &[format!("file://{}", allowed.display())], Some(&data));
+        let ok = |e, p: PathBuf| f.check(e, "x", &p).is_ok();
+        assert!(ok(Effect::Create, wh.join("db.db/t")));
+        assert!(ok(Effect::Create, wh.clone()));
+        assert!(ok(Effect::Delete, wh.join("db.db/t")));
+        assert!(ok(Effect::Delete, allowed.join("t")));
+        assert!(!ok(Effect::Delete, wh.clone()), "a root itself");
+        assert!(!ok(Effect::MoveFrom, allowed.clone()));
+        assert!(!ok(Effect::Delete, data.clone()), "the data directory");
+        assert!(!ok(Effect::Create, data.clone()));
+        assert!(!ok(Effect::Delete, root.clone()), "a folder holding it");
+        assert!(!ok(Effect::Delete, data.join("db")), "the store's files");
+        assert!(!ok(Effect::Delete, wh.join("../outside/x")));
+        assert!(!ok(Effect::Create, root.join("outside/x")));
+        assert!(!ok(Effect::MoveTo, PathBuf::from("/etc/x")));
+        // A link inside the warehouse that points out is judged by its target.
+        std::os::unix::fs::symlink(root.join("outside"), wh.join("link")).unwrap();
+        assert!(!ok(Effect::Delete, wh.join("link/t")));
+        assert!(!ok(Effect::Delete, wh.join("link")));
+        let msg = f
+            .check(Effect::Delete, "file:/etc", Path::new("/etc"))
+            .unwrap_err()
+            .message;
+        assert!(
+            msg.contains("cannot delete file:/etc") && msg.contains("--allowed-locations"),
+            "{msg}"
+        );
+    }
+}
