@@ -105,7 +105,9 @@ fn main() {
         println!("hmsclient is not installed: run scripts/bench.sh (or scripts/test.sh) first");
         return;
     }
-    let srv = server::start();
+    // hms_client.py places its database in /tmp/lakecat-bench-hms, as it does on
+    // the real metastore; lakecat changes folders only where it is allowed to.
+    let srv = server::start_with_env(&[("LAKECAT_ALLOWED_LOCATIONS", "/tmp/lakecat-bench-hms")]);
     let ours = srv.thrift.clone();
     println!("Hive Metastore front: one sequential hmsclient, {n} partitions\n");
     let a = client(&ours, n);

@@ -2,6 +2,7 @@
 //! (clap reads both), which override the TOML config file, which overrides the
 //! built-in defaults.
 
+use crate::stores::StoreUrl;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// Where the catalog is stored (see [`crate::stores`]); `data_dir = DIR`
+    /// means `store = "sled://DIR"`.
+    pub store: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub http_addr: Option<String>,
     pub max_table_versions: Option<usize>,
@@ -36,6 +40,7 @@ pub struct FileConfig {
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
 #[derive(Debug, Default)]
 pub struct ServeFlags {
+    pub store: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub http_addr: Option<String>,
     pub max_table_versions: Option<usize>,
@@ -50,26 +55,43 @@ pub struct ServeFlags {
 }
 
 impl FileConfig {
+    /// The store a command uses, given its `--store` and `--data-dir`.
+    pub fn store(
+        &self,
+        store: Option<String>,
+        data_dir: Option<PathBuf>,
+    ) -> Result<StoreUrl, String> {
+        crate::stores::choose(store, data_dir, self.store.clone(), self.data_dir.clone())
+    }
+
     /// The folders the fronts may change: the warehouse (`warehouse_dir`, else
-    /// `<data_dir>/warehouse`) and the allowed locations (`allowed`, else the
-    /// file's), never `data_dir` itself.
+    /// the file's, else [`default_warehouse`]) and the allowed locations
+    /// (`allowed`, else the file's), never the store's own folder.
     pub fn folders(
         &self,
-        data_dir: &Path,
+        store: &StoreUrl,
         warehouse_dir: Option<PathBuf>,
         allowed: Option<String>,
     ) -> crate::folders::Folders {
         let warehouse = warehouse_dir
             .or_else(|| self.warehouse_dir.clone())
-            .unwrap_or_else(|| data_dir.join("warehouse"));
+            .unwrap_or_else(|| default_warehouse(store));
         let allowed = allowed_list(allowed, self.allowed_locations.clone());
-        crate::folders::Folders::new(&warehouse, &allowed, Some(data_dir))
+        crate::folders::Folders::new(&warehouse, &allowed, store.data_dir())
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+}
+
+/// `<data-dir>/warehouse` for an embedded store, `./lakecat-warehouse` otherwise.
+pub fn default_warehouse(store: &StoreUrl) -> PathBuf {
+    match store.data_dir() {
+        Some(dir) => dir.join("warehouse"),
+        None => PathBuf::from("lakecat-warehouse"),
     }
 }
 
@@ -84,7 +106,7 @@ fn allowed_list(flag: Option<String>, file: Option<Vec<String>>) -> Vec<String> 
 /// The settings `lakecat serve` runs with.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    pub data_dir: PathBuf,
+    pub store: StoreUrl,
     pub http_addr: SocketAddr,
     pub max_table_versions: usize,
     pub max_body_bytes: usize,
@@ -100,6 +122,7 @@ pub struct ServeConfig {
 impl ServeConfig {
     pub fn resolve(file: FileConfig, flags: ServeFlags) -> Result<Self, String> {
         let ServeFlags {
+            store,
             data_dir,
             http_addr,
             max_table_versions,
@@ -110,6 +133,13 @@ impl ServeConfig {
             warehouse_dir,
             allowed_locations,
         } = flags;
+        let store = file.store(store, data_dir)?;
+        let warehouse_dir = warehouse_dir
+            .or_else(|| file.warehouse_dir.clone())
+            .unwrap_or_else(|| default_warehouse(&store));
+        // Hive clients need absolute locations.
+        let warehouse_dir = std::path::absolute(&warehouse_dir).unwrap_or(warehouse_dir);
+        let folders = file.folders(&store, Some(warehouse_dir.clone()), allowed_locations);
         let addr = http_addr
             .or(file.http_addr)
             .unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_string());
@@ -155,22 +185,12 @@ impl ServeConfig {
                 )
             })?),
         };
-        let data_dir = data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        let warehouse_dir = warehouse_dir
-            .or(file.warehouse_dir)
-            .unwrap_or_else(|| data_dir.join("warehouse"));
-        // Hive clients need absolute locations.
-        let warehouse_dir = std::path::absolute(&warehouse_dir).unwrap_or(warehouse_dir);
-        let allowed = allowed_list(allowed_locations, file.allowed_locations);
-        let folders = crate::folders::Folders::new(&warehouse_dir, &allowed, Some(&data_dir));
         Ok(ServeConfig {
             folders,
             keys,
             thrift_addr,
             warehouse_dir,
-            data_dir,
+            store,
             http_addr,
             max_table_versions,
             max_body_bytes: max_body_bytes
@@ -196,7 +216,7 @@ mod tests {
             ..Default::default()
         };
         let c = ServeConfig::resolve(file, flags).unwrap();
-        assert_eq!(c.data_dir, PathBuf::from("/f"));
+        assert_eq!(c.store, StoreUrl::Sled(PathBuf::from("/f")));
         assert_eq!(c.http_addr.to_string(), "0.0.0.0:2");
         assert_eq!(c.max_table_versions, 7);
         assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);

@@ -1,7 +1,7 @@
 //! Applies a crawl to the catalog: one atomic write per table, with Glue's schema
 //! change and deletion policies, and a report of every decision.
 //!
-//! Rules (the README's "Registering" section repeats them):
+//! Rules (docs/crawler.md, "Registering", repeats them):
 //! - a new table is created with all its partitions in one write; if more tables
 //!   would be created than the table threshold allows, nothing is written;
 //! - an existing table at the same location is updated in one write (table plus

@@ -4,7 +4,7 @@
 //! can start the real server in-process.
 //!
 //! - [`config`]: flags, `LAKECAT_*` variables and the TOML file, merged;
-//! - [`sled_store`]: the durable [`CatalogStore`] (layout and crash rules there);
+//! - [`stores`]: the one place a store URL becomes a store (sled, PostgreSQL);
 //! - [`server`]: the REST API, `/health`, `/metrics`, `/openapi.yaml`;
 //! - [`search`], [`metrics`], [`error`]: the pieces the server uses;
 //! - [`folders`]: which folders the fronts may create, move and delete;
@@ -37,8 +37,8 @@ pub mod schedule;
 pub mod search;
 pub mod server;
 pub mod sigv4;
-pub mod sled_store;
 pub mod sql;
+pub mod stores;
 
 use lakecat_catalog_api::store::CatalogStore;
 use std::sync::Arc;

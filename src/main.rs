@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use lakecat::config::{FileConfig, ServeConfig};
-use lakecat::sled_store::SledStore;
+use lakecat::stores::StoreUrl;
 use lakecat_catalog_api::store::CatalogStore;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "lakecat", version, about = "A data-lake metadata catalog and schema crawler", long_about = None)]
 struct Cli {
-    /// A TOML config file (keys: data_dir, http_addr, max_table_versions, max_body_bytes).
+    /// A TOML config file (keys: store or data_dir, http_addr, max_table_versions, …).
     /// Flags override environment variables, which override the file.
     #[arg(long, global = true, env = "LAKECAT_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -23,7 +23,16 @@ struct Cli {
 enum Command {
     /// Serve the catalog over HTTP (REST API under /v1, /health, /metrics, /openapi.yaml).
     Serve {
-        /// Where the catalog is stored [default: ./lakecat-data].
+        /// Where the catalog is stored: a folder, sled:///folder, or
+        /// postgres://user:password@host:port/db [default: ./lakecat-data].
+        #[arg(
+            long,
+            env = "LAKECAT_STORE",
+            value_name = "URL",
+            conflicts_with = "data_dir"
+        )]
+        store: Option<String>,
+        /// The embedded store's folder: the same as --store sled://DIR.
         #[arg(long, env = "LAKECAT_DATA_DIR", value_name = "DIR")]
         data_dir: Option<PathBuf>,
         /// The address the HTTP API listens on [default: 127.0.0.1:9700].
@@ -108,7 +117,16 @@ struct SqlArgs {
     /// A file holding the script (`-` reads standard input).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Run against this data directory [default: ./lakecat-data].
+    /// Run against this store: a folder, sled:///folder, or
+    /// postgres://user:password@host:port/db [default: ./lakecat-data].
+    #[arg(
+        long,
+        env = "LAKECAT_STORE",
+        value_name = "URL",
+        conflicts_with_all = ["server", "data_dir"]
+    )]
+    store: Option<String>,
+    /// Run against this data directory: the same as --store sled://DIR.
     #[arg(
         long,
         env = "LAKECAT_DATA_DIR",
@@ -146,7 +164,16 @@ struct CrawlArgs {
     /// The database the tables go into (created if missing).
     #[arg(long)]
     database: String,
-    /// Where the catalog is stored [default: ./lakecat-data].
+    /// Where the catalog is stored: a folder, sled:///folder, or
+    /// postgres://user:password@host:port/db [default: ./lakecat-data].
+    #[arg(
+        long,
+        env = "LAKECAT_STORE",
+        value_name = "URL",
+        conflicts_with = "data_dir"
+    )]
+    store: Option<String>,
+    /// The embedded store's folder: the same as --store sled://DIR.
     #[arg(long, env = "LAKECAT_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Exclusion glob relative to each include path (Glue's semantics); repeatable.
@@ -259,6 +286,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve {
+            store,
             data_dir,
             http_addr,
             max_table_versions,
@@ -274,6 +302,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let cfg = ServeConfig::resolve(
                 file,
                 lakecat::config::ServeFlags {
+                    store,
                     data_dir,
                     http_addr,
                     max_table_versions,
@@ -285,9 +314,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     allowed_locations,
                 },
             )?;
-            let store =
-                SledStore::open(&cfg.data_dir, cfg.max_table_versions).map_err(|e| e.message)?;
-            let store: Arc<dyn CatalogStore> = Arc::new(store);
+            let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
             if sample_data {
                 let n = lakecat::sample::load(&*store)
                     .map_err(|e| format!("loading the sample catalog: {e}"))?;
@@ -318,8 +345,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
                 tracing::info!(
-                    "HTTP API listening on http://{addr} (data directory {}, authentication {})",
-                    cfg.data_dir.display(),
+                    "HTTP API listening on http://{addr} (store {}, authentication {})",
+                    cfg.store,
                     if cfg.keys.is_some() { "sigv4" } else { "none" }
                 );
                 lakecat::serve(
@@ -345,18 +372,11 @@ fn run(cli: Cli) -> Result<(), String> {
 
 /// The store of a command that works on a data directory directly (flag or
 /// variable, then the config file, then the default).
-fn open_store(file: &FileConfig, data_dir: Option<PathBuf>) -> Result<SledStore, String> {
-    let data_dir = data_dir_of(file, data_dir);
+fn open_store(file: &FileConfig, url: &StoreUrl) -> Result<Arc<dyn CatalogStore>, String> {
     let max_versions = file
         .max_table_versions
         .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
-    SledStore::open(&data_dir, max_versions).map_err(|e| e.message)
-}
-
-fn data_dir_of(file: &FileConfig, data_dir: Option<PathBuf>) -> PathBuf {
-    data_dir
-        .or_else(|| file.data_dir.clone())
-        .unwrap_or_else(|| PathBuf::from(lakecat::config::DEFAULT_DATA_DIR))
+    lakecat::stores::open(url, max_versions)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -404,7 +424,7 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     use std::sync::Mutex;
     let database = lakecat_catalog_api::DatabaseName::new(&a.database).map_err(|e| e.message)?;
     // Opened before crawling, so that a busy data directory fails fast.
-    let store = open_store(&file, a.data_dir)?;
+    let store = open_store(&file, &file.store(a.store, a.data_dir)?)?;
     let opts = lakecat_crawler::CrawlOptions {
         exclusions: a.exclude,
         table_prefix: a.table_prefix,
@@ -476,7 +496,7 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     let _ = progress.join();
     let out = result.map_err(|e| e.to_string())?;
     let mut report = apply(
-        &store,
+        &*store,
         out,
         &ApplyOptions {
             database,
@@ -550,10 +570,11 @@ fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
                 .map_err(|e| format!("{url}: unreadable answer: {e}"))?
         }
         None => {
-            let folders = file.folders(&data_dir_of(&file, a.data_dir.clone()), None, None);
-            let store = open_store(&file, a.data_dir)?;
+            let url = file.store(a.store, a.data_dir)?;
+            let folders = file.folders(&url, None, None);
+            let store = open_store(&file, &url)?;
             let rt = runtime()?;
-            let out = lakecat::sql::execute(&store, &folders, rt.handle(), &script, &a.database);
+            let out = lakecat::sql::execute(&*store, &folders, rt.handle(), &script, &a.database);
             let mut v = serde_json::json!({"results": out.results});
             if let Some(e) = out.error {
                 v["error"] = serde_json::json!({

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use lakecat::server::{app, AppState};
-use lakecat::sled_store::SledStore;
+use lakecat_store_sled::SledStore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;

@@ -5,9 +5,9 @@ mod common;
 
 use common::lake;
 use common::moto::{moto, upload};
-use lakecat::sled_store::SledStore;
 use lakecat_catalog_api::store::{CatalogStore, PageRequest};
 use lakecat_catalog_api::TableIdent;
+use lakecat_store_sled::SledStore;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

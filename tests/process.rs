@@ -3,9 +3,9 @@
 
 mod common;
 
-use lakecat::sled_store::SledStore;
 use lakecat_catalog_api::store::{CatalogStore, PageRequest};
 use lakecat_catalog_api::TableIdent;
+use lakecat_store_sled::SledStore;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -65,6 +65,8 @@ pub fn real_hms(dir: &Path) -> RealHms {
     let port = free_port();
     let child = Command::new("java")
         .arg("-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.ClassLoaderContextSelector")
+        // Derby writes derby.log into the working directory unless told otherwise.
+        .arg(format!("-Dderby.stream.error.file={}/derby.log", dir.display()))
         .arg("-cp")
         .arg(format!("{}:{}/*", conf.display(), spark_jars().display()))
         .args(["org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", &port.to_string()])

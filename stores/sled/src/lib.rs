@@ -1,4 +1,6 @@
-//! The durable store: the catalog in one sled database.
+//! lakecat's embedded store: the catalog in one sled database, in one folder,
+//! with nothing to install. It runs the shared conformance suite from its own
+//! tests (`tests/conformance.rs`).
 //!
 //! Layout (all integers big-endian, so byte order is numeric order):
 //!
@@ -1269,17 +1271,6 @@ mod tests {
         let mut t = lakecat_catalog_api::conformance::sample_table(id.name.as_str());
         t.name = id.name.clone();
         s.create_table(&id.database, t).unwrap();
-    }
-
-    #[test]
-    fn sled_store_conforms() {
-        let dirs = std::cell::RefCell::new(Vec::new());
-        lakecat_catalog_api::conformance::run_all(&|cap| {
-            let dir = tempfile::tempdir().unwrap();
-            let s = SledStore::open(dir.path(), cap).unwrap();
-            dirs.borrow_mut().push(dir);
-            Box::new(s)
-        });
     }
 
     /// Format-2 values (whole JSON) are read after the upgrade, templates are
