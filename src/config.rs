@@ -7,7 +7,6 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-pub const DEFAULT_DATA_DIR: &str = "./lakecat-data";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9700";
 pub const DEFAULT_THRIFT_ADDR: &str = "127.0.0.1:9083";
 pub const DEFAULT_MAX_TABLE_VERSIONS: usize = 100;
@@ -72,12 +71,12 @@ impl FileConfig {
         store: &StoreUrl,
         warehouse_dir: Option<PathBuf>,
         allowed: Option<String>,
-    ) -> crate::folders::Folders {
+    ) -> crate::services::folders::Folders {
         let warehouse = warehouse_dir
             .or_else(|| self.warehouse_dir.clone())
             .unwrap_or_else(|| default_warehouse(store));
         let allowed = allowed_list(allowed, self.allowed_locations.clone());
-        crate::folders::Folders::new(&warehouse, &allowed, store.data_dir())
+        crate::services::folders::Folders::new(&warehouse, &allowed, store.data_dir())
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
@@ -111,12 +110,12 @@ pub struct ServeConfig {
     pub max_table_versions: usize,
     pub max_body_bytes: usize,
     /// The access keys requests must be signed with; `None` = no authentication.
-    pub keys: Option<crate::sigv4::Keys>,
+    pub keys: Option<crate::http::sigv4::Keys>,
     /// `None` = the Hive Metastore front is off.
     pub thrift_addr: Option<SocketAddr>,
     pub warehouse_dir: PathBuf,
-    /// What the fronts may create, move and delete (see [`crate::folders`]).
-    pub folders: crate::folders::Folders,
+    /// What the fronts may create, move and delete (see [`crate::services::folders`]).
+    pub folders: crate::services::folders::Folders,
 }
 
 impl ServeConfig {
@@ -156,8 +155,10 @@ impl ServeConfig {
             ));
         }
         let keys = match access_keys {
-            Some(list) => crate::sigv4::Keys::parse(&list)?,
-            None => crate::sigv4::Keys::parse(&file.access_keys.unwrap_or_default().join(","))?,
+            Some(list) => crate::http::sigv4::Keys::parse(&list)?,
+            None => {
+                crate::http::sigv4::Keys::parse(&file.access_keys.unwrap_or_default().join(","))?
+            }
         };
         let loopback = http_addr.ip().is_loopback();
         let keys = match auth.or(file.auth).as_deref() {

@@ -8,7 +8,7 @@
 //! Glue-only fields lakecat does not keep (`CatalogId`, `TargetTable`, …) are
 //! accepted and ignored.
 
-use crate::server::AppState;
+use crate::http::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -783,7 +783,7 @@ fn dispatch(store: &dyn CatalogStore, op: &str, v: Value) -> R {
         }
         "GetUserDefinedFunctions" => {
             // `Pattern` is Hive's: `*` any characters, `|` alternatives.
-            let re = crate::sql::hive_pattern(&string(&v, "Pattern")?)?;
+            let re = crate::services::sql::hive_pattern(&string(&v, "Pattern")?)?;
             let dbs = match v.get("DatabaseName").and_then(Value::as_str) {
                 Some(d) => vec![DatabaseName::new(d)?],
                 None => lakecat_catalog_api::store::all_databases(store)?

@@ -6,8 +6,8 @@
 //! (`ScheduleExpression`, `State`) on output, updates are partial (fields present
 //! replace the stored ones), and tags are not part of a crawler's output.
 
-use crate::crawlers::Crawlers;
 use crate::glue::{field, string, to_glue, to_model, Failure};
+use crate::services::crawlers::Crawlers;
 use lakecat_catalog_api::crawlers::{Classifier, CrawlRun, Crawler, Schedule, ScheduleState};
 use lakecat_catalog_api::Error;
 use serde_json::{json, Map, Value};

@@ -199,13 +199,13 @@ struct CrawlArgs {
     partition_own_schema: bool,
     /// What to do with changed tables.
     #[arg(long, value_enum, default_value = "update")]
-    update_behavior: lakecat::engine::UpdateBehavior,
+    update_behavior: lakecat::services::engine::UpdateBehavior,
     /// Only add new columns, never change existing ones (Glue's MergeNewColumns).
     #[arg(long)]
     merge_new_columns: bool,
     /// What to do with tables whose data is gone.
     #[arg(long, value_enum, default_value = "deprecate")]
-    delete_behavior: lakecat::engine::DeleteBehavior,
+    delete_behavior: lakecat::services::engine::DeleteBehavior,
     /// Fail, writing nothing, if more tables than this would be created.
     #[arg(long, value_name = "N")]
     table_threshold: Option<usize>,
@@ -316,7 +316,7 @@ fn run(cli: Cli) -> Result<(), String> {
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
             if sample_data {
-                let n = lakecat::sample::load(&*store)
+                let n = lakecat::services::sample::load(&*store)
                     .map_err(|e| format!("loading the sample catalog: {e}"))?;
                 tracing::info!(tables = n, "sample catalog loaded into database 'sample'");
             }
@@ -349,17 +349,17 @@ fn run(cli: Cli) -> Result<(), String> {
                     cfg.store,
                     if cfg.keys.is_some() { "sigv4" } else { "none" }
                 );
-                lakecat::serve(
+                lakecat::app::serve(
                     store,
                     listener,
-                    lakecat::ServeOptions {
+                    lakecat::app::ServeOptions {
                         max_body_bytes: cfg.max_body_bytes,
                         keys: cfg.keys.map(Arc::new),
                         clock_speed,
                         thrift,
                         folders: Arc::new(cfg.folders.clone()),
                     },
-                    lakecat::shutdown_signal(),
+                    lakecat::app::shutdown_signal(),
                 )
                 .await
                 .map_err(|e| format!("server error: {e}"))
@@ -418,7 +418,7 @@ fn render_schema(url: &str, s: &lakecat_crawler::infer::FileSchema) -> String {
 }
 
 fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
-    use lakecat::engine::{apply, render_text, ApplyOptions};
+    use lakecat::services::engine::{apply, render_text, ApplyOptions};
     use lakecat_crawler::source::Counters;
     use std::io::IsTerminal;
     use std::sync::Mutex;
@@ -519,7 +519,7 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     if report
         .tables
         .iter()
-        .any(|t| t.action == lakecat::engine::Action::Failed)
+        .any(|t| t.action == lakecat::services::engine::Action::Failed)
     {
         return Err("some tables could not be written (see the report)".into());
     }
@@ -574,7 +574,13 @@ fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
             let folders = file.folders(&url, None, None);
             let store = open_store(&file, &url)?;
             let rt = runtime()?;
-            let out = lakecat::sql::execute(&*store, &folders, rt.handle(), &script, &a.database);
+            let out = lakecat::services::sql::execute(
+                &*store,
+                &folders,
+                rt.handle(),
+                &script,
+                &a.database,
+            );
             let mut v = serde_json::json!({"results": out.results});
             if let Some(e) = out.error {
                 v["error"] = serde_json::json!({

@@ -9,6 +9,9 @@ use lakecat_catalog_api::store::CatalogStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The embedded store's folder when nothing else is said.
+pub const DEFAULT_DATA_DIR: &str = "./lakecat-data";
+
 /// Where a catalog is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
@@ -96,9 +99,7 @@ pub fn choose(
     if let Some(url) = pick(file_store, file_data_dir, "the config file")? {
         return Ok(url);
     }
-    Ok(StoreUrl::Sled(PathBuf::from(
-        crate::config::DEFAULT_DATA_DIR,
-    )))
+    Ok(StoreUrl::Sled(PathBuf::from(DEFAULT_DATA_DIR)))
 }
 
 /// Opens the store `url` names; `max_versions` is how many earlier versions of
@@ -162,7 +163,7 @@ mod tests {
         );
         assert_eq!(
             choose(None, None, None, None).unwrap(),
-            StoreUrl::Sled(crate::config::DEFAULT_DATA_DIR.into())
+            StoreUrl::Sled(DEFAULT_DATA_DIR.into())
         );
         assert!(choose(s("x"), dir("y"), None, None)
             .unwrap_err()

@@ -3,7 +3,8 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use lakecat::server::{app, AppState};
+use lakecat::app::app;
+use lakecat::http::AppState;
 use lakecat_store_sled::SledStore;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
 
 fn doc() -> serde_yaml_ng::Value {
-    serde_yaml_ng::from_str(lakecat::server::OPENAPI_YAML).expect("openapi.yaml parses")
+    serde_yaml_ng::from_str(lakecat::http::health::OPENAPI_YAML).expect("openapi.yaml parses")
 }
 
 #[test]
@@ -21,7 +21,7 @@ fn every_route_is_documented_and_every_documented_route_exists() {
             }
         }
     }
-    let served: BTreeSet<(String, String)> = lakecat::server::routes()
+    let served: BTreeSet<(String, String)> = lakecat::app::routes()
         .table()
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -79,7 +79,7 @@ fn every_schema_matches_its_type() {
         ("SkewedInfo", fields_of::<SkewedInfo>()),
         ("Partition", fields_of::<Partition>()),
         ("TableVersion", fields_of::<TableVersion>()),
-        ("DdlRequest", fields_of::<lakecat::server::DdlRequest>()),
+        ("DdlRequest", fields_of::<lakecat::rest::ddl::DdlRequest>()),
         ("Crawler", fields_of::<crawlers::Crawler>()),
         ("CrawlerTargets", fields_of::<crawlers::CrawlerTargets>()),
         ("S3Target", fields_of::<crawlers::S3Target>()),

@@ -4,8 +4,8 @@
 
 mod common;
 
-use lakecat::folders::Folders;
-use lakecat::sql::{execute, ScriptOutcome};
+use lakecat::services::folders::Folders;
+use lakecat::services::sql::{execute, ScriptOutcome};
 use lakecat_catalog_api::memory::MemoryStore;
 use lakecat_catalog_api::model::{Partition, Table};
 use lakecat_catalog_api::store::{CatalogStore, PageRequest};
@@ -580,7 +580,7 @@ async fn post_v1_ddl_answers_results_and_errors() {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let store = std::sync::Arc::new(MemoryStore::new(5));
-    let router = lakecat::server::app(lakecat::server::AppState::new(store), 1 << 20);
+    let router = lakecat::app::app(lakecat::http::AppState::new(store), 1 << 20);
     let call = |ct: &'static str, uri: &'static str, body: String| {
         let router = router.clone();
         async move {

@@ -7,8 +7,8 @@
 use super::convert::*;
 use super::locks::Locks;
 use super::thrift::{TStruct, TValue, T_STRUCT};
-use crate::folders::{local_path as file_dir, Folders};
-use crate::rename::rename_table;
+use crate::services::folders::{local_path as file_dir, Folders};
+use crate::services::rename::rename_table;
 use lakecat_catalog_api::filter::{Dialect, FilterExpr};
 use lakecat_catalog_api::model::{Database, Partition, Table, TableType};
 use lakecat_catalog_api::store::{
@@ -268,7 +268,7 @@ impl Ctx {
         let t = self.store.get_table(&id).map_err(no_table(&id))?;
         self.store.delete_table(&id)?;
         // deleteData: a managed table's local folder goes with it, as in Hive.
-        // Only where lakecat may delete (see crate::folders).
+        // Only where lakecat may delete (see crate::services::folders).
         if a.bool(3).unwrap_or(true) && t.table_type == Some(TableType::ManagedTable) {
             if let Some(loc) = t
                 .storage_descriptor
@@ -481,7 +481,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         }),
         "get_databases" | "get_all_databases" => run!(&[(1, Meta)], {
             let re = match a.str(1) {
-                Some(p) if name == "get_databases" => Some(crate::sql::hive_pattern(&p)?),
+                Some(p) if name == "get_databases" => Some(crate::services::sql::hive_pattern(&p)?),
                 _ => None,
             };
             let names = all_databases(&*ctx.store)?
@@ -555,7 +555,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
             let d = db(a, 1)?;
             let re = match (name, a.str(2)) {
                 ("get_all_tables", _) | (_, None) => None,
-                (_, Some(p)) => Some(crate::sql::hive_pattern(&p)?),
+                (_, Some(p)) => Some(crate::services::sql::hive_pattern(&p)?),
             };
             let kind = if name == "get_tables_by_type" {
                 a.str(3)
@@ -574,8 +574,8 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
             Ok(ok(TValue::str_list(names)))
         }),
         "get_table_meta" => run!(&[(1, Meta)], {
-            let dbs = crate::sql::hive_pattern(&a.str(1).unwrap_or_else(|| "*".into()))?;
-            let tbls = crate::sql::hive_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
+            let dbs = crate::services::sql::hive_pattern(&a.str(1).unwrap_or_else(|| "*".into()))?;
+            let tbls = crate::services::sql::hive_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
             let types = a.strings(3);
             let mut out = Vec::new();
             for d in all_databases(&*ctx.store)? {
@@ -849,7 +849,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         }),
         "get_functions" => run!(&[(1, Meta)], {
             let d = db(a, 1)?;
-            let re = crate::sql::hive_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
+            let re = crate::services::sql::hive_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
             let mut names = Vec::new();
             let mut page = PageRequest::first(1000);
             loop {

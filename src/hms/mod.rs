@@ -38,7 +38,7 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 pub async fn serve(
     store: Arc<dyn CatalogStore>,
     listener: TcpListener,
-    folders: Arc<crate::folders::Folders>,
+    folders: Arc<crate::services::folders::Folders>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let ctx = Arc::new(calls::Ctx {

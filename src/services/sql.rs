@@ -60,7 +60,7 @@ pub struct ScriptOutcome {
 /// outside the runtime's worker threads (a blocking task or a plain thread).
 pub fn execute(
     store: &dyn CatalogStore,
-    folders: &crate::folders::Folders,
+    folders: &crate::services::folders::Folders,
     handle: &tokio::runtime::Handle,
     sql: &str,
     database: &str,
@@ -121,7 +121,7 @@ pub fn execute(
 struct Session {
     database: String,
     /// Which folders statements may move (renames of managed tables).
-    folders: crate::folders::Folders,
+    folders: crate::services::folders::Folders,
 }
 
 type R<T> = Result<T, Error>;
@@ -395,7 +395,7 @@ fn run(
             t.name = to.name;
             t.database_name = Some(to.database);
             let location = |d: &DatabaseName| Ok(store.get_database(d)?.location_uri);
-            crate::rename::rename_table(store, &s.folders, &id, t, location, expected)?;
+            crate::services::rename::rename_table(store, &s.folders, &id, t, location, expected)?;
             Ok(ok(st))
         }
         Statement::RepairTable { table, mode } => {

@@ -13,8 +13,8 @@
 //! is a task on the server's runtime that starts crawlers whose cron schedule is
 //! due, on a clock that tests may speed up.
 
-use crate::engine::{apply, Action, ApplyOptions, DeleteBehavior, UpdateBehavior};
-use crate::schedule::Schedule as Cron;
+use crate::services::engine::{apply, Action, ApplyOptions, DeleteBehavior, UpdateBehavior};
+use crate::services::schedule::Schedule as Cron;
 use chrono::{DateTime, Utc};
 use lakecat_catalog_api::crawlers::*;
 use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, RecordWrite};

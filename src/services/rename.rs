@@ -8,7 +8,7 @@
 //! for local (`file:`) folders. In an object store the move would be a copy of
 //! every object, which is not a catalog's job, so such a rename is refused.
 
-use crate::folders::{local_path as file_dir, Effect, Folders};
+use crate::services::folders::{local_path as file_dir, Effect, Folders};
 use lakecat_catalog_api::model::Table;
 use lakecat_catalog_api::store::{
     in_database_folder, managed_table_folder, table_exists, CatalogStore, UpdateTableOptions,

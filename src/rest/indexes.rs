@@ -1,7 +1,7 @@
 //! REST routes of a table's partition indexes and column statistics (the same the
 //! Glue and Hive Metastore fronts serve).
 
-use crate::server::{blocking, ApiResult, AppState, JsonBody};
+use crate::http::{blocking, ApiResult, AppState, JsonBody};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -132,7 +132,7 @@ pub async fn put_statistics(
         .into_iter()
         .map(|e| StatisticsError {
             statistics: e.statistics,
-            error: crate::error::error_body(&e.error)["error"].clone(),
+            error: crate::http::error::error_body(&e.error)["error"].clone(),
         })
         .collect();
     Ok(Json(json!({ "errors": errors })).into_response())

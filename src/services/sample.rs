@@ -6,7 +6,7 @@ use lakecat_catalog_api::store::CatalogStore;
 use lakecat_catalog_api::{DatabaseName, Result, TableIdent};
 use serde::Deserialize;
 
-const SAMPLE: &str = include_str!("../testdata/sample/catalog.json");
+const SAMPLE: &str = include_str!("../../testdata/sample/catalog.json");
 
 #[derive(Deserialize)]
 struct SampleTable {

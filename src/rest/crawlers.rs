@@ -2,8 +2,8 @@
 //! `POST /v1/events/s3` (S3 event notifications, directly, from MinIO webhooks, or
 //! through an SNS HTTP subscription).
 
-use crate::crawlers::Crawlers;
-use crate::server::{blocking, listing, ApiResult, AppState, JsonBody, ListParams, Params};
+use crate::http::{blocking, listing, ApiResult, AppState, JsonBody, ListParams, Params};
+use crate::services::crawlers::Crawlers;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

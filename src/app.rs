@@ -1,0 +1,131 @@
+//! The app assembled: a store, the HTTP fronts on one listener, the Hive
+//! Metastore front on its own, and the crawler scheduler, run until shutdown.
+
+use crate::http::health::{health, metrics, no_route, openapi};
+use crate::http::{AppState, Routes};
+use axum::http::Method;
+use axum::Router;
+use lakecat_catalog_api::store::CatalogStore;
+use std::sync::Arc;
+
+pub struct ServeOptions {
+    pub max_body_bytes: usize,
+    /// The access keys requests must be signed with; `None` = no authentication.
+    pub keys: Option<Arc<crate::http::sigv4::Keys>>,
+    /// How fast crawler schedules see time pass (1 = real time).
+    pub clock_speed: f64,
+    /// The Hive Metastore Thrift front's listener, if it is on.
+    pub thrift: Option<tokio::net::TcpListener>,
+    /// The warehouse, and which folders the fronts may create, move and delete.
+    pub folders: Arc<crate::services::folders::Folders>,
+}
+
+/// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
+/// including writes waiting for their flush, finish before this returns. The
+/// crawler scheduler runs meanwhile; crawls still running at shutdown are stopped
+/// and given a few seconds to record how they ended.
+pub async fn serve(
+    store: Arc<dyn CatalogStore>,
+    listener: tokio::net::TcpListener,
+    opts: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let crawlers = crate::services::crawlers::Crawlers::new(
+        store.clone(),
+        tokio::runtime::Handle::current(),
+        crate::services::crawlers::Clock::new(opts.clock_speed),
+    )
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
+    let hms = match opts.thrift {
+        Some(listener) => Some(tokio::spawn(crate::hms::serve(
+            store.clone(),
+            listener,
+            opts.folders.clone(),
+            stopped.clone(),
+        ))),
+        None => None,
+    };
+    let scheduler = tokio::spawn(
+        crawlers
+            .clone()
+            .run_scheduler(std::time::Duration::from_millis(250), stopped),
+    );
+    let state = crate::http::AppState {
+        store,
+        metrics: crate::http::metrics::Metrics::global(),
+        crawlers: Some(crawlers.clone()),
+        folders: opts.folders.clone(),
+    };
+    let r = axum::serve(
+        listener,
+        app_with_auth(state, opts.max_body_bytes, opts.keys),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    let _ = stop_scheduler.send(true);
+    let _ = scheduler.await;
+    if let Some(h) = hms {
+        let _ = h.await;
+    }
+    let c = crawlers.clone();
+    let _ =
+        tokio::task::spawn_blocking(move || c.stop_all(std::time::Duration::from_secs(10))).await;
+    r
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Every HTTP route: the service routes, the REST API, the Glue API.
+pub fn routes() -> Routes {
+    let r = Routes::new()
+        .add(Method::GET, "/health", health)
+        .add(Method::GET, "/metrics", metrics)
+        .add(Method::GET, "/openapi.yaml", openapi);
+    crate::rest::routes(r).add(Method::POST, "/", crate::glue::handle)
+}
+
+pub fn app(state: AppState, max_body_bytes: usize) -> Router {
+    app_with_auth(state, max_body_bytes, None)
+}
+
+/// The API; with `keys`, every request but `GET /health` must carry a valid AWS
+/// Signature Version 4 made with one of them.
+pub fn app_with_auth(
+    state: AppState,
+    max_body_bytes: usize,
+    keys: Option<Arc<crate::http::sigv4::Keys>>,
+) -> Router {
+    let mut router = routes().into_router().fallback(no_route);
+    if let Some(keys) = keys {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            (keys, max_body_bytes),
+            crate::http::auth::check_signature,
+        ));
+    }
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::http::metrics::track,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}

@@ -1,0 +1,73 @@
+//! SigV4 on every request but `GET /health` (`--auth sigv4`).
+
+use super::error::ApiError;
+use super::sigv4;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lakecat_catalog_api::{Error, ErrorKind};
+use serde_json::json;
+use std::sync::Arc;
+
+pub async fn check_signature(
+    State((keys, max_body)): State<(Arc<sigv4::Keys>, usize)>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.uri().path() == "/health" {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, max_body).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError(Error::new(
+                ErrorKind::TooLarge,
+                "the request body is larger than the server's limit (max_body_bytes)",
+            ))
+            .into_response()
+        }
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let now = lakecat_catalog_api::store::now_secs();
+    let r = sigv4::verify(
+        &sigv4::Request {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &headers,
+            body: &bytes,
+        },
+        &keys,
+        now,
+    );
+    match r {
+        Ok(_) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(refusal) => {
+            let status = if refusal.kind == "UnrecognizedClientException" {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            (
+                status,
+                [("content-type", "application/x-amz-json-1.1")],
+                Json(json!({"__type": refusal.kind, "Message": refusal.message})),
+            )
+                .into_response()
+        }
+    }
+}

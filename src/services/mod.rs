@@ -1,0 +1,21 @@
+//! What the fronts share beneath them: the work a request or a schedule asks
+//! for, whichever protocol it arrived by. Nothing here knows HTTP or Thrift.
+//!
+//! - [`crawlers`]: managed crawlers (definitions, runs, history, schedules, S3
+//!   events), with [`schedule`] for AWS cron expressions;
+//! - [`engine`]: registers a crawl (from `lakecat-crawler`) in a store, with
+//!   Glue's update and delete policies, and renders its report;
+//! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
+//! - [`rename`]: renames a table as Hive does (moving a managed table's folder);
+//! - [`folders`]: which folders the fronts may create, move and delete;
+//! - [`search`]: table search (REST and Glue's SearchTables);
+//! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads.
+
+pub mod crawlers;
+pub mod engine;
+pub mod folders;
+pub mod rename;
+pub mod sample;
+pub mod schedule;
+pub mod search;
+pub mod sql;
