@@ -23,7 +23,7 @@
 pub mod app;
 pub mod config;
 pub mod glue;
-pub mod glue_crawlers;
+
 pub mod hms;
 pub mod http;
 pub mod rest;

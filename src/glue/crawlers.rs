@@ -6,7 +6,8 @@
 //! (`ScheduleExpression`, `State`) on output, updates are partial (fields present
 //! replace the stored ones), and tags are not part of a crawler's output.
 
-use crate::glue::{field, string, to_glue, to_model, Failure};
+use super::protocol::{field, string, Failure};
+use super::shapes::{to_glue, to_model};
 use crate::services::crawlers::Crawlers;
 use lakecat_catalog_api::crawlers::{Classifier, CrawlRun, Crawler, Schedule, ScheduleState};
 use lakecat_catalog_api::Error;
