@@ -1,29 +1,27 @@
 //! # lakecat
 //!
 //! The `lakecat` binary's library half, so that integration tests and benchmarks
-//! can start the real server in-process.
+//! can start the real server. Its layout, bottom to top (ARCHITECTURE.md has the
+//! table of which room each kind of change goes in):
 //!
-//! - [`config`]: flags, `LAKECAT_*` variables and the TOML file, merged;
-//! - [`stores`]: the one place a store URL becomes a store (sled, PostgreSQL);
-//! - [`server`]: the REST API, `/health`, `/metrics`, `/openapi.yaml`;
-//! - [`search`], [`metrics`], [`error`]: the pieces the server uses;
-//! - [`folders`]: which folders the fronts may create, move and delete;
-//! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
-//! - [`glue`]: the AWS Glue Data Catalog JSON API (`POST /`, `X-Amz-Target`);
-//! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
-//! - [`engine`]: applies a crawl (from `lakecat-crawler`) to a store, with Glue's
-//!   update and delete policies, and renders its report;
-//! - [`crawlers`]: managed crawlers (definitions, runs, history, schedules, S3
-//!   events) run inside `lakecat serve`, with [`schedule`] for AWS cron;
-//! - [`hms`]: the Hive Metastore Thrift front (its own port), for Spark, Trino,
-//!   Hive and PyIceberg.
+//! - [`services`]: the work requests and schedules ask for, whatever protocol
+//!   they came by: managed crawlers, crawl registration, DDL execution, renames,
+//!   folder containment, search, the sample catalog;
+//! - [`http`]: plumbing under the HTTP fronts (state, extractors, route table,
+//!   SigV4, errors, health, metrics);
+//! - the fronts, none of which uses another: [`rest`] (lakecat's REST API),
+//!   [`glue`] (the AWS Glue JSON API), [`hms`] (the Hive Metastore Thrift
+//!   protocol), each split by resource family;
+//! - [`app`]: assembles the fronts and services over one store and runs them;
+//! - [`config`] and [`stores`]: settings, and the one place a store URL becomes
+//!   a store.
 //!
-//! The model, the store trait and the filter grammar live in `lakecat-catalog-api`.
+//! The model, the store trait, the filter grammar and the in-memory store live in
+//! `lakecat-catalog-api`; the embedded store in `lakecat-store-sled`.
 
 pub mod app;
 pub mod config;
 pub mod glue;
-
 pub mod hms;
 pub mod http;
 pub mod rest;

@@ -15,12 +15,20 @@
 //! - [`stats`]: column statistics as Hive's `ColumnStatisticsObj`.
 
 pub mod calls;
+mod context;
 pub mod convert;
+mod databases;
+mod functions;
+mod locking;
 pub mod locks;
+mod partitions;
+mod session;
+mod statistics;
 pub mod stats;
+mod tables;
 pub mod thrift;
 
-pub use calls::ensure_default;
+pub use context::ensure_default;
 
 use lakecat_catalog_api::store::CatalogStore;
 use std::sync::Arc;
@@ -41,7 +49,7 @@ pub async fn serve(
     folders: Arc<crate::services::folders::Folders>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let ctx = Arc::new(calls::Ctx {
+    let ctx = Arc::new(context::Ctx {
         store,
         locks: Arc::new(locks::Locks::new(LOCK_TIMEOUT)),
         folders,
@@ -83,7 +91,7 @@ pub async fn serve(
     }
 }
 
-async fn connection(ctx: Arc<calls::Ctx>, stream: TcpStream) -> Result<(), ThriftError> {
+async fn connection(ctx: Arc<context::Ctx>, stream: TcpStream) -> Result<(), ThriftError> {
     let (rd, wr) = stream.into_split();
     let mut rd = BufReader::with_capacity(64 * 1024, rd);
     let mut wr = BufWriter::with_capacity(64 * 1024, wr);
@@ -133,15 +141,15 @@ async fn connection(ctx: Arc<calls::Ctx>, stream: TcpStream) -> Result<(), Thrif
         let answer = tokio::task::spawn_blocking(move || calls::call(&c, &method, &args))
             .await
             .unwrap_or_else(|e| {
-                calls::Answer::Application(format!("internal error: {e}"), thrift::INTERNAL_ERROR)
+                context::Answer::Application(format!("internal error: {e}"), thrift::INTERNAL_ERROR)
             });
         let bytes = match answer {
-            calls::Answer::None => continue,
+            context::Answer::None => continue,
             _ if kind == thrift::ONEWAY => continue,
-            calls::Answer::Reply(result) => {
+            context::Answer::Reply(result) => {
                 thrift::write_message(&name, thrift::REPLY, seq, &result)
             }
-            calls::Answer::Application(message, t) => {
+            context::Answer::Application(message, t) => {
                 if t == thrift::UNKNOWN_METHOD {
                     tracing::debug!("thrift: unknown method {name}");
                 }
