@@ -933,7 +933,7 @@ impl KeyCodec {
         };
         if typed.as_ref().is_none_or(|t| !self.encode_typed(out, t)) {
             out.push(TAG_NULL);
-            crate::keys::encode_value(out, text);
+            crate::kv::keys::encode_value(out, text);
         }
     }
 
@@ -943,7 +943,7 @@ impl KeyCodec {
         match (self.0, t) {
             (Kind::Str, Typed::Str(s)) => {
                 out.push(TAG_VALUE);
-                crate::keys::encode_value(out, s);
+                crate::kv::keys::encode_value(out, s);
                 true
             }
             (Kind::Exact, Typed::Exact(e)) if e.frac.is_empty() => {

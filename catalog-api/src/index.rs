@@ -12,7 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::filter::KeyCodec;
-use crate::keys::encode_values;
+use crate::kv::keys::encode_values;
 use crate::model::Table;
 use crate::names::normalize_name;
 use crate::stats::PartitionIndex;

@@ -15,7 +15,7 @@ pub mod crawlers;
 pub mod error;
 pub mod filter;
 pub mod index;
-pub mod keys;
+pub mod kv;
 pub mod limits;
 pub mod memory;
 pub mod model;

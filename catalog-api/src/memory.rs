@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use crate::filter::FilterExpr;
 use crate::index::{prepare_index, IndexSet};
-use crate::keys::encode_values;
+use crate::kv::keys::encode_values;
+use crate::kv::*;
 use crate::model::{Database, Function, Partition, Table, TableVersion};
 use crate::names::{DatabaseName, TableIdent};
 use crate::stats::*;

@@ -417,7 +417,7 @@ pub fn stats_prefix(partition_key: Option<&[u8]>) -> Vec<u8> {
 
 pub fn stats_key(partition_key: Option<&[u8]>, column: &str) -> Vec<u8> {
     let mut k = stats_prefix(partition_key);
-    crate::keys::encode_value(&mut k, column);
+    crate::kv::keys::encode_value(&mut k, column);
     k
 }
 

@@ -2,7 +2,7 @@
 //! mention every word of the query. A scan of the catalog; fine for the tens of
 //! thousands of tables a catalog holds, and exact.
 
-use lakecat_catalog_api::keys::{token_decode, token_encode};
+use lakecat_catalog_api::kv::keys::{token_decode, token_encode};
 use lakecat_catalog_api::model::Table;
 use lakecat_catalog_api::store::{CatalogStore, Page, PageRequest};
 use lakecat_catalog_api::{Error, Result};

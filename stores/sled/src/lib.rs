@@ -40,7 +40,8 @@
 use lakecat_catalog_api::error::{Error, Result};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::index::{prepare_index, IndexSet};
-use lakecat_catalog_api::keys::{decode_values, encode_values};
+use lakecat_catalog_api::kv::keys::{decode_values, encode_values};
+use lakecat_catalog_api::kv::*;
 use lakecat_catalog_api::model::{Database, Function, Partition, Table, TableVersion};
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::stats::*;
@@ -166,7 +167,7 @@ fn named_page<T>(
         }
         None => prefix.clone(),
     };
-    let end = lakecat_catalog_api::keys::prefix_end(&prefix).expect("prefix ends in 0");
+    let end = lakecat_catalog_api::kv::keys::prefix_end(&prefix).expect("prefix ends in 0");
     let iter = tree.range(start..end).filter_map(|kv| {
         let r = (|| {
             let (k, v) = kv.map_err(se)?;

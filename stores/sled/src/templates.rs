@@ -21,7 +21,7 @@
 //! objects and start with `{`; compact values start with [`COMPACT`].
 
 use lakecat_catalog_api::error::{Error, Result};
-use lakecat_catalog_api::keys::decode_values;
+use lakecat_catalog_api::kv::keys::decode_values;
 use lakecat_catalog_api::model::{Parameters, Partition, StorageDescriptor};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
