@@ -18,6 +18,8 @@ pub struct ServeOptions {
     pub thrift: Option<tokio::net::TcpListener>,
     /// The warehouse, and which folders the fronts may create, move and delete.
     pub folders: Arc<crate::services::folders::Folders>,
+    /// The hosts whose SNS `SubscribeURL`s may be visited.
+    pub sns_confirm_hosts: Vec<String>,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -56,6 +58,9 @@ pub async fn serve(
         metrics: crate::http::metrics::Metrics::global(),
         crawlers: Some(crawlers.clone()),
         folders: opts.folders.clone(),
+        sns: Arc::new(crate::services::sns::ConfirmHosts::new(
+            &opts.sns_confirm_hosts,
+        )),
     };
     let r = axum::serve(
         listener,

@@ -34,6 +34,8 @@ pub struct FileConfig {
     /// Local folders (paths or `file:` URIs) outside the warehouse in which the
     /// fronts may create, move and delete managed tables' folders.
     pub allowed_locations: Option<Vec<String>>,
+    /// Hosts (`host`, `host:port`, `*.suffix`) whose SNS `SubscribeURL`s lakecat visits.
+    pub sns_confirm_hosts: Option<Vec<String>>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -51,6 +53,8 @@ pub struct ServeFlags {
     pub warehouse_dir: Option<PathBuf>,
     /// `DIR,DIR2`.
     pub allowed_locations: Option<String>,
+    /// `HOST,HOST2`.
+    pub sns_confirm_hosts: Option<String>,
 }
 
 impl FileConfig {
@@ -94,7 +98,8 @@ pub fn default_warehouse(store: &StoreUrl) -> PathBuf {
     }
 }
 
-/// `--allowed-locations` (comma-separated) if given, else the file's list.
+/// A comma-separated flag (`--allowed-locations`, `--sns-confirm-hosts`) if
+/// given, else the file's list.
 fn allowed_list(flag: Option<String>, file: Option<Vec<String>>) -> Vec<String> {
     match flag {
         Some(list) => list.split(',').map(str::to_string).collect(),
@@ -116,6 +121,8 @@ pub struct ServeConfig {
     pub warehouse_dir: PathBuf,
     /// What the fronts may create, move and delete (see [`crate::services::folders`]).
     pub folders: crate::services::folders::Folders,
+    /// Whose SNS `SubscribeURL`s may be visited (see [`crate::services::sns`]).
+    pub sns_confirm_hosts: Vec<String>,
 }
 
 impl ServeConfig {
@@ -131,6 +138,7 @@ impl ServeConfig {
             thrift_addr,
             warehouse_dir,
             allowed_locations,
+            sns_confirm_hosts,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -186,7 +194,9 @@ impl ServeConfig {
                 )
             })?),
         };
+        let sns_confirm_hosts = allowed_list(sns_confirm_hosts, file.sns_confirm_hosts);
         Ok(ServeConfig {
+            sns_confirm_hosts,
             folders,
             keys,
             thrift_addr,

@@ -82,6 +82,11 @@ enum Command {
         /// outside them and the warehouse is ever changed.
         #[arg(long, env = "LAKECAT_ALLOWED_LOCATIONS", value_name = "DIRS")]
         allowed_locations: Option<String>,
+        /// Hosts whose SNS SubscribeURLs lakecat visits to confirm a subscription
+        /// (HOST,HOST:PORT,*.SUFFIX; e.g. sns.eu-west-1.amazonaws.com). Others are
+        /// only logged, for the operator to visit.
+        #[arg(long, env = "LAKECAT_SNS_CONFIRM_HOSTS", value_name = "HOSTS")]
+        sns_confirm_hosts: Option<String>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -298,6 +303,7 @@ fn run(cli: Cli) -> Result<(), String> {
             thrift_addr,
             warehouse_dir,
             allowed_locations,
+            sns_confirm_hosts,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -312,6 +318,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     thrift_addr,
                     warehouse_dir,
                     allowed_locations,
+                    sns_confirm_hosts,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -358,6 +365,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         clock_speed,
                         thrift,
                         folders: Arc::new(cfg.folders.clone()),
+                        sns_confirm_hosts: cfg.sns_confirm_hosts.clone(),
                     },
                     lakecat::app::shutdown_signal(),
                 )

@@ -38,6 +38,8 @@ pub struct AppState {
     pub crawlers: Option<Arc<crate::services::crawlers::Crawlers>>,
     /// Which folders DDL may create, move and delete.
     pub folders: Arc<crate::services::folders::Folders>,
+    /// Where SNS subscription confirmations may be fetched.
+    pub sns: Arc<crate::services::sns::ConfirmHosts>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             metrics: Metrics::global(),
             crawlers: None,
             folders: Arc::new(crate::services::folders::Folders::none()),
+            sns: Arc::default(),
         }
     }
 }

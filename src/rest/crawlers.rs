@@ -4,6 +4,7 @@
 
 use crate::http::{blocking, listing, ApiResult, AppState, JsonBody, ListParams, Params};
 use crate::services::crawlers::Crawlers;
+use crate::services::sns::Confirmation;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -197,7 +198,8 @@ pub async fn delete_classifier(
 /// `POST /v1/events/s3`: S3 event notifications, kept until an event-mode crawler
 /// consumes them. Bodies are S3's `{"Records": […]}` (as S3 and MinIO webhooks
 /// post it) or an SNS HTTP delivery, whose subscription confirmation is answered
-/// by visiting its `SubscribeURL`, as SNS requires.
+/// by visiting its `SubscribeURL`, as SNS requires, if its host is allowed
+/// (see [`crate::services::sns`]).
 pub async fn s3_events(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -219,16 +221,24 @@ pub async fn s3_events(
                 .ok_or_else(|| Error::invalid("SubscriptionConfirmation without SubscribeURL"))?
                 .to_string();
             let topic = v.get("TopicArn").cloned().unwrap_or(Value::Null);
-            blocking(move || {
-                ureq::get(&url).call().map(|_| ()).map_err(|e| {
-                    Error::invalid(format!(
-                        "confirming the SNS subscription at {url} failed: {e}"
-                    ))
-                })
-            })
-            .await?;
-            tracing::info!("SNS subscription to {topic} confirmed");
-            return Ok(Json(json!({"confirmed": true, "topic_arn": topic})));
+            let hosts = s.sns.clone();
+            let shown = url.clone();
+            return match blocking(move || hosts.confirm(&url)).await? {
+                Confirmation::Confirmed => {
+                    tracing::info!("SNS subscription to {topic} confirmed");
+                    Ok(Json(json!({"confirmed": true, "topic_arn": topic})))
+                }
+                Confirmation::NotAllowed { host } => {
+                    tracing::warn!(
+                        "SNS subscription to {topic} not confirmed: {host} is not in --sns-confirm-hosts; visit {shown} to confirm it"
+                    );
+                    Ok(Json(json!({
+                        "confirmed": false,
+                        "topic_arn": topic,
+                        "message": format!("lakecat visits SubscribeURLs only at the hosts in --sns-confirm-hosts, and {host} is not one; the URL is in the server's log"),
+                    })))
+                }
+            };
         }
         Some("UnsubscribeConfirmation") => return Ok(Json(json!({"events": 0}))),
         Some("Notification") => {

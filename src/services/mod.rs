@@ -9,6 +9,7 @@
 //! - [`rename`]: renames a table as Hive does (moving a managed table's folder);
 //! - [`folders`]: which folders the fronts may create, move and delete;
 //! - [`search`]: table search (REST and Glue's SearchTables);
+//! - [`sns`]: confirming SNS subscriptions only at hosts the operator lists;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads.
 
 pub mod crawlers;
@@ -18,4 +19,5 @@ pub mod rename;
 pub mod sample;
 pub mod schedule;
 pub mod search;
+pub mod sns;
 pub mod sql;

@@ -1,0 +1,129 @@
+//! Hostile input against the real binary, front by front: what a careless or
+//! malicious client sends must get a clear answer and never reach past what the
+//! server is allowed to touch (issue 16).
+
+mod common;
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A local HTTP listener that records each request line; it answers 200 unless
+/// told to hang (accept, then never answer).
+struct Listener {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+fn listener(hang: bool) -> Listener {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let mut buf = [0u8; 4096];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let text = String::from_utf8_lossy(&buf[..n]);
+            s.lock()
+                .unwrap()
+                .push(text.lines().next().unwrap_or_default().to_string());
+            if hang {
+                held.push(c);
+            } else {
+                let _ = c.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+            }
+        }
+    });
+    Listener { port, seen }
+}
+
+fn confirmation(base: &str, url: &str) -> (u16, Value) {
+    let mut r = common::agent()
+        .post(&format!("{base}/v1/events/s3"))
+        .header("x-amz-sns-message-type", "SubscriptionConfirmation")
+        .send_json(json!({"Type": "SubscriptionConfirmation", "TopicArn": "arn:aws:sns:us-east-1:1:t", "SubscribeURL": url}))
+        .unwrap();
+    (r.status().as_u16(), r.body_mut().read_json().unwrap())
+}
+
+/// Issue 16, defect 4: an SNS `SubscriptionConfirmation` made the server GET any
+/// URL (a request forgery), with no timeout, on the threads that run writes.
+#[test]
+fn sns_subscribe_urls_are_visited_only_at_listed_hosts_and_briefly() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = listener(false);
+    let s = common::start(dir.path(), &[]);
+    let url = format!("http://127.0.0.1:{}/internal/admin?delete=all", target.port);
+    let (status, v) = confirmation(&s.base, &url);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["confirmed"], false, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("--sns-confirm-hosts"),
+        "{v}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        target.seen.lock().unwrap().is_empty(),
+        "nothing was fetched"
+    );
+    let (status, _) = confirmation(&s.base, "file:///etc/passwd");
+    assert_eq!(status, 400);
+    s.sigterm();
+
+    // Listed hosts are visited; one that never answers costs at most the timeout,
+    // a few at a time, and writes go on meanwhile.
+    let good = listener(false);
+    let silent = listener(true);
+    let hosts = format!("127.0.0.1:{},127.0.0.1:{}", good.port, silent.port);
+    let s = common::start(dir.path(), &["--sns-confirm-hosts", &hosts]);
+    let (status, v) = confirmation(
+        &s.base,
+        &format!("http://127.0.0.1:{}/confirm?token=1", good.port),
+    );
+    assert_eq!((status, &v["confirmed"]), (200, &json!(true)), "{v}");
+    assert_eq!(
+        good.seen.lock().unwrap().as_slice(),
+        ["GET /confirm?token=1 HTTP/1.1"]
+    );
+    let started = Instant::now();
+    let stalls: Vec<_> = (0..8)
+        .map(|i| {
+            let base = s.base.clone();
+            let url = format!("http://127.0.0.1:{}/stall/{i}", silent.port);
+            std::thread::spawn(move || confirmation(&base, &url))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let write = Instant::now();
+    let r = common::agent()
+        .post(&format!("{}/v1/databases", s.base))
+        .send_json(json!({"name": "still_writing"}))
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(
+        write.elapsed() < Duration::from_secs(2),
+        "a write waited for the stalled confirmations: {:?}",
+        write.elapsed()
+    );
+    for t in stalls {
+        let (status, v) = t.join().unwrap();
+        assert_eq!(status, 400, "{v}");
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(m.contains("failed") || m.contains("under way"), "{m}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(silent.seen.lock().unwrap().len() <= 4, "at most 4 at once");
+    s.sigterm();
+}
