@@ -27,14 +27,22 @@ fn start(dir: &std::path::Path, extra: &[&str], env: &[(&'static str, String)]) 
 fn boto3_drives_the_crawler_life_cycle() {
     let m = common::moto::moto();
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), &["--clock-speed", "3000"], &s3_env(&m.endpoint));
+    // The script answers SNS's subscription handshake on this port, which is the
+    // one host lakecat may visit.
+    let confirm_port = common::hive::free_port().to_string();
+    let hosts = format!("127.0.0.1:{confirm_port}");
+    let server = start(
+        dir.path(),
+        &["--clock-speed", "3000", "--sns-confirm-hosts", &hosts],
+        &s3_env(&m.endpoint),
+    );
     let python = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
     let script = format!(
         "{}/tests/glue/boto3_crawlers.py",
         env!("CARGO_MANIFEST_DIR")
     );
     let out = Command::new(&python)
-        .args([&script, &server.base, &m.endpoint])
+        .args([&script, &server.base, &m.endpoint, &confirm_port])
         .output()
         .expect("run .venv/bin/python (scripts/test.sh installs it)");
     assert!(

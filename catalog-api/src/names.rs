@@ -89,6 +89,26 @@ impl fmt::Display for TableIdent {
     }
 }
 
+/// The name patterns of the Hive Metastore's `get_tables`/`get_databases`, Hive's
+/// `SHOW … 'pattern'` and Glue's `GetTables` `Expression`: alternatives split on
+/// `|`, each a regular expression in which `*` stands for any characters
+/// (`sal*`, `*ale*`), matched against the whole name, ignoring case. This is
+/// Hive's ObjectStore rule (`subpattern.replaceAll("\\*", ".*")`), which Glue
+/// follows: awswrangler's `name_contains="ale"` sends `*ale*`.
+pub fn name_pattern(p: &str) -> Result<regex::Regex> {
+    let alts: Vec<String> = p.split('|').map(|a| a.trim().replace('*', ".*")).collect();
+    regex::RegexBuilder::new(&format!("^(?:{})$", alts.join("|")))
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            Error::invalid(format!(
+                "pattern {p:?} is not a valid name pattern (a regular expression with * for any characters): {}",
+                e.to_string().lines().last().unwrap_or_default()
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +141,22 @@ mod tests {
         assert!(e.to_string().contains("must not be empty"));
         let n: DatabaseName = serde_json::from_str("\"ABC\"").unwrap();
         assert_eq!(n.as_str(), "abc");
+    }
+
+    #[test]
+    fn name_patterns_follow_hive_and_glue() {
+        let m = |p: &str, n: &str| name_pattern(p).unwrap().is_match(n);
+        assert!(m("sal*", "sales"));
+        assert!(!m("sal*", "sa"));
+        assert!(m("*ale*", "sales") && m("*ale*", "ale"));
+        assert!(m("*les", "sales") && !m("*les", "salesx"));
+        assert!(m("sales|orders", "ORDERS"));
+        assert!(m("sales_.*", "sales_2024"));
+        assert!(m("*", "anything"));
+        assert!(!m("sales", "sales2"));
+        assert!(name_pattern("sales(")
+            .unwrap_err()
+            .message
+            .contains("not a valid name pattern"));
     }
 }

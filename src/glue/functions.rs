@@ -29,7 +29,7 @@ pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
         }
         "GetUserDefinedFunctions" => {
             // `Pattern` is Hive's: `*` any characters, `|` alternatives.
-            let re = crate::services::sql::hive_pattern(&string(v, "Pattern")?)?;
+            let re = lakecat_catalog_api::names::name_pattern(&string(v, "Pattern")?)?;
             let dbs = match v.get("DatabaseName").and_then(Value::as_str) {
                 Some(d) => vec![DatabaseName::new(d)?],
                 None => lakecat_catalog_api::store::all_databases(store)?

@@ -92,6 +92,8 @@ pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
             if keys.len() > 1000 {
                 return Err(Error::invalid("PartitionsToGet holds at most 1000 keys").into());
             }
+            // Glue answers EntityNotFoundException for a missing table or database.
+            store.get_table(&id)?;
             let mut found = Vec::new();
             for k in keys {
                 let values: Vec<String> =

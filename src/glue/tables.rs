@@ -46,8 +46,8 @@ pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
             let db = db_of(v, "DatabaseName")?;
             let re = match v.get("Expression").and_then(Value::as_str) {
                 Some(e) if !e.is_empty() => Some(
-                    regex::Regex::new(&format!("^(?:{e})$"))
-                        .map_err(|x| Error::invalid(format!("Expression {e:?}: {x}")))?,
+                    lakecat_catalog_api::names::name_pattern(e)
+                        .map_err(|x| Error::invalid(format!("Expression: {}", x.message)))?,
                 ),
                 _ => None,
             };

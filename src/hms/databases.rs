@@ -53,7 +53,9 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
         }),
         "get_databases" | "get_all_databases" => run(name, &[(1, Meta)], || {
             let re = match a.str(1) {
-                Some(p) if name == "get_databases" => Some(crate::services::sql::hive_pattern(&p)?),
+                Some(p) if name == "get_databases" => {
+                    Some(lakecat_catalog_api::names::name_pattern(&p)?)
+                }
                 _ => None,
             };
             let names = all_databases(&*ctx.store)?

@@ -35,7 +35,8 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
         }),
         "get_functions" => run(name, &[(1, Meta)], || {
             let d = db(a, 1)?;
-            let re = crate::services::sql::hive_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
+            let re =
+                lakecat_catalog_api::names::name_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
             let mut names = Vec::new();
             let mut page = PageRequest::first(1000);
             loop {

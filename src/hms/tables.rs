@@ -81,7 +81,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             let d = db(a, 1)?;
             let re = match (name, a.str(2)) {
                 ("get_all_tables", _) | (_, None) => None,
-                (_, Some(p)) => Some(crate::services::sql::hive_pattern(&p)?),
+                (_, Some(p)) => Some(lakecat_catalog_api::names::name_pattern(&p)?),
             };
             let kind = if name == "get_tables_by_type" {
                 a.str(3)
@@ -100,8 +100,10 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             Ok(ok(TValue::str_list(names)))
         }),
         "get_table_meta" => run(name, &[(1, Meta)], || {
-            let dbs = crate::services::sql::hive_pattern(&a.str(1).unwrap_or_else(|| "*".into()))?;
-            let tbls = crate::services::sql::hive_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
+            let dbs =
+                lakecat_catalog_api::names::name_pattern(&a.str(1).unwrap_or_else(|| "*".into()))?;
+            let tbls =
+                lakecat_catalog_api::names::name_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
             let types = a.strings(3);
             let mut out = Vec::new();
             for d in all_databases(&*ctx.store)? {

@@ -254,6 +254,14 @@ pub fn verify(req: &Request, keys: &Keys, now: i64) -> Result<String, Refusal> {
     }
     let body_hash = sha256_hex(req.body);
     let payload = match header("x-amz-content-sha256") {
+        // S3's unsigned payloads would let anyone who sees one signed request
+        // send any body under its signature; only an empty body may go unsigned.
+        Some(h) if h == "UNSIGNED-PAYLOAD" && !req.body.is_empty() => {
+            return Err(refuse(
+                "InvalidSignatureException",
+                "an unsigned payload is not accepted: sign the body (X-Amz-Content-Sha256 must be its SHA-256)",
+            ));
+        }
         Some(h) if h == "UNSIGNED-PAYLOAD" => h,
         Some(h) if h != body_hash => {
             return Err(refuse(

@@ -24,7 +24,7 @@ pub fn spark_jars() -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("jars")
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -76,6 +76,13 @@ for i in range(3):
 pages = list(glue.get_paginator("get_tables").paginate(DatabaseName="sales", PaginationConfig={"PageSize": 2}))
 assert [t["Name"] for p in pages for t in p["TableList"]] == ["events", "t0", "t1", "t2"], pages
 assert [t["Name"] for t in glue.get_tables(DatabaseName="sales", Expression="t[12]")["TableList"]] == ["t1", "t2"]
+# Glue's Expression: `*` is any characters (awswrangler's name_contains/prefix/suffix
+# send `*ale*`, `sal*`, `*les`), alternatives split on `|`, the whole name matched.
+glue.create_table(DatabaseName="sales", TableInput={"Name": "sa", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}]}})
+names = lambda e: [t["Name"] for t in glue.get_tables(DatabaseName="sales", Expression=e)["TableList"]]
+assert names("sal*") == [] and names("*ven*") == ["events"] and names("ev*") == ["events"], (names("sal*"), names("*ven*"))
+assert names("*nts") == ["events"] and names("t0|T1") == ["t0", "t1"] and names("s*") == ["sa"], names("*nts")
+glue.delete_table(DatabaseName="sales", Name="sa")
 
 # Optimistic concurrency: of two writers at version 1, exactly one wins.
 results = []
@@ -128,6 +135,12 @@ except E.InvalidInputException:
     pass
 r = glue.batch_get_partition(DatabaseName="sales", TableName="events", PartitionsToGet=[{"Values": ["2024-01-01", "1"]}, {"Values": ["2030-01-01", "1"]}])
 assert [p["Values"] for p in r["Partitions"]] == [["2024-01-01", "1"]], r
+for db, table in [("sales", "nope"), ("nodb", "events")]:
+    try:
+        glue.batch_get_partition(DatabaseName=db, TableName=table, PartitionsToGet=[{"Values": ["2024-01-01", "1"]}])
+        raise SystemExit("expected EntityNotFoundException")
+    except E.EntityNotFoundException:
+        pass
 glue.update_partition(DatabaseName="sales", TableName="events", PartitionValueList=["2024-01-02", "1"], PartitionInput=dict(part("2024-01-02", 1), Parameters={"k": "v"}))
 assert glue.get_partition(DatabaseName="sales", TableName="events", PartitionValues=["2024-01-02", "1"])["Partition"]["Parameters"] == {"k": "v"}
 r = glue.batch_update_partition(DatabaseName="sales", TableName="events", Entries=[

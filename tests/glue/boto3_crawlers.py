@@ -14,7 +14,7 @@ import urllib.request
 
 import boto3
 
-lakecat, moto = sys.argv[1], sys.argv[2]
+lakecat, moto, confirm_port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 kw = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 glue = boto3.client("glue", endpoint_url=lakecat, **kw)
 s3 = boto3.client("s3", endpoint_url=moto, **kw)
@@ -170,7 +170,8 @@ assert len(partitions("e_sales")) == 5
 # Consumed: the next run has nothing to do.
 assert run("events")["FilesRead"] == 0
 
-# The SNS subscription handshake: lakecat visits the SubscribeURL.
+# The SNS subscription handshake: lakecat visits the SubscribeURL (its host is the
+# one in --sns-confirm-hosts).
 visited = []
 
 
@@ -185,7 +186,7 @@ class Confirm(http.server.BaseHTTPRequestHandler):
         pass
 
 
-srv = http.server.HTTPServer(("127.0.0.1", 0), Confirm)
+srv = http.server.HTTPServer(("127.0.0.1", confirm_port), Confirm)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 body = json.dumps({"Type": "SubscriptionConfirmation", "TopicArn": topic, "Token": "t0k",
                    "SubscribeURL": f"http://127.0.0.1:{srv.server_port}/confirm?Token=t0k"}).encode()

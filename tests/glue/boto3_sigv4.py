@@ -66,6 +66,21 @@ req.data = json.dumps({"Name": "other!"})
 status, body = send(req)
 assert status == 403 and body["__type"] == "InvalidSignatureException", (status, body)
 
+# An unsigned payload (S3's UNSIGNED-PAYLOAD) would carry any body under a valid
+# signature: a signed SHOW DATABASES must not become a CREATE DATABASE.
+class UnsignedPayload(SigV4Auth):
+    def payload(self, request):
+        return "UNSIGNED-PAYLOAD"
+
+
+req = AWSRequest(method="POST", url=endpoint + "/v1/ddl", data=json.dumps({"sql": "SHOW DATABASES"}),
+                 headers={"Content-Type": "application/json", "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+UnsignedPayload(GOOD, "glue", "eu-west-1").add_auth(req)
+req.data = json.dumps({"sql": "CREATE DATABASE swapped"})
+status, body = send(req)
+assert status == 403 and body["__type"] == "InvalidSignatureException", (status, body)
+assert code_of(lambda: good.get_database(Name="swapped"))[0] == "EntityNotFoundException"
+
 # A signature from 30 minutes ago has expired.
 real_now = botocore.auth.get_current_datetime
 botocore.auth.get_current_datetime = lambda: real_now() - datetime.timedelta(minutes=30)
@@ -82,6 +97,12 @@ req = AWSRequest(method="GET", url=endpoint + "/v1/databases/signed?x=1%202")
 SigV4QueryAuth(GOOD, "glue", "eu-west-1", expires=60).add_auth(req)
 status, body = send(req)
 assert status == 200 and body["name"] == "signed", (status, body)
+# The signature's own query parameters are not the route's: a listing that takes
+# only its documented parameters still answers.
+req = AWSRequest(method="GET", url=endpoint + "/v1/databases?max_results=5")
+SigV4QueryAuth(GOOD, "glue", "eu-west-1", expires=60).add_auth(req)
+status, body = send(req)
+assert status == 200 and "signed" in [d["name"] for d in body["databases"]], (status, body)
 # /health needs no signature.
 with urllib.request.urlopen(endpoint + "/health") as r:
     assert r.status == 200

@@ -74,9 +74,10 @@ fn decode(sample: &[u8], complete: bool) -> Result<(Cow<'_, str>, String, Vec<St
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x01 | 0x0c))
         .count();
     if bytes.contains(&0) || controls * 20 > bytes.len().max(1) {
+        // NUL is a control byte already counted in `controls`.
+        let nul = bytes.iter().filter(|&&b| b == 0).count();
         return Err(format!(
-            "binary data, not text ({} control bytes in the first {} bytes)",
-            controls + bytes.iter().filter(|&&b| b == 0).count(),
+            "binary data, not text ({controls} control bytes, {nul} of them NUL, in the first {} bytes)",
             bytes.len()
         ));
     }
@@ -829,6 +830,15 @@ mod tests {
             .iter()
             .map(|c| format!("{}:{}", c.name, c.ty))
             .collect()
+    }
+
+    #[test]
+    fn binary_data_is_counted_once() {
+        let e = decode(b"a\0b\0c\x02d", true).unwrap_err();
+        assert_eq!(
+            e,
+            "binary data, not text (3 control bytes, 2 of them NUL, in the first 7 bytes)"
+        );
     }
 
     #[test]

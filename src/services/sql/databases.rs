@@ -52,7 +52,10 @@ pub fn run(store: &dyn CatalogStore, s: &mut Session, st: &Statement) -> R<State
             Ok(ok(st))
         }
         Statement::ShowDatabases { like } => {
-            let re = like.as_deref().map(hive_pattern).transpose()?;
+            let re = like
+                .as_deref()
+                .map(lakecat_catalog_api::names::name_pattern)
+                .transpose()?;
             let mut names: Vec<String> = all_databases(store)?
                 .into_iter()
                 .map(|d| d.name.as_str().to_string())

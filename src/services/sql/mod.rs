@@ -19,7 +19,7 @@ use lakecat_catalog_api::error::Error;
 use lakecat_catalog_api::store::CatalogStore;
 use lakecat_ddl::ast::*;
 pub use results::{ResultSet, ScriptError, ScriptOutcome, StatementResult};
-pub use session::{hive_pattern, partition_name, HIVE_NULL_PARTITION};
+pub use session::{partition_name, HIVE_NULL_PARTITION};
 use session::{Session, R};
 
 /// Runs a script. `handle` runs the listings of `MSCK REPAIR TABLE`; call this from

@@ -58,22 +58,6 @@ pub fn db_name(n: &str) -> R<DatabaseName> {
     DatabaseName::new(n)
 }
 
-/// Hive's SHOW pattern: `*` any characters, `|` alternatives, case-insensitive.
-pub fn hive_pattern(p: &str) -> R<regex::Regex> {
-    let alts: Vec<String> = p
-        .split('|')
-        .map(|a| {
-            a.trim()
-                .split('*')
-                .map(regex::escape)
-                .collect::<Vec<_>>()
-                .join(".*")
-        })
-        .collect();
-    regex::Regex::new(&format!("(?i)^(?:{})$", alts.join("|")))
-        .map_err(|e| Error::invalid(format!("pattern {p:?}: {e}")))
-}
-
 pub fn update(store: &dyn CatalogStore, id: &TableIdent, t: Table) -> R<Table> {
     let opts = UpdateTableOptions {
         expected_version: t.version_id,

@@ -12,7 +12,10 @@ pub fn run(store: &dyn CatalogStore, s: &mut Session, st: &Statement) -> R<State
     match st {
         Statement::ShowTables { database, pattern } => {
             let db = db_name(database.as_deref().unwrap_or(&s.database))?;
-            let re = pattern.as_deref().map(hive_pattern).transpose()?;
+            let re = pattern
+                .as_deref()
+                .map(lakecat_catalog_api::names::name_pattern)
+                .transpose()?;
             let names: Vec<String> = all_tables(store, &db, re.as_ref())?
                 .into_iter()
                 .map(|t| t.name.as_str().to_string())
