@@ -132,5 +132,6 @@ pub fn app_with_auth(
             crate::http::metrics::track,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(crate::http::error::json_errors))
         .with_state(state)
 }

@@ -127,3 +127,95 @@ fn sns_subscribe_urls_are_visited_only_at_listed_hosts_and_briefly() {
     assert!(silent.seen.lock().unwrap().len() <= 4, "at most 4 at once");
     s.sigterm();
 }
+
+fn call(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value, String) {
+    let agent = common::agent();
+    let mut req = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = agent.run(req.body(body.to_string()).unwrap()).unwrap();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let text = r.body_mut().read_to_string().unwrap();
+    let v = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({ct}): {text}"));
+    (r.status().as_u16(), v, ct)
+}
+
+/// Issue 16, defect 8: errors axum answers itself came as plain text, and junk
+/// paging tokens or counts silently gave the first (or an empty) page.
+#[test]
+fn errors_come_in_each_fronts_json_shape_and_junk_tokens_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::start(dir.path(), &["--max-body-bytes", "4096"]);
+    let base = &s.base;
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(8000));
+    let glue = [
+        ("x-amz-target", "AWSGlue.GetDatabases"),
+        ("content-type", "application/x-amz-json-1.1"),
+    ];
+    // A body over the limit.
+    let (st, v, _) = call(
+        "POST",
+        &format!("{base}/v1/databases"),
+        &[("content-type", "application/json")],
+        &big,
+    );
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (413, Some("too_large")),
+        "{v}"
+    );
+    let (st, v, ct) = call("POST", &format!("{base}/"), &glue, &big);
+    assert_eq!(st, 413, "{v}");
+    assert!(
+        v["__type"].is_string() && ct.contains("amz-json"),
+        "{v} {ct}"
+    );
+    // A method a route does not take; a path segment that is not UTF-8.
+    let (st, v, _) = call("DELETE", &format!("{base}/v1/search/tables"), &[], "");
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (405, Some("method_not_allowed")),
+        "{v}"
+    );
+    let (st, v, _) = call("GET", &format!("{base}/v1/databases/%FF%FE"), &[], "");
+    assert_eq!(st, 400, "{v}");
+    assert!(v["error"]["message"].is_string(), "{v}");
+    // Paging: a token this server did not give out, and counts out of range.
+    let junk = "ab".repeat(5000);
+    let (st, v, _) = call(
+        "GET",
+        &format!("{base}/v1/databases?page_token={junk}"),
+        &[],
+        "",
+    );
+    assert_eq!(st, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not one this server gave out"),
+        "{v}"
+    );
+    for body in [
+        r#"{"NextToken": ""}"#,
+        r#"{"NextToken": "5"}"#,
+        r#"{"NextToken": {"a": 1}}"#,
+        r#"{"MaxResults": -1}"#,
+        r#"{"MaxResults": 0}"#,
+        r#"{"MaxResults": 1.5}"#,
+    ] {
+        let (st, v, _) = call("POST", &format!("{base}/"), &glue, body);
+        assert_eq!(
+            (st, v["__type"].as_str()),
+            (400, Some("InvalidInputException")),
+            "{body}: {v}"
+        );
+    }
+    s.sigterm();
+}

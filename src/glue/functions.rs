@@ -2,6 +2,7 @@
 
 use super::protocol::{db_of, page, parse_input, string, with_token, Failure, R};
 use super::shapes::to_glue;
+use lakecat_catalog_api::kv::keys::{token_decode, token_encode};
 use lakecat_catalog_api::model::Function;
 use lakecat_catalog_api::store::{CatalogStore, PageRequest};
 use lakecat_catalog_api::{DatabaseName, Error};
@@ -52,9 +53,12 @@ pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
             let p = page(v, 100)?;
             let start = match &p.token {
                 None => 0,
-                Some(t) => t.parse::<usize>().map_err(|_| {
-                    Error::invalid(format!("NextToken {t:?} is not one this server gave out"))
-                })?,
+                Some(t) => token_decode(t)
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(|b| u64::from_be_bytes(b) as usize)
+                    .ok_or_else(|| {
+                        Error::invalid(format!("NextToken {t:?} is not one this server gave out"))
+                    })?,
             };
             let end = (start + p.limit).min(all.len());
             let list: Vec<Value> = all
@@ -65,7 +69,7 @@ pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
                 .collect();
             Ok(with_token(
                 json!({"UserDefinedFunctions": list}),
-                (end < all.len()).then(|| end.to_string()),
+                (end < all.len()).then(|| token_encode(&(end as u64).to_be_bytes())),
             ))
         }
         other => Err(Failure::Unknown(other.to_string())),

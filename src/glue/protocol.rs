@@ -89,23 +89,31 @@ pub fn values_of(v: &Value) -> Result<Vec<String>, Error> {
         .map_err(|e| Error::invalid(format!("PartitionValues: {e}")))
 }
 
+/// `MaxResults` and `NextToken`, checked as Glue checks them: a count out of
+/// range or a token that is not a non-empty string is an `InvalidInputException`
+/// (the store refuses a string it did not give out).
 pub fn page(v: &Value, max: usize) -> Result<PageRequest, Error> {
-    let limit = match v.get("MaxResults").and_then(Value::as_u64) {
-        Some(n) if n == 0 || n as usize > max => {
+    let limit = match v.get("MaxResults") {
+        None | Some(Value::Null) => max,
+        Some(n) => match n.as_u64() {
+            Some(n) if n >= 1 && n as usize <= max => n as usize,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "MaxResults must be between 1 and {max}, not {n}"
+                )))
+            }
+        },
+    };
+    let token = match v.get("NextToken") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if !t.is_empty() => Some(t.clone()),
+        Some(t) => {
             return Err(Error::invalid(format!(
-                "MaxResults must be between 1 and {max}"
+                "NextToken {t} is not one this server gave out"
             )))
         }
-        Some(n) => n as usize,
-        None => max,
     };
-    Ok(PageRequest {
-        token: v
-            .get("NextToken")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        limit,
-    })
+    Ok(PageRequest { token, limit })
 }
 
 pub fn with_token(mut v: Value, token: Option<String>) -> Value {

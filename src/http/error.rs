@@ -41,3 +41,61 @@ impl IntoResponse for ApiError {
         (status_of(self.0.kind), Json(error_body(&self.0))).into_response()
     }
 }
+
+/// Errors axum itself answers (a body over the limit, a method a route does not
+/// take, a path or query it cannot decode) come as plain text; clients of each
+/// front parse JSON errors only, so those are rewritten into the front's shape:
+/// Glue's `{"__type", "Message"}` for `POST /`, the REST API's otherwise.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let glue = req.uri().path() == "/" && req.method() == axum::http::Method::POST;
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains("json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let (content_type, body) = if glue {
+        let kind = if status.is_server_error() {
+            "InternalServiceException"
+        } else {
+            "InvalidInputException"
+        };
+        (
+            "application/x-amz-json-1.1",
+            json!({"__type": kind, "Message": message}),
+        )
+    } else {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            s if s.is_server_error() => "storage",
+            _ => "invalid_input",
+        };
+        (
+            "application/json",
+            json!({"error": {"code": code, "message": message}}),
+        )
+    };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
+}

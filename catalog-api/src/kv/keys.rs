@@ -69,25 +69,55 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// Hex page tokens: opaque to clients, trivially round-tripped.
+/// Hex page tokens: opaque to clients, trivially round-tripped. A check value
+/// ends each token, so a token this server did not give out (a typo, junk, a
+/// truncated copy) is refused instead of silently starting somewhere.
 pub fn token_encode(key: &[u8]) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
+    let mut t: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    t.push_str(&format!("{:08x}", check(key)));
+    t
 }
 
 pub fn token_decode(token: &str) -> Option<Vec<u8>> {
-    if !token.len().is_multiple_of(2) {
+    if !token.len().is_multiple_of(2) || token.len() < 8 || !token.is_ascii() {
         return None;
     }
-    (0..token.len())
+    let (body, sum) = token.split_at(token.len() - 8);
+    let key: Vec<u8> = (0..body.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
-        .collect()
+        .map(|i| u8::from_str_radix(body.get(i..i + 2)?, 16).ok())
+        .collect::<Option<_>>()?;
+    (u32::from_str_radix(sum, 16).ok()? == check(&key)).then_some(key)
+}
+
+/// FNV-1a: enough to tell a token from junk; tokens carry no secret.
+fn check(b: &[u8]) -> u32 {
+    b.iter().fold(0x811c_9dc5u32, |h, &x| {
+        (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn tokens_not_given_out_are_refused() {
+        let t = token_encode(b"sales\x00\x01");
+        assert_eq!(token_decode(&t).unwrap(), b"sales\x00\x01");
+        for junk in [
+            "",
+            "5",
+            "ab",
+            &"ab".repeat(5000),
+            &t[..t.len() - 2],
+            &format!("00{t}"),
+        ] {
+            assert_eq!(token_decode(junk), None, "{junk}");
+        }
+        assert_eq!(token_decode(&token_encode(b"")).unwrap(), b"");
+    }
 
     proptest! {
         #[test]
