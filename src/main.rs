@@ -282,11 +282,11 @@ fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("{url}: {e}"))
             })?;
             match output {
-                Output::Json => println!(
-                    "{}",
+                Output::Json => emit(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?
-                ),
-                Output::Text => print!("{}", render_schema(&url, &schema)),
+                )),
+                Output::Text => emit(&render_schema(&url, &schema)),
             }
             Ok(())
         }
@@ -385,6 +385,19 @@ fn open_store(file: &FileConfig, url: &StoreUrl) -> Result<Arc<dyn CatalogStore>
         .max_table_versions
         .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
     lakecat::stores::open(url, max_versions)
+}
+
+/// Writes a command's answer to standard output. A reader that stopped reading
+/// (`lakecat infer f | head`) is not an error: the rest is simply not wanted,
+/// where `print!` would panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("lakecat: cannot write the answer: {e}");
+        }
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -518,11 +531,11 @@ fn crawl(file: FileConfig, a: CrawlArgs) -> Result<(), String> {
     )?;
     report.stats.peak_memory_bytes = peak_memory();
     match a.output {
-        Output::Json => println!(
-            "{}",
+        Output::Json => emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        ),
-        Output::Text => print!("{}", render_text(&report)),
+        )),
+        Output::Text => emit(&render_text(&report)),
     }
     if report
         .tables
@@ -603,11 +616,11 @@ fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
         }
     };
     match a.output {
-        SqlOutput::Json => println!(
-            "{}",
+        SqlOutput::Json => emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?
-        ),
-        SqlOutput::Table => print!("{}", render_results(&answer)),
+        )),
+        SqlOutput::Table => emit(&render_results(&answer)),
     }
     match answer.get("error") {
         Some(e) => Err(e["message"]

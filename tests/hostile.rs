@@ -219,3 +219,26 @@ fn errors_come_in_each_fronts_json_shape_and_junk_tokens_are_refused() {
     }
     s.sigterm();
 }
+
+/// Issue 16, defect 8: `lakecat infer FILE | head` panicked on the closed pipe.
+#[test]
+fn a_reader_that_stops_reading_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("a.csv");
+    std::fs::write(&csv, "id,name\n1,a\n2,b\n").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["infer", &csv.to_string_lossy()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before lakecat writes, as `head` does once it has enough.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !err.contains("panicked"),
+        "{:?}: {err}",
+        out.status
+    );
+}

@@ -31,6 +31,13 @@ pub fn infer_with(
 ) -> Result<FileSchema, String> {
     let (text, encoding, mut notes) = decode(sample, complete)?;
     let text = text.as_ref();
+    if !complete && !text.contains('\n') {
+        // The whole sample is one unfinished line: a header or record cut short.
+        notes.push(format!(
+            "the first line is longer than the {}-byte sample: the schema may miss the columns after it (raise the sample size)",
+            sample.len()
+        ));
+    }
     let body = text.trim_start_matches([' ', '\t', '\r', '\n']);
     let first = body.chars().next();
     let is_json = matches!(first, Some('{' | '['));
@@ -830,6 +837,19 @@ mod tests {
             .iter()
             .map(|c| format!("{}:{}", c.name, c.ty))
             .collect()
+    }
+
+    #[test]
+    fn a_first_line_longer_than_the_sample_is_noted() {
+        let line: String = (0..200).map(|i| format!("c{i},")).collect();
+        let s = infer(&line.as_bytes()[..300], false, SampleOptions::default()).unwrap();
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("longer than the 300-byte sample")),
+            "{:?}",
+            s.notes
+        );
     }
 
     #[test]
