@@ -458,6 +458,12 @@ fn check_parameters(what: impl Display, params: &Parameters) -> Result<()> {
     Ok(())
 }
 
+/// Whether `cols` would pass a table's checks (names, types, no repeats): what a
+/// crawler asks of one file's columns before they can spoil a whole table.
+pub fn check_columns(cols: &[Column]) -> Result<()> {
+    check_unique_columns("columns", &mut cols.to_vec())
+}
+
 fn check_unique_columns(what: impl Display, cols: &mut [Column]) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, c) in cols.iter_mut().enumerate() {

@@ -759,7 +759,16 @@ async fn read_files(
     let mut failed = HashSet::new();
     for (i, r) in results {
         match r {
-            Ok((s, records)) => schemas[i] = Some((interner.shared(s), records)),
+            Ok((s, records)) => match s.catalog_problem() {
+                None => schemas[i] = Some((interner.shared(s), records)),
+                Some(reason) => {
+                    failed.insert(i);
+                    skipped.push(Skipped {
+                        path: src.url_of(files[i].path.as_ref()),
+                        reason,
+                    });
+                }
+            },
             Err(reason) => {
                 failed.insert(i);
                 skipped.push(Skipped {

@@ -93,6 +93,23 @@ pub struct FileSchema {
     pub notes: Vec<String>,
 }
 
+impl FileSchema {
+    /// Why this file's columns could not go into a catalog table (an empty name,
+    /// a control character, a name over 255 characters, two names that differ
+    /// only in case, …), checked by the catalog's own rules: such a file is
+    /// skipped with this reason instead of failing its whole table.
+    pub fn catalog_problem(&self) -> Option<String> {
+        let cols: Vec<lakecat_catalog_api::model::Column> = self
+            .columns
+            .iter()
+            .map(|c| lakecat_catalog_api::model::Column::new(&c.name, &c.ty.to_string()))
+            .collect();
+        lakecat_catalog_api::model::check_columns(&cols)
+            .err()
+            .map(|e| format!("its columns cannot be catalogued: {}", e.message))
+    }
+}
+
 /// How much of a text file is sampled.
 #[derive(Debug, Clone, Copy)]
 pub struct SampleOptions {
