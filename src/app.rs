@@ -20,6 +20,8 @@ pub struct ServeOptions {
     pub folders: Arc<crate::services::folders::Folders>,
     /// The hosts whose SNS `SubscribeURL`s may be visited.
     pub sns_confirm_hosts: Vec<String>,
+    /// Connections open at once and idle time, per port.
+    pub limits: crate::net::Limits,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -44,6 +46,7 @@ pub async fn serve(
             store.clone(),
             listener,
             opts.folders.clone(),
+            opts.limits.clone(),
             stopped.clone(),
         ))),
         None => None,
@@ -63,7 +66,7 @@ pub async fn serve(
         )),
     };
     let r = axum::serve(
-        listener,
+        crate::net::CappedListener::new(listener, &opts.limits),
         app_with_auth(state, opts.max_body_bytes, opts.keys),
     )
     .with_graceful_shutdown(shutdown)

@@ -36,6 +36,10 @@ pub struct FileConfig {
     pub allowed_locations: Option<Vec<String>>,
     /// Hosts (`host`, `host:port`, `*.suffix`) whose SNS `SubscribeURL`s lakecat visits.
     pub sns_confirm_hosts: Option<Vec<String>>,
+    /// Connections open at once on each port.
+    pub max_connections: Option<usize>,
+    /// Seconds a connection may send nothing before it is closed.
+    pub idle_timeout_secs: Option<u64>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -55,6 +59,8 @@ pub struct ServeFlags {
     pub allowed_locations: Option<String>,
     /// `HOST,HOST2`.
     pub sns_confirm_hosts: Option<String>,
+    pub max_connections: Option<usize>,
+    pub idle_timeout_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -123,6 +129,8 @@ pub struct ServeConfig {
     pub folders: crate::services::folders::Folders,
     /// Whose SNS `SubscribeURL`s may be visited (see [`crate::services::sns`]).
     pub sns_confirm_hosts: Vec<String>,
+    /// Connections and idle time per port (see [`crate::net`]).
+    pub limits: crate::net::Limits,
 }
 
 impl ServeConfig {
@@ -139,6 +147,8 @@ impl ServeConfig {
             warehouse_dir,
             allowed_locations,
             sns_confirm_hosts,
+            max_connections,
+            idle_timeout_secs,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -195,7 +205,21 @@ impl ServeConfig {
             })?),
         };
         let sns_confirm_hosts = allowed_list(sns_confirm_hosts, file.sns_confirm_hosts);
+        let defaults = crate::net::Limits::default();
+        let limits = crate::net::Limits {
+            max_connections: max_connections
+                .or(file.max_connections)
+                .unwrap_or(defaults.max_connections),
+            idle_timeout: idle_timeout_secs
+                .or(file.idle_timeout_secs)
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(defaults.idle_timeout),
+        };
+        if limits.max_connections == 0 || limits.idle_timeout.is_zero() {
+            return Err("max_connections and idle_timeout_secs must be at least 1".into());
+        }
         Ok(ServeConfig {
+            limits,
             sns_confirm_hosts,
             folders,
             keys,

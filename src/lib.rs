@@ -14,7 +14,7 @@
 //!   protocol), each split by resource family;
 //! - [`app`]: assembles the fronts and services over one store and runs them;
 //! - [`config`] and [`stores`]: settings, and the one place a store URL becomes
-//!   a store.
+//!   a store; [`net`]: connection limits of both ports.
 //!
 //! The model, the store trait, the filter grammar and the in-memory store live in
 //! `lakecat-catalog-api`; the embedded store in `lakecat-store-sled`.
@@ -24,6 +24,7 @@ pub mod config;
 pub mod glue;
 pub mod hms;
 pub mod http;
+pub mod net;
 pub mod rest;
 pub mod services;
 pub mod stores;

@@ -87,6 +87,12 @@ enum Command {
         /// only logged, for the operator to visit.
         #[arg(long, env = "LAKECAT_SNS_CONFIRM_HOSTS", value_name = "HOSTS")]
         sns_confirm_hosts: Option<String>,
+        /// Connections open at once on each port (HTTP, Thrift) [default: 512].
+        #[arg(long, env = "LAKECAT_MAX_CONNECTIONS", value_name = "N")]
+        max_connections: Option<usize>,
+        /// Seconds a connection may send nothing before it is closed [default: 300].
+        #[arg(long, env = "LAKECAT_IDLE_TIMEOUT_SECS", value_name = "SECS")]
+        idle_timeout_secs: Option<u64>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -304,6 +310,8 @@ fn run(cli: Cli) -> Result<(), String> {
             warehouse_dir,
             allowed_locations,
             sns_confirm_hosts,
+            max_connections,
+            idle_timeout_secs,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -319,6 +327,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     warehouse_dir,
                     allowed_locations,
                     sns_confirm_hosts,
+                    max_connections,
+                    idle_timeout_secs,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -366,6 +376,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         thrift,
                         folders: Arc::new(cfg.folders.clone()),
                         sns_confirm_hosts: cfg.sns_confirm_hosts.clone(),
+                        limits: cfg.limits.clone(),
                     },
                     lakecat::app::shutdown_signal(),
                 )

@@ -242,3 +242,90 @@ fn a_reader_that_stops_reading_is_not_a_crash() {
         out.status
     );
 }
+
+/// Reads until the peer closes (Ok(0)) or fails; true if that happens within `wait`.
+fn closed_within(s: &mut std::net::TcpStream, wait: Duration) -> bool {
+    s.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 1024];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
+        }
+    }
+}
+
+/// Issue 16, defect 6: idle or half-sent connections piled up on both ports until
+/// the process ran out of descriptors, and a frame's claimed length was allocated
+/// before any of it arrived.
+#[test]
+fn connections_are_capped_and_silent_ones_closed_on_both_ports() {
+    use lakecat::hms::thrift::{self, TStruct};
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::start(
+        dir.path(),
+        &["--max-connections", "8", "--idle-timeout-secs", "2"],
+    );
+    let connect = |addr: &str| std::net::TcpStream::connect(addr).unwrap();
+    let call = thrift::write_message("get_all_databases", thrift::CALL, 1, &TStruct::new());
+    // Thrift: eight open connections fill the cap; a ninth is closed at once.
+    let mut held: Vec<_> = (0..8).map(|_| connect(&s.thrift)).collect();
+    held[0].write_all(&call).unwrap();
+    let mut reply = [0u8; 64];
+    assert!(
+        held[0].read(&mut reply).unwrap() > 0,
+        "an open connection is served"
+    );
+    let mut ninth = connect(&s.thrift);
+    assert!(
+        closed_within(&mut ninth, Duration::from_secs(1)),
+        "over the cap: closed"
+    );
+    // A frame that claims 250 MiB and sends 3 bytes, then nothing: closed when idle.
+    let mut frame = (250u32 << 20).to_be_bytes().to_vec();
+    frame.extend_from_slice(&[0x80, 0x01, 0x00]);
+    held[1].write_all(&frame).unwrap();
+    let started = Instant::now();
+    for c in held.iter_mut() {
+        assert!(closed_within(c, Duration::from_secs(6)), "silent: closed");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut fresh = connect(&s.thrift);
+    fresh.write_all(&call).unwrap();
+    assert!(
+        fresh.read(&mut reply).unwrap() > 0,
+        "served again once they closed"
+    );
+
+    // HTTP: unfinished headers hold a connection only until the idle timeout.
+    let http = s.base.trim_start_matches("http://").to_string();
+    let mut half: Vec<_> = (0..8)
+        .map(|_| {
+            let mut c = connect(&http);
+            c.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+            c
+        })
+        .collect();
+    for c in half.iter_mut() {
+        assert!(
+            closed_within(c, Duration::from_secs(6)),
+            "half-sent headers: closed"
+        );
+    }
+    let r = common::agent()
+        .get(&format!("{}/health", s.base))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(s.sigterm().success());
+}

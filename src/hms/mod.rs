@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use thrift::{Reader, ThriftError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 /// The largest message accepted (a batch of many partitions fits easily).
 const MAX_MESSAGE: usize = 256 << 20;
@@ -47,8 +47,10 @@ pub async fn serve(
     store: Arc<dyn CatalogStore>,
     listener: TcpListener,
     folders: Arc<crate::services::folders::Folders>,
+    limits: crate::net::Limits,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let ctx = Arc::new(context::Ctx {
         store,
         locks: Arc::new(locks::Locks::new(LOCK_TIMEOUT)),
@@ -65,6 +67,16 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // Over the cap, a connection is closed at once: Hive's clients
+                    // retry, and holding it would spend a descriptor on nothing.
+                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        tracing::warn!(
+                            "thrift connection from {peer} closed: {} connections are open (--max-connections)",
+                            limits.max_connections
+                        );
+                        drop(stream);
+                        continue;
+                    };
                     if !default_made {
                         let (store, dir) = (ctx.store.clone(), ctx.folders.warehouse().to_path_buf());
                         match tokio::task::spawn_blocking(move || ensure_default(&*store, &dir)).await {
@@ -75,6 +87,7 @@ pub async fn serve(
                     }
                     let _ = stream.set_nodelay(true);
                     let ctx = ctx.clone();
+                    let stream = crate::net::IdleStream::new(stream, limits.idle_timeout, Some(permit));
                     tokio::spawn(async move {
                         if let Err(e) = connection(ctx, stream).await {
                             tracing::debug!("thrift connection from {peer}: {e}");
@@ -91,8 +104,11 @@ pub async fn serve(
     }
 }
 
-async fn connection(ctx: Arc<context::Ctx>, stream: TcpStream) -> Result<(), ThriftError> {
-    let (rd, wr) = stream.into_split();
+async fn connection(
+    ctx: Arc<context::Ctx>,
+    stream: crate::net::IdleStream,
+) -> Result<(), ThriftError> {
+    let (rd, wr) = tokio::io::split(stream);
     let mut rd = BufReader::with_capacity(64 * 1024, rd);
     let mut wr = BufWriter::with_capacity(64 * 1024, wr);
     let mut framed: Option<bool> = None;
@@ -113,8 +129,16 @@ async fn connection(ctx: Arc<context::Ctx>, stream: TcpStream) -> Result<(), Thr
                     "a frame of {len} bytes is larger than {MAX_MESSAGE}"
                 )));
             }
-            let mut frame = vec![0u8; len];
-            rd.read_exact(&mut frame).await?;
+            // Read what arrives rather than allocating what the length claims: a
+            // client that announces 250 MiB and sends nothing costs nothing.
+            let mut frame = Vec::with_capacity(len.min(1 << 20));
+            (&mut rd).take(len as u64).read_to_end(&mut frame).await?;
+            if frame.len() < len {
+                return Err(ThriftError::Malformed(format!(
+                    "the connection ended {} bytes into a frame of {len}",
+                    frame.len()
+                )));
+            }
             let mut body: &[u8] = &frame;
             let first = body
                 .first()
