@@ -22,6 +22,8 @@ pub struct ServeOptions {
     pub sns_confirm_hosts: Vec<String>,
     /// Connections open at once and idle time, per port.
     pub limits: crate::net::Limits,
+    /// Bytes of request bodies held at once across all HTTP requests.
+    pub inflight_body_bytes: usize,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -67,7 +69,12 @@ pub async fn serve(
     };
     let r = axum::serve(
         crate::net::CappedListener::new(listener, &opts.limits),
-        app_with_auth(state, opts.max_body_bytes, opts.keys),
+        app_with_auth(
+            state,
+            opts.max_body_bytes,
+            opts.keys,
+            crate::net::BodyBudget::new(opts.inflight_body_bytes, opts.max_body_bytes),
+        ),
     )
     .with_graceful_shutdown(shutdown)
     .await;
@@ -112,7 +119,9 @@ pub fn routes() -> Routes {
 }
 
 pub fn app(state: AppState, max_body_bytes: usize) -> Router {
-    app_with_auth(state, max_body_bytes, None)
+    let budget =
+        crate::net::BodyBudget::new(crate::net::DEFAULT_INFLIGHT_BODY_BYTES, max_body_bytes);
+    app_with_auth(state, max_body_bytes, None, budget)
 }
 
 /// The API; with `keys`, every request but `GET /health` must carry a valid AWS
@@ -121,6 +130,7 @@ pub fn app_with_auth(
     state: AppState,
     max_body_bytes: usize,
     keys: Option<Arc<crate::http::sigv4::Keys>>,
+    budget: crate::net::BodyBudget,
 ) -> Router {
     let mut router = routes().into_router().fallback(no_route);
     if let Some(keys) = keys {
@@ -129,7 +139,13 @@ pub fn app_with_auth(
             crate::http::auth::check_signature,
         ));
     }
+    // Bodies are reserved from the budget before anything reads them, the
+    // signature check included.
     router
+        .layer(axum::middleware::from_fn_with_state(
+            budget,
+            crate::net::body_budget,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             crate::http::metrics::track,

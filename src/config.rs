@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// Seconds a connection may send nothing before it is closed.
     pub idle_timeout_secs: Option<u64>,
+    /// Bytes of request bodies held at once across all HTTP requests.
+    pub max_inflight_body_bytes: Option<usize>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -61,6 +63,7 @@ pub struct ServeFlags {
     pub sns_confirm_hosts: Option<String>,
     pub max_connections: Option<usize>,
     pub idle_timeout_secs: Option<u64>,
+    pub max_inflight_body_bytes: Option<usize>,
 }
 
 impl FileConfig {
@@ -131,6 +134,8 @@ pub struct ServeConfig {
     pub sns_confirm_hosts: Vec<String>,
     /// Connections and idle time per port (see [`crate::net`]).
     pub limits: crate::net::Limits,
+    /// Bytes of request bodies held at once (see [`crate::net::body_budget`]).
+    pub inflight_body_bytes: usize,
 }
 
 impl ServeConfig {
@@ -149,6 +154,7 @@ impl ServeConfig {
             sns_confirm_hosts,
             max_connections,
             idle_timeout_secs,
+            max_inflight_body_bytes,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -218,7 +224,11 @@ impl ServeConfig {
         if limits.max_connections == 0 || limits.idle_timeout.is_zero() {
             return Err("max_connections and idle_timeout_secs must be at least 1".into());
         }
+        let inflight_body_bytes = max_inflight_body_bytes
+            .or(file.max_inflight_body_bytes)
+            .unwrap_or(crate::net::DEFAULT_INFLIGHT_BODY_BYTES);
         Ok(ServeConfig {
+            inflight_body_bytes,
             limits,
             sns_confirm_hosts,
             folders,

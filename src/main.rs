@@ -93,6 +93,10 @@ enum Command {
         /// Seconds a connection may send nothing before it is closed [default: 300].
         #[arg(long, env = "LAKECAT_IDLE_TIMEOUT_SECS", value_name = "SECS")]
         idle_timeout_secs: Option<u64>,
+        /// Bytes of request bodies held at once across all HTTP requests; larger
+        /// bodies wait (then get 503) when it is spent [default: 268435456].
+        #[arg(long, env = "LAKECAT_MAX_INFLIGHT_BODY_BYTES", value_name = "BYTES")]
+        max_inflight_body_bytes: Option<usize>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -312,6 +316,7 @@ fn run(cli: Cli) -> Result<(), String> {
             sns_confirm_hosts,
             max_connections,
             idle_timeout_secs,
+            max_inflight_body_bytes,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -329,6 +334,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     sns_confirm_hosts,
                     max_connections,
                     idle_timeout_secs,
+                    max_inflight_body_bytes,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -377,6 +383,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         folders: Arc::new(cfg.folders.clone()),
                         sns_confirm_hosts: cfg.sns_confirm_hosts.clone(),
                         limits: cfg.limits.clone(),
+                        inflight_body_bytes: cfg.inflight_body_bytes,
                     },
                     lakecat::app::shutdown_signal(),
                 )

@@ -161,3 +161,71 @@ impl AsyncWrite for IdleStream {
         self.inner.is_write_vectored()
     }
 }
+
+/// Bytes of request bodies all HTTP requests together may hold while they are
+/// read; a body larger than [`SMALL_BODY`] reserves its declared length (or the
+/// body limit, when it declares none) before a byte of it is read, and waits for
+/// others to finish if the budget is spent.
+pub const DEFAULT_INFLIGHT_BODY_BYTES: usize = 256 << 20;
+/// Bodies up to this size need no reservation (every catalog call but a large
+/// batch), so a spent budget never stalls ordinary calls.
+pub const SMALL_BODY: usize = 64 << 10;
+/// How long a large body waits for budget before it is refused (503).
+pub const BODY_WAIT: Duration = Duration::from_secs(5);
+
+/// The shared budget of in-flight body bytes, in KiB permits.
+#[derive(Clone)]
+pub struct BodyBudget {
+    kib: Arc<Semaphore>,
+    total_kib: usize,
+    max_body: usize,
+}
+
+impl BodyBudget {
+    pub fn new(total_bytes: usize, max_body: usize) -> Self {
+        let total_kib = (total_bytes >> 10).max(1);
+        BodyBudget {
+            kib: Arc::new(Semaphore::new(total_kib)),
+            total_kib,
+            max_body,
+        }
+    }
+}
+
+/// Middleware: reserves a large body's bytes from the budget for as long as the
+/// request is handled.
+pub async fn body_budget(
+    axum::extract::State(budget): axum::extract::State<BodyBudget>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let has_body = declared.is_some_and(|n| n > 0)
+        || req
+            .headers()
+            .contains_key(axum::http::header::TRANSFER_ENCODING);
+    let size = declared.unwrap_or(budget.max_body).min(budget.max_body);
+    if !has_body || size <= SMALL_BODY {
+        return next.run(req).await;
+    }
+    let want = (size.div_ceil(1024)).min(budget.total_kib) as u32;
+    let permit = tokio::time::timeout(BODY_WAIT, budget.kib.clone().acquire_many_owned(want)).await;
+    match permit {
+        Ok(Ok(permit)) => {
+            let resp = next.run(req).await;
+            drop(permit);
+            resp
+        }
+        _ => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1")],
+            "the server is reading as many request bodies as it may hold; try again",
+        )
+            .into_response(),
+    }
+}
