@@ -408,3 +408,9 @@ fn pyiceberg_hive_catalog_with_two_concurrent_commits() {
 fn hmsclient_session() {
     client_script("hmsclient_session.py");
 }
+
+/// A Hive 3 client (catalogs, `@catalog#db` names, Hive 3 request structs).
+#[test]
+fn hive3_client_session() {
+    client_script("hive3_session.py");
+}

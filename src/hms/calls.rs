@@ -7,14 +7,15 @@
 
 use super::context::{Answer, Ctx};
 use super::thrift::TStruct;
-use super::{databases, functions, locking, partitions, session, statistics, tables};
+use super::{catalogs, databases, functions, locking, partitions, session, statistics, tables};
 
 /// How a family answers: `None` for a call not its own.
 type Family = fn(&Ctx, &str, &TStruct) -> Option<Answer>;
 
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
-    let families: [Family; 7] = [
+    let families: [Family; 8] = [
         session::call,
+        catalogs::call,
         databases::call,
         tables::call,
         partitions::call,

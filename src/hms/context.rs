@@ -91,12 +91,45 @@ pub fn arg_str(a: &TStruct, id: i16, what: &str) -> Result<String> {
         .ok_or_else(|| Error::invalid(format!("argument {what} is missing")))
 }
 
+/// The one catalog lakecat serves (Hive's default).
+pub const HIVE_CATALOG: &str = "hive";
+
+/// Refuses every catalog but `hive`, naming it.
+pub fn check_catalog(name: &str) -> Result<()> {
+    if name.is_empty() || name.eq_ignore_ascii_case(HIVE_CATALOG) {
+        return Ok(());
+    }
+    Err(Error::not_found(format!(
+        "catalog {name:?} does not exist: lakecat serves one catalog, hive"
+    )))
+}
+
+/// A database argument as Hive 3 clients send it: `@catalog#db` (`@hive#!` is
+/// the empty name, `@hive#` none at all), or a plain name from older clients.
+pub fn db_arg(raw: &str) -> Result<String> {
+    let Some(rest) = raw.strip_prefix('@') else {
+        return Ok(raw.to_string());
+    };
+    let Some((cat, db)) = rest.split_once('#') else {
+        return Ok(raw.to_string());
+    };
+    check_catalog(cat)?;
+    Ok(if db == "!" {
+        String::new()
+    } else {
+        db.to_string()
+    })
+}
+
 pub fn db(a: &TStruct, id: i16) -> Result<DatabaseName> {
-    DatabaseName::new(&arg_str(a, id, "db_name")?)
+    DatabaseName::new(&db_arg(&arg_str(a, id, "db_name")?)?)
 }
 
 pub fn tid(a: &TStruct, d: i16, t: i16) -> Result<TableIdent> {
-    TableIdent::parse(&arg_str(a, d, "db_name")?, &arg_str(a, t, "tbl_name")?)
+    TableIdent::parse(
+        &db_arg(&arg_str(a, d, "db_name")?)?,
+        &arg_str(a, t, "tbl_name")?,
+    )
 }
 
 /// `max_parts` (i16 in Hive 2.3, i32 later): negative means all.

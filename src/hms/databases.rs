@@ -52,11 +52,14 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             Ok(void())
         }),
         "get_databases" | "get_all_databases" => run(name, &[(1, Meta)], || {
-            let re = match a.str(1) {
-                Some(p) if name == "get_databases" => {
-                    Some(lakecat_catalog_api::names::name_pattern(&p)?)
-                }
+            // Hive 3 clients send `@hive#pattern`, and `@hive#` for all.
+            let pattern = match a.str(1) {
+                Some(p) if name == "get_databases" => Some(db_arg(&p)?),
                 _ => None,
+            };
+            let re = match pattern.filter(|p| !p.is_empty()) {
+                Some(p) => Some(lakecat_catalog_api::names::name_pattern(&p)?),
+                None => None,
             };
             let names = all_databases(&*ctx.store)?
                 .into_iter()

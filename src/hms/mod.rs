@@ -15,6 +15,7 @@
 //! - [`stats`]: column statistics as Hive's `ColumnStatisticsObj`.
 
 pub mod calls;
+mod catalogs;
 mod context;
 pub mod convert;
 mod databases;

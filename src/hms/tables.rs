@@ -33,6 +33,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             let r = a
                 .strct(1)
                 .ok_or_else(|| Error::invalid("argument req is missing"))?;
+            check_catalog(&r.str(4).unwrap_or_default())?;
             let id = tid(r, 1, 2)?;
             let t = ctx.store.get_table(&id).map_err(no_table(&id))?;
             Ok(ok(TValue::Struct(
@@ -100,8 +101,10 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             Ok(ok(TValue::str_list(names)))
         }),
         "get_table_meta" => run(name, &[(1, Meta)], || {
-            let dbs =
-                lakecat_catalog_api::names::name_pattern(&a.str(1).unwrap_or_else(|| "*".into()))?;
+            let dbs = match db_arg(&a.str(1).unwrap_or_default())? {
+                p if p.is_empty() => lakecat_catalog_api::names::name_pattern("*")?,
+                p => lakecat_catalog_api::names::name_pattern(&p)?,
+            };
             let tbls =
                 lakecat_catalog_api::names::name_pattern(&a.str(2).unwrap_or_else(|| "*".into()))?;
             let types = a.strings(3);
