@@ -42,6 +42,8 @@ pub struct FileConfig {
     pub idle_timeout_secs: Option<u64>,
     /// Bytes of request bodies held at once across all HTTP requests.
     pub max_inflight_body_bytes: Option<usize>,
+    /// Serve the Thrift port, which has no authentication, while HTTP requires it.
+    pub allow_unauthenticated_thrift: Option<bool>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -64,6 +66,7 @@ pub struct ServeFlags {
     pub max_connections: Option<usize>,
     pub idle_timeout_secs: Option<u64>,
     pub max_inflight_body_bytes: Option<usize>,
+    pub allow_unauthenticated_thrift: bool,
 }
 
 impl FileConfig {
@@ -155,6 +158,7 @@ impl ServeConfig {
             max_connections,
             idle_timeout_secs,
             max_inflight_body_bytes,
+            allow_unauthenticated_thrift,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -210,6 +214,13 @@ impl ServeConfig {
                 )
             })?),
         };
+        // An authenticated HTTP port beside an open Thrift port is a false sense of
+        // security: the Thrift port changes the same catalog without credentials.
+        let open_thrift_allowed =
+            allow_unauthenticated_thrift || file.allow_unauthenticated_thrift.unwrap_or(false);
+        if keys.is_some() && thrift_addr.is_some() && !open_thrift_allowed {
+            return Err("--auth sigv4 protects HTTP only, and the Hive Metastore Thrift port has no authentication: turn it off (--thrift-addr off) or accept it knowingly (--allow-unauthenticated-thrift)".into());
+        }
         let sns_confirm_hosts = allowed_list(sns_confirm_hosts, file.sns_confirm_hosts);
         let defaults = crate::net::Limits::default();
         let limits = crate::net::Limits {
@@ -286,6 +297,24 @@ mod tests {
     }
 
     #[test]
+    fn an_open_thrift_port_beside_authenticated_http_is_chosen_knowingly() {
+        let flags = |allow: bool| ServeFlags {
+            auth: Some("sigv4".into()),
+            access_keys: Some("A:B".into()),
+            allow_unauthenticated_thrift: allow,
+            ..Default::default()
+        };
+        let e = ServeConfig::resolve(FileConfig::default(), flags(false)).unwrap_err();
+        assert!(e.contains("--allow-unauthenticated-thrift"), "{e}");
+        assert!(ServeConfig::resolve(FileConfig::default(), flags(true)).is_ok());
+        let off = ServeFlags {
+            thrift_addr: Some("off".into()),
+            ..flags(false)
+        };
+        assert!(ServeConfig::resolve(FileConfig::default(), off).is_ok());
+    }
+
+    #[test]
     fn authentication_is_chosen_explicitly_off_loopback() {
         let e = ServeConfig::resolve(
             FileConfig::default(),
@@ -305,8 +334,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("access keys"), "{e}");
-        let file: FileConfig =
-            toml::from_str("auth = \"sigv4\"\naccess_keys = [\"AK:SECRET\"]").unwrap();
+        let file: FileConfig = toml::from_str(
+            "auth = \"sigv4\"\naccess_keys = [\"AK:SECRET\"]\nthrift_addr = \"off\"",
+        )
+        .unwrap();
         let c = ServeConfig::resolve(
             file,
             ServeFlags {
@@ -321,6 +352,7 @@ mod tests {
             ServeFlags {
                 auth: Some("sigv4".into()),
                 access_keys: Some("A:B,C:D".into()),
+                allow_unauthenticated_thrift: true,
                 ..Default::default()
             },
         )

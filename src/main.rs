@@ -97,6 +97,10 @@ enum Command {
         /// bodies wait (then get 503) when it is spent [default: 268435456].
         #[arg(long, env = "LAKECAT_MAX_INFLIGHT_BODY_BYTES", value_name = "BYTES")]
         max_inflight_body_bytes: Option<usize>,
+        /// Serve the Thrift port (which has no authentication) while HTTP requires
+        /// SigV4; without this, that combination is refused at start.
+        #[arg(long, env = "LAKECAT_ALLOW_UNAUTHENTICATED_THRIFT")]
+        allow_unauthenticated_thrift: bool,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -317,6 +321,7 @@ fn run(cli: Cli) -> Result<(), String> {
             max_connections,
             idle_timeout_secs,
             max_inflight_body_bytes,
+            allow_unauthenticated_thrift,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -335,6 +340,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     max_connections,
                     idle_timeout_secs,
                     max_inflight_body_bytes,
+                    allow_unauthenticated_thrift,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;

@@ -65,6 +65,7 @@ fn sigv4_mode_accepts_only_valid_signatures() {
             "sigv4",
             "--access-keys",
             "AKIDLAKECAT:lakecat-secret,OTHER:other",
+            "--allow-unauthenticated-thrift",
         ],
     );
     run_script("boto3_sigv4.py", &server.base);
