@@ -374,6 +374,78 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
     server.sigterm();
 }
 
+/// Issue 17: lakecat serves no Hive ACID transactions; what a client gets when it
+/// asks for them, or creates a transactional table, says so instead of failing
+/// obscurely (Spark and Trino make these calls only for transactional tables).
+#[test]
+fn acid_transactions_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    let mut s = connect(&server.thrift);
+    assert_eq!(databases(&mut s), ["default"]);
+    let message = |m: &thrift::Message| {
+        m.args
+            .fields
+            .iter()
+            .find_map(|(id, v)| match v {
+                TValue::Struct(e) if *id >= 1 => e.str(1),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    // Declared without a MetaException: an application exception that says why.
+    let req = TStruct::new()
+        .with(1, TValue::I32(1))
+        .with_str(2, "ann")
+        .with_str(3, "host");
+    let m = call(
+        &mut s,
+        "open_txns",
+        TStruct::new().with(1, TValue::Struct(req)),
+    );
+    assert_eq!(m.kind, thrift::EXCEPTION, "{m:?}");
+    assert!(m.args.str(1).unwrap_or_default().contains("ACID"), "{m:?}");
+    // With one: the MetaException slot.
+    let req = TStruct::new().with_str(2, "default").with_str(3, "t");
+    let m = call(
+        &mut s,
+        "allocate_table_write_ids",
+        TStruct::new().with(1, TValue::Struct(req)),
+    );
+    assert_eq!(m.kind, thrift::REPLY);
+    assert!(
+        m.args.strct(3).is_some() && message(&m).contains("ACID"),
+        "{m:?}"
+    );
+    // A transactional table is refused when created; the catalog is unchanged.
+    let params =
+        std::collections::BTreeMap::from([("transactional".to_string(), "true".to_string())]);
+    let t = managed_table(
+        "default",
+        "acid",
+        &format!("file://{}/warehouse/acid", dir.path().display()),
+    )
+    .with(9, TValue::str_map(&params));
+    let m = call(
+        &mut s,
+        "create_table",
+        TStruct::new().with(1, TValue::Struct(t)),
+    );
+    assert!(
+        m.args.strct(2).is_some() && message(&m).contains("ACID"),
+        "{m:?}"
+    );
+    let m = call(
+        &mut s,
+        "get_all_tables",
+        TStruct::new().with_str(1, "default"),
+    );
+    assert!(m.args.strings(0).is_empty(), "{m:?}");
+    // The connection is still in step.
+    assert_eq!(databases(&mut s), ["default"]);
+    server.sigterm();
+}
+
 /// Runs one of the Python client scripts in tests/hms against a fresh server.
 fn client_script(name: &str) {
     let dir = tempfile::tempdir().unwrap();

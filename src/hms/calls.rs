@@ -7,13 +7,15 @@
 
 use super::context::{Answer, Ctx};
 use super::thrift::TStruct;
-use super::{catalogs, databases, functions, locking, partitions, session, statistics, tables};
+use super::{
+    catalogs, databases, functions, locking, partitions, session, statistics, tables, transactions,
+};
 
 /// How a family answers: `None` for a call not its own.
 type Family = fn(&Ctx, &str, &TStruct) -> Option<Answer>;
 
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
-    let families: [Family; 8] = [
+    let families: [Family; 9] = [
         session::call,
         catalogs::call,
         databases::call,
@@ -22,6 +24,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         functions::call,
         statistics::call,
         locking::call,
+        transactions::call,
     ];
     for family in families {
         if let Some(answer) = family(ctx, name, a) {

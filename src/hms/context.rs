@@ -91,6 +91,22 @@ pub fn arg_str(a: &TStruct, id: i16, what: &str) -> Result<String> {
         .ok_or_else(|| Error::invalid(format!("argument {what} is missing")))
 }
 
+/// What every refusal of Hive ACID says.
+pub fn not_served(call: &str) -> String {
+    format!(
+        "{call}: lakecat does not serve Hive ACID transactions or transactional tables; use external or non-transactional managed tables (Iceberg tables keep their own transactions)"
+    )
+}
+
+/// Refuses a table marked `transactional=true`: its writers would need the
+/// transactions lakecat does not serve, and its readers valid write ids.
+pub fn not_transactional(call: &str, t: &Table) -> Result<()> {
+    match t.parameters.get("transactional") {
+        Some(v) if v.eq_ignore_ascii_case("true") => Err(Error::invalid(not_served(call))),
+        _ => Ok(()),
+    }
+}
+
 /// The one catalog lakecat serves (Hive's default).
 pub const HIVE_CATALOG: &str = "hive";
 
@@ -290,6 +306,7 @@ impl Ctx {
             .ok_or_else(|| Error::invalid("argument tbl is missing"))?;
         let d = DatabaseName::new(&s.str(2).unwrap_or_default())?;
         let mut t = table_of(s)?;
+        not_transactional("create_table", &t)?;
         self.place(&d, &mut t)?;
         self.store.create_table(&d, t).map(|_| ())
     }
@@ -320,6 +337,7 @@ impl Ctx {
             .strct(3)
             .ok_or_else(|| Error::invalid("argument new_tbl is missing"))?;
         let mut t = table_of(s)?;
+        not_transactional("alter_table", &t)?;
         let to_db = match s.str(2).filter(|d| !d.is_empty()) {
             Some(d) => DatabaseName::new(&d)?,
             None => id.database.clone(),

@@ -28,6 +28,7 @@ mod statistics;
 pub mod stats;
 mod tables;
 pub mod thrift;
+mod transactions;
 
 pub use context::ensure_default;
 
