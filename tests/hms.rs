@@ -486,3 +486,9 @@ fn hmsclient_session() {
 fn hive3_client_session() {
     client_script("hive3_session.py");
 }
+
+/// Hive 4's request-struct calls, with the IDL PyIceberg ships.
+#[test]
+fn hive4_request_calls() {
+    client_script("hive4_session.py");
+}

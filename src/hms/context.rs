@@ -141,6 +141,21 @@ pub fn db(a: &TStruct, id: i16) -> Result<DatabaseName> {
     DatabaseName::new(&db_arg(&arg_str(a, id, "db_name")?)?)
 }
 
+/// The table a Hive 3/4 request struct names by catalog (`cat`, 0 for none),
+/// database and table field ids.
+pub fn req_table(r: &TStruct, cat: i16, d: i16, t: i16) -> Result<TableIdent> {
+    if cat > 0 {
+        check_catalog(&r.str(cat).unwrap_or_default())?;
+    }
+    tid(r, d, t)
+}
+
+/// A call's request struct (argument 1 of every `*_req` call).
+pub fn req(a: &TStruct) -> Result<&TStruct> {
+    a.strct(1)
+        .ok_or_else(|| Error::invalid("argument req is missing"))
+}
+
 pub fn tid(a: &TStruct, d: i16, t: i16) -> Result<TableIdent> {
     TableIdent::parse(
         &db_arg(&arg_str(a, d, "db_name")?)?,
@@ -331,11 +346,9 @@ impl Ctx {
         Ok(())
     }
 
-    pub fn alter_table(&self, a: &TStruct) -> Result<()> {
-        let id = tid(a, 1, 2)?;
-        let s = a
-            .strct(3)
-            .ok_or_else(|| Error::invalid("argument new_tbl is missing"))?;
+    /// Replaces table `id` with `s` (`alter_table*`, `alter_table_req`).
+    pub fn alter_table(&self, id: TableIdent, s: Option<&TStruct>) -> Result<()> {
+        let s = s.ok_or_else(|| Error::invalid("argument new_tbl is missing"))?;
         let mut t = table_of(s)?;
         not_transactional("alter_table", &t)?;
         let to_db = match s.str(2).filter(|d| !d.is_empty()) {
@@ -403,6 +416,22 @@ impl Ctx {
         self.store
             .update_column_statistics(&id, vals.as_deref(), stats)
             .map(|_| ())
+    }
+
+    /// Replaces existing partitions of `id` (Hive's alter_partition(s)): every
+    /// one must exist; none is changed if one does not. Each replacement is its
+    /// own write.
+    pub fn alter_partitions(&self, id: &TableIdent, parts: &[&TStruct]) -> Result<()> {
+        self.store.get_table(id).map_err(no_table(id))?;
+        let parts: Vec<Partition> = parts.iter().map(|p| partition_of(p)).collect();
+        for p in &parts {
+            self.store.get_partition(id, &p.values)?;
+        }
+        for p in parts {
+            let values = p.values.clone();
+            self.store.update_partition(id, &values, p)?;
+        }
+        Ok(())
     }
 
     pub fn add_partitions(

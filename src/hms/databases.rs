@@ -32,6 +32,12 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             let d = ctx.store.get_database(&db(a, 1)?)?;
             Ok(ok(TValue::Struct(database(&d))))
         }),
+        "get_database_req" => run(name, &[(1, NoSuchObject), (2, Meta)], || {
+            let r = req(a)?;
+            check_catalog(&r.str(2).unwrap_or_default())?;
+            let d = ctx.store.get_database(&db(r, 1)?)?;
+            Ok(ok(TValue::Struct(database(&d))))
+        }),
         "drop_database" => run(
             name,
             &[(1, NoSuchObject), (2, InvalidOperation), (3, Meta)],

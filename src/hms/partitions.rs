@@ -3,7 +3,8 @@
 use super::context::*;
 use super::convert::*;
 use super::thrift::{TStruct, TValue};
-use lakecat_catalog_api::{Error, ErrorKind};
+use lakecat_catalog_api::model::{Partition, Table};
+use lakecat_catalog_api::{Error, ErrorKind, Result, TableIdent};
 
 /// Answers the calls of this family; `None` for the others.
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
@@ -100,10 +101,8 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             };
             run(name, slots, || {
                 let id = tid(a, 1, 2)?;
-                let t = ctx.store.get_table(&id).map_err(no_table(&id))?;
-                let f = ps_filter(&t, &a.strings(3))?;
                 let names = name == "get_partition_names_ps";
-                let (t, ps) = partitions_of(ctx, &id, f.as_ref(), limit(a, 4), names)?;
+                let (t, ps) = by_values(ctx, &id, &a.strings(3), limit(a, 4), names)?;
                 Ok(ok(if names {
                     names_list(&t, &ps)
                 } else {
@@ -111,6 +110,53 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
                 }))
             })
         }
+        // Hive 4's request forms of the same.
+        "get_partitions_ps_with_auth_req" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
+            let r = req(a)?;
+            let id = req_table(r, 1, 2, 3)?;
+            let (t, ps) = by_values(ctx, &id, &r.strings(4), limit(r, 5), false)?;
+            Ok(ok(TValue::Struct(
+                TStruct::new().with(1, partition_list(&t, &ps)),
+            )))
+        }),
+        "get_partition_names_ps_req" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
+            let r = req(a)?;
+            let id = req_table(r, 1, 2, 3)?;
+            let (t, ps) = by_values(ctx, &id, &r.strings(4), limit(r, 5), true)?;
+            Ok(ok(TValue::Struct(
+                TStruct::new().with(1, names_list(&t, &ps)),
+            )))
+        }),
+        "get_partitions_by_names_req" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
+            let r = req(a)?;
+            let id = req_table(r, 0, 1, 2)?;
+            let (t, ps) = by_names(ctx, &id, r.strings(3))?;
+            Ok(ok(TValue::Struct(
+                TStruct::new().with(1, partition_list(&t, &ps)),
+            )))
+        }),
+        "alter_partition"
+        | "alter_partition_with_environment_context"
+        | "alter_partitions"
+        | "alter_partitions_with_environment_context" => {
+            run(name, &[(1, InvalidOperation), (2, Meta)], || {
+                let id = tid(a, 1, 2)?;
+                let parts: Vec<&TStruct> = if name.starts_with("alter_partitions") {
+                    a.list(3).iter().filter_map(TValue::as_struct).collect()
+                } else {
+                    a.strct(3).into_iter().collect()
+                };
+                ctx.alter_partitions(&id, &parts)?;
+                Ok(void())
+            })
+        }
+        "alter_partitions_req" => run(name, &[(1, InvalidOperation), (2, Meta)], || {
+            let r = req(a)?;
+            let id = req_table(r, 1, 2, 3)?;
+            let parts: Vec<&TStruct> = r.list(4).iter().filter_map(TValue::as_struct).collect();
+            ctx.alter_partitions(&id, &parts)?;
+            Ok(ok(TValue::Struct(TStruct::new())))
+        }),
         "get_partitions_by_filter" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
             let id = tid(a, 1, 2)?;
             let f = parse_hive_filter(&a.str(3).unwrap_or_default())?;
@@ -125,15 +171,8 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
         }),
         "get_partitions_by_names" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
             let id = tid(a, 1, 2)?;
-            let t = ctx.store.get_table(&id).map_err(no_table(&id))?;
-            let mut out = Vec::new();
-            for n in a.strings(3) {
-                let vals = values_of_name(&t.partition_keys, &n)?;
-                if let Ok(p) = ctx.store.get_partition(&id, &vals) {
-                    out.push(p);
-                }
-            }
-            Ok(ok(partition_list(&t, &out)))
+            let (t, ps) = by_names(ctx, &id, a.strings(3))?;
+            Ok(ok(partition_list(&t, &ps)))
         }),
         "drop_partition"
         | "drop_partition_with_environment_context"
@@ -189,25 +228,6 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             }
             Ok(ok(TValue::Struct(res)))
         }),
-        "alter_partition"
-        | "alter_partitions"
-        | "alter_partition_with_environment_context"
-        | "alter_partitions_with_environment_context" => {
-            run(name, &[(1, InvalidOperation), (2, Meta)], || {
-                let id = tid(a, 1, 2)?;
-                let parts: Vec<&TStruct> = if name.starts_with("alter_partitions") {
-                    a.list(3).iter().filter_map(TValue::as_struct).collect()
-                } else {
-                    a.strct(3).into_iter().collect()
-                };
-                for p in parts {
-                    let p = partition_of(p);
-                    let vals = p.values.clone();
-                    ctx.store.update_partition(&id, &vals, p)?;
-                }
-                Ok(void())
-            })
-        }
         "rename_partition" => run(name, &[(1, InvalidOperation), (2, Meta)], || {
             let id = tid(a, 1, 2)?;
             let p = partition_of(
@@ -219,4 +239,30 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
         }),
         _ => return None,
     })
+}
+
+/// The partitions named `dt=…/hour=…` that exist.
+fn by_names(ctx: &Ctx, id: &TableIdent, names: Vec<String>) -> Result<(Table, Vec<Partition>)> {
+    let t = ctx.store.get_table(id).map_err(no_table(id))?;
+    let mut out = Vec::new();
+    for n in names {
+        let vals = values_of_name(&t.partition_keys, &n)?;
+        if let Ok(p) = ctx.store.get_partition(id, &vals) {
+            out.push(p);
+        }
+    }
+    Ok((t, out))
+}
+
+/// The partitions whose values match `vals` (`''` matches any), as `*_ps` calls ask.
+fn by_values(
+    ctx: &Ctx,
+    id: &TableIdent,
+    vals: &[String],
+    max: usize,
+    names_only: bool,
+) -> Result<(Table, Vec<Partition>)> {
+    let t = ctx.store.get_table(id).map_err(no_table(id))?;
+    let f = ps_filter(&t, vals)?;
+    partitions_of(ctx, id, f.as_ref(), max, names_only)
 }

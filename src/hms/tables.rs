@@ -3,9 +3,9 @@
 use super::context::*;
 use super::convert::*;
 use super::thrift::{TStruct, TValue};
-use lakecat_catalog_api::model::TableType;
+use lakecat_catalog_api::model::{Column, TableType};
 use lakecat_catalog_api::store::{all_databases, all_tables};
-use lakecat_catalog_api::{Error, TableIdent};
+use lakecat_catalog_api::{DatabaseName, Error, Result, TableIdent};
 
 /// Answers the calls of this family; `None` for the others.
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
@@ -137,12 +137,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             name,
             &[(1, Meta), (2, UnknownTable), (3, UnknownDb)],
             || {
-                let id = tid(a, 1, 2)?;
-                let t = ctx.store.get_table(&id).map_err(no_table(&id))?;
-                let mut cols = t.columns().to_vec();
-                if name.starts_with("get_schema") {
-                    cols.extend(t.partition_keys.iter().cloned());
-                }
+                let cols = fields(ctx, &tid(a, 1, 2)?, name.starts_with("get_schema"))?;
                 Ok(ok(columns(&cols)))
             },
         ),
@@ -154,10 +149,63 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
         }
         "alter_table" | "alter_table_with_environment_context" | "alter_table_with_cascade" => {
             run(name, &[(1, InvalidOperation), (2, Meta)], || {
-                ctx.alter_table(a)?;
+                ctx.alter_table(tid(a, 1, 2)?, a.strct(3))?;
                 Ok(void())
             })
         }
+        "alter_table_req" => run(name, &[(1, InvalidOperation), (2, Meta)], || {
+            let r = req(a)?;
+            ctx.alter_table(req_table(r, 1, 2, 3)?, r.strct(4))?;
+            Ok(ok(TValue::Struct(TStruct::new())))
+        }),
+        "get_fields_req" | "get_schema_req" => run(
+            name,
+            &[(1, Meta), (2, UnknownTable), (3, UnknownDb)],
+            || {
+                let r = req(a)?;
+                let cols = fields(ctx, &req_table(r, 1, 2, 3)?, name == "get_schema_req")?;
+                Ok(ok(TValue::Struct(TStruct::new().with(1, columns(&cols)))))
+            },
+        ),
+        "get_tables_ext" => run(name, &[(1, Meta)], || {
+            let r = req(a)?;
+            check_catalog(&r.str(1).unwrap_or_default())?;
+            let d = DatabaseName::new(&db_arg(&r.str(2).unwrap_or_default())?)?;
+            let re = lakecat_catalog_api::names::name_pattern(
+                &r.str(3)
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| "*".into()),
+            )?;
+            // ACCESS_TYPE (bit 1) asks for each table's access type: read-write.
+            let access = r.int(4).unwrap_or(0) & 1 != 0;
+            let max = match r.int(5) {
+                Some(n) if n > 0 => n as usize,
+                _ => usize::MAX,
+            };
+            let infos = all_tables(&*ctx.store, &d, None)?
+                .into_iter()
+                .filter(|t| re.is_match(t.name.as_str()))
+                .take(max)
+                .map(|t| {
+                    let info = TStruct::new().with_str(1, t.name.as_str());
+                    if access {
+                        info.with(2, TValue::I32(8))
+                    } else {
+                        info
+                    }
+                });
+            Ok(ok(TValue::struct_list(infos)))
+        }),
         _ => return None,
     })
+}
+
+/// A table's columns; with `keys`, its partition keys after them (`get_schema`).
+fn fields(ctx: &Ctx, id: &TableIdent, keys: bool) -> Result<Vec<Column>> {
+    let t = ctx.store.get_table(id).map_err(no_table(id))?;
+    let mut cols = t.columns().to_vec();
+    if keys {
+        cols.extend(t.partition_keys.iter().cloned());
+    }
+    Ok(cols)
 }
