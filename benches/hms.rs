@@ -113,11 +113,13 @@ fn main() {
     let a = client(&ours, n);
     let row = |who: &str, v: &Value| {
         println!(
-            "   {who:<36} get_table {:>6.2} ms   register {n} partitions {:>7.2} s   by_filter ({} partitions) {:>7.1} ms   partition names {:>7.1} ms",
+            "   {who:<36} get_table {:>6.2} ms   register {n} partitions {:>7.2} s   by_filter ({} partitions) {:>7.1} ms   like ({} partitions) {:>7.1} ms   partition names {:>7.1} ms",
             v["get_table_ms"].as_f64().unwrap(),
             v["register_s"].as_f64().unwrap(),
             v["by_filter_partitions"],
             v["by_filter_ms"].as_f64().unwrap(),
+            v["like_partitions"],
+            v["like_ms"].as_f64().unwrap(),
             v["names_ms"].as_f64().unwrap(),
         )
     };

@@ -1,7 +1,8 @@
 """One sequential hmsclient, for benches/hms.rs: argv = host:port, partitions.
 
 Prints one JSON line: get_table ms/call, seconds to register the partitions (batches
-of 100 with add_partitions), get_partitions_by_filter and get_partition_names ms.
+of 100 with add_partitions), get_partitions_by_filter (a range, then a `like`) and
+get_partition_names ms.
 """
 import json
 import sys
@@ -46,6 +47,13 @@ with hmsclient.HMSClient(host=host, port=int(port)) as c:
     got = c.get_partitions_by_filter("bench", "events", flt, -1)
     out["by_filter_ms"] = (time.perf_counter() - t) * 1000
     out["by_filter_partitions"] = len(got)
+    # Spark's pushdown of `dt LIKE 'd-0001%'`: a Java regular expression in Hive.
+    like = 'dt like "d-0001.*"'
+    c.get_partitions_by_filter("bench", "events", like, -1)
+    t = time.perf_counter()
+    got = c.get_partitions_by_filter("bench", "events", like, -1)
+    out["like_ms"] = (time.perf_counter() - t) * 1000
+    out["like_partitions"] = len(got)
     t = time.perf_counter()
     names = c.get_partition_names("bench", "events", -1)
     out["names_ms"] = (time.perf_counter() - t) * 1000

@@ -212,3 +212,14 @@ fn the_aws_cli_works_unchanged() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("EntityNotFoundException"));
     server.sigterm();
 }
+
+/// awswrangler's catalog helpers and a dataset written to a real S3 server (moto),
+/// registered in lakecat and read back (issue 17).
+#[test]
+fn awswrangler_catalog_and_dataset() {
+    let m = common::moto::moto();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &[]);
+    run_script_with("awswrangler_session.py", &[&server.base, &m.endpoint]);
+    server.sigterm();
+}
