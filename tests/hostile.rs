@@ -383,3 +383,78 @@ fn large_bodies_share_a_budget_and_small_calls_go_on() {
     drop(held);
     assert!(s.sigterm().success());
 }
+
+/// Issue 16: every front that builds a tree from input (JSON bodies, DDL types,
+/// Thrift values, filters) refuses one nested 100,000 deep with an answer, and
+/// the server stays up.
+#[test]
+fn input_nested_100000_deep_is_refused_on_every_front() {
+    use lakecat::hms::thrift::{self, TStruct};
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::start(dir.path(), &[]);
+    let n = 100_000;
+    let base = &s.base;
+    // JSON, over REST and Glue.
+    let deep_json = "[".repeat(n) + &"]".repeat(n);
+    let (st, v, _) = call(
+        "POST",
+        &format!("{base}/v1/databases"),
+        &[("content-type", "application/json")],
+        &deep_json,
+    );
+    assert_eq!(st, 400, "{v}");
+    let glue = [
+        ("x-amz-target", "AWSGlue.GetDatabases"),
+        ("content-type", "application/x-amz-json-1.1"),
+    ];
+    let (st, v, _) = call(
+        "POST",
+        &format!("{base}/"),
+        &glue,
+        &format!("{{\"a\": {deep_json}}}"),
+    );
+    assert_eq!(st, 400, "{v}");
+    // DDL: a type nested 100,000 deep, and a filter of 100,000 terms in a statement.
+    let ty = "array<".repeat(n) + "int" + &">".repeat(n);
+    let (st, v, _) = call(
+        "POST",
+        &format!("{base}/v1/ddl"),
+        &[("content-type", "text/plain")],
+        &format!("CREATE TABLE t (a {ty})"),
+    );
+    assert_eq!(st, 400, "{v}");
+    let parens = "(".repeat(n) + "1" + &")".repeat(n);
+    let (st, v, _) = call(
+        "POST",
+        &format!("{base}/v1/ddl"),
+        &[("content-type", "text/plain")],
+        &format!("ALTER TABLE t DROP PARTITION (dt = {parens})"),
+    );
+    assert!(st == 400 || st == 404, "{st} {v}");
+    // Thrift: a struct nested 100,000 deep closes its own connection only.
+    let mut msg = thrift::write_message("get_database", thrift::CALL, 1, &TStruct::new());
+    msg.pop(); // the stop byte of the empty argument struct
+    for _ in 0..n {
+        msg.extend_from_slice(&[thrift::T_STRUCT, 0, 1]);
+    }
+    let mut c = std::net::TcpStream::connect(&s.thrift).unwrap();
+    let _ = c.write_all(&msg);
+    assert!(closed_within(&mut c, Duration::from_secs(5)));
+    // Everything still answers.
+    let r = common::agent()
+        .get(&format!("{base}/health"))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut c = std::net::TcpStream::connect(&s.thrift).unwrap();
+    c.write_all(&thrift::write_message(
+        "get_all_databases",
+        thrift::CALL,
+        2,
+        &TStruct::new(),
+    ))
+    .unwrap();
+    let mut reply = [0u8; 64];
+    assert!(c.read(&mut reply).unwrap() > 0);
+    assert!(s.sigterm().success());
+}

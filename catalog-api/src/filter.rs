@@ -1600,4 +1600,42 @@ mod tests {
         assert_eq!(f.scan_bounds(), &ScanBounds::default());
         assert!(f.matches(&["05".to_string()]));
     }
+
+    proptest::proptest! {
+        /// Any text, in either grammar: an answer, never a panic.
+        #[test]
+        fn parsing_never_panics(s in "\\PC{0,200}") {
+            let _ = FilterExpr::parse(&s);
+            let _ = FilterExpr::parse_as(&s, Dialect::Hive);
+        }
+
+        /// Filter-like token soup: whatever parses also compiles or refuses, and
+        /// evaluates on any stored values without a panic.
+        #[test]
+        fn filter_like_input_parses_compiles_and_evaluates(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "dt", "hour", "day", "(", ")", "=", "<>", "!=", "<", ">=", "AND", "OR", "NOT",
+                    "IN", ",", "BETWEEN", "LIKE", "like", "IS", "NULL", "'2024-01-01'", "'a%'",
+                    "'.*('", "\"x\"", "5", "-", "1.5", "`dt`", "DATE", "'2024-13-40'",
+                ]),
+                0..30,
+            ),
+            values in proptest::collection::vec("[0-9a-z%_.-]{0,6}", 3),
+        ) {
+            let keys = vec![
+                Column::new("dt", "string"),
+                Column::new("hour", "int"),
+                Column::new("day", "date"),
+            ];
+            let text = parts.join(" ");
+            for dialect in [Dialect::Glue, Dialect::Hive] {
+                if let Ok(Some(e)) = FilterExpr::parse_as(&text, dialect) {
+                    if let Ok(f) = CompiledFilter::compile(&e, &keys) {
+                        let _ = f.matches(&values);
+                    }
+                }
+            }
+        }
+    }
 }

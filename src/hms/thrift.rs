@@ -514,4 +514,34 @@ mod tests {
             .to_string()
             .contains("unknown field type"));
     }
+
+    proptest::proptest! {
+        /// Any bytes: a message or an error, never a panic or a runaway allocation.
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(async {
+                if let Some((&first, rest)) = bytes.split_first() {
+                    let mut r: &[u8] = rest;
+                    let _ = Reader::new(&mut r, 1 << 16).message(first).await;
+                }
+            });
+        }
+
+        /// A valid message with bytes flipped: still never a panic.
+        #[test]
+        fn decoding_corrupted_messages_never_panics(flips in proptest::collection::vec((0usize..200, proptest::num::u8::ANY), 1..8)) {
+            let mut msg = write_message("get_table", CALL, 3, &sample());
+            for (at, b) in flips {
+                let i = at % msg.len();
+                msg[i] = b;
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(async {
+                let (&first, rest) = msg.split_first().unwrap();
+                let mut r: &[u8] = rest;
+                let _ = Reader::new(&mut r, 1 << 16).message(first).await;
+            });
+        }
+    }
 }
