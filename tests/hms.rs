@@ -209,6 +209,18 @@ fn malformed_input_never_takes_the_server_down() {
     server.sigterm();
 }
 
+/// The message of the declared exception a reply carries ("" if none).
+fn declared_exception(m: &thrift::Message) -> String {
+    m.args
+        .fields
+        .iter()
+        .find_map(|(id, v)| match v {
+            TValue::Struct(e) if *id >= 1 => e.str(1),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// One call on a raw connection; the reply (or exception) message.
 fn call(s: &mut TcpStream, name: &str, args: TStruct) -> thrift::Message {
     s.write_all(&call_bytes(name, 1, &args)).unwrap();
@@ -252,16 +264,6 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
     let server = common::start(&data, &[]);
     let mut s = connect(&server.thrift);
     assert_eq!(databases(&mut s), ["default"]);
-    let exception = |m: &thrift::Message| {
-        m.args
-            .fields
-            .iter()
-            .find_map(|(id, v)| match v {
-                TValue::Struct(e) if *id >= 1 => e.str(1),
-                _ => None,
-            })
-            .unwrap_or_default()
-    };
 
     // The data directory itself, registered as a managed table and dropped with
     // its data: the table goes, the folder stays, the catalog keeps working.
@@ -277,9 +279,9 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
             )),
         ),
     );
-    assert_eq!(exception(&m), "", "{m:?}");
+    assert_eq!(declared_exception(&m), "", "{m:?}");
     let m = drop_with_data(&mut s, "default", "evil");
-    assert_eq!(exception(&m), "", "{m:?}");
+    assert_eq!(declared_exception(&m), "", "{m:?}");
     assert!(
         data.join("db").exists(),
         "the store's files are still there"
@@ -291,7 +293,7 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
         "create_table",
         TStruct::new().with(1, TValue::Struct(managed_table("default", "kept", &kept))),
     );
-    assert_eq!(exception(&m), "", "{m:?}");
+    assert_eq!(declared_exception(&m), "", "{m:?}");
     drop_with_data(&mut s, "default", "kept");
     assert!(outside.join("kept/part-0.parquet").exists());
     // Folders that would have to be made outside: refused, nothing made.
@@ -307,7 +309,10 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
             )),
         ),
     );
-    assert!(exception(&m).contains("--allowed-locations"), "{m:?}");
+    assert!(
+        declared_exception(&m).contains("--allowed-locations"),
+        "{m:?}"
+    );
     assert!(!outside.join("new").exists());
     let db = TStruct::new()
         .with_str(1, "evil")
@@ -317,7 +322,7 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
         "create_database",
         TStruct::new().with(1, TValue::Struct(db)),
     );
-    assert!(exception(&m).contains("cannot create"), "{m:?}");
+    assert!(declared_exception(&m).contains("cannot create"), "{m:?}");
     assert!(!outside.join("made").exists());
     // A rename that would move a managed table's folder outside: refused.
     let db = TStruct::new()
@@ -328,14 +333,14 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
         "create_database",
         TStruct::new().with(1, TValue::Struct(db)),
     );
-    assert_eq!(exception(&m), "", "{m:?}");
+    assert_eq!(declared_exception(&m), "", "{m:?}");
     let t = managed_table("out", "kept", &format!("file://{}/kept", outside.display()));
     let m = call(
         &mut s,
         "create_table",
         TStruct::new().with(1, TValue::Struct(t)),
     );
-    assert_eq!(exception(&m), "", "{m:?}");
+    assert_eq!(declared_exception(&m), "", "{m:?}");
     let renamed = managed_table(
         "out",
         "moved",
@@ -349,7 +354,7 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
             .with_str(2, "kept")
             .with(3, TValue::Struct(renamed)),
     );
-    assert!(exception(&m).contains("cannot move"), "{m:?}");
+    assert!(declared_exception(&m).contains("cannot move"), "{m:?}");
     assert!(outside.join("kept/part-0.parquet").exists() && !outside.join("moved").exists());
 
     // Inside the warehouse, Hive's behaviour is kept: made, then deleted.
@@ -359,7 +364,7 @@ fn thrift_calls_never_touch_folders_outside_the_warehouse() {
         "create_table",
         TStruct::new().with(1, TValue::Struct(managed_table("default", "t2", &inside))),
     );
-    assert_eq!(exception(&m), "", "{m:?}");
+    assert_eq!(declared_exception(&m), "", "{m:?}");
     assert!(warehouse.join("default.db/t2").is_dir());
     drop_with_data(&mut s, "default", "t2");
     assert!(!warehouse.join("default.db/t2").exists());
@@ -383,16 +388,6 @@ fn acid_transactions_are_refused_clearly() {
     let server = common::start(dir.path(), &[]);
     let mut s = connect(&server.thrift);
     assert_eq!(databases(&mut s), ["default"]);
-    let message = |m: &thrift::Message| {
-        m.args
-            .fields
-            .iter()
-            .find_map(|(id, v)| match v {
-                TValue::Struct(e) if *id >= 1 => e.str(1),
-                _ => None,
-            })
-            .unwrap_or_default()
-    };
     // Declared without a MetaException: an application exception that says why.
     let req = TStruct::new()
         .with(1, TValue::I32(1))
@@ -414,7 +409,7 @@ fn acid_transactions_are_refused_clearly() {
     );
     assert_eq!(m.kind, thrift::REPLY);
     assert!(
-        m.args.strct(3).is_some() && message(&m).contains("ACID"),
+        m.args.strct(3).is_some() && declared_exception(&m).contains("ACID"),
         "{m:?}"
     );
     // A transactional table is refused when created; the catalog is unchanged.
@@ -432,7 +427,7 @@ fn acid_transactions_are_refused_clearly() {
         TStruct::new().with(1, TValue::Struct(t)),
     );
     assert!(
-        m.args.strct(2).is_some() && message(&m).contains("ACID"),
+        m.args.strct(2).is_some() && declared_exception(&m).contains("ACID"),
         "{m:?}"
     );
     let m = call(
