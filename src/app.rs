@@ -24,6 +24,8 @@ pub struct ServeOptions {
     pub limits: crate::net::Limits,
     /// Bytes of request bodies held at once across all HTTP requests.
     pub inflight_body_bytes: usize,
+    /// TLS on the HTTP port, from these files.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -67,17 +69,29 @@ pub async fn serve(
             &opts.sns_confirm_hosts,
         )),
     };
-    let r = axum::serve(
-        crate::net::CappedListener::new(listener, &opts.limits),
-        app_with_auth(
-            state,
-            opts.max_body_bytes,
-            opts.keys,
-            crate::net::BodyBudget::new(opts.inflight_body_bytes, opts.max_body_bytes),
-        ),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let router = app_with_auth(
+        state,
+        opts.max_body_bytes,
+        opts.keys,
+        crate::net::BodyBudget::new(opts.inflight_body_bytes, opts.max_body_bytes),
+    );
+    let r = match opts.tls {
+        Some(files) => {
+            let tls = crate::tls::TlsListener::new(listener, &opts.limits, files)
+                .map_err(std::io::Error::other)?;
+            axum::serve(tls, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(
+                crate::net::CappedListener::new(listener, &opts.limits),
+                router,
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+    };
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
     if let Some(h) = hms {

@@ -44,6 +44,9 @@ pub struct FileConfig {
     pub max_inflight_body_bytes: Option<usize>,
     /// Serve the Thrift port, which has no authentication, while HTTP requires it.
     pub allow_unauthenticated_thrift: Option<bool>,
+    /// TLS on the HTTP port: a PEM certificate chain and its private key.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -67,6 +70,8 @@ pub struct ServeFlags {
     pub idle_timeout_secs: Option<u64>,
     pub max_inflight_body_bytes: Option<usize>,
     pub allow_unauthenticated_thrift: bool,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -139,6 +144,8 @@ pub struct ServeConfig {
     pub limits: crate::net::Limits,
     /// Bytes of request bodies held at once (see [`crate::net::body_budget`]).
     pub inflight_body_bytes: usize,
+    /// TLS on the HTTP port (see [`crate::tls`]).
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 impl ServeConfig {
@@ -159,6 +166,8 @@ impl ServeConfig {
             idle_timeout_secs,
             max_inflight_body_bytes,
             allow_unauthenticated_thrift,
+            tls_cert,
+            tls_key,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -238,7 +247,13 @@ impl ServeConfig {
         let inflight_body_bytes = max_inflight_body_bytes
             .or(file.max_inflight_body_bytes)
             .unwrap_or(crate::net::DEFAULT_INFLIGHT_BODY_BYTES);
+        let tls = match (tls_cert.or(file.tls_cert), tls_key.or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => return Err("TLS needs both --tls-cert and --tls-key".into()),
+        };
         Ok(ServeConfig {
+            tls,
             inflight_body_bytes,
             limits,
             sns_confirm_hosts,

@@ -28,3 +28,4 @@ pub mod net;
 pub mod rest;
 pub mod services;
 pub mod stores;
+pub mod tls;

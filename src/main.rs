@@ -101,6 +101,13 @@ enum Command {
         /// SigV4; without this, that combination is refused at start.
         #[arg(long, env = "LAKECAT_ALLOW_UNAUTHENTICATED_THRIFT")]
         allow_unauthenticated_thrift: bool,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key); a changed
+        /// file is picked up without a restart.
+        #[arg(long, env = "LAKECAT_TLS_CERT", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "LAKECAT_TLS_KEY", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -322,6 +329,8 @@ fn run(cli: Cli) -> Result<(), String> {
             idle_timeout_secs,
             max_inflight_body_bytes,
             allow_unauthenticated_thrift,
+            tls_cert,
+            tls_key,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -341,6 +350,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     idle_timeout_secs,
                     max_inflight_body_bytes,
                     allow_unauthenticated_thrift,
+                    tls_cert,
+                    tls_key,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -374,7 +385,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
                 tracing::info!(
-                    "HTTP API listening on http://{addr} (store {}, authentication {})",
+                    "HTTP API listening on {}://{addr} (store {}, authentication {})",
+                    if cfg.tls.is_some() { "https" } else { "http" },
                     cfg.store,
                     if cfg.keys.is_some() { "sigv4" } else { "none" }
                 );
@@ -390,6 +402,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         sns_confirm_hosts: cfg.sns_confirm_hosts.clone(),
                         limits: cfg.limits.clone(),
                         inflight_body_bytes: cfg.inflight_body_bytes,
+                        tls: cfg.tls.clone(),
                     },
                     lakecat::app::shutdown_signal(),
                 )

@@ -223,3 +223,23 @@ fn awswrangler_catalog_and_dataset() {
     run_script_with("awswrangler_session.py", &[&server.base, &m.endpoint]);
     server.sigterm();
 }
+
+/// HTTPS (issue 16): boto3 over TLS, and a certificate replaced on disk is served
+/// without a restart.
+#[test]
+fn boto3_over_https_and_certificate_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let certs_arg = certs.to_string_lossy().into_owned();
+    run_script_with("boto3_https.py", &["make", &certs_arg]);
+    let cert = certs.join("cert.pem").to_string_lossy().into_owned();
+    let key = certs.join("key.pem").to_string_lossy().into_owned();
+    let server = common::start(
+        &dir.path().join("catalog"),
+        &["--tls-cert", &cert, "--tls-key", &key],
+    );
+    assert!(server.base.starts_with("https://"), "{}", server.base);
+    run_script_with("boto3_https.py", &["run", &server.base, &certs_arg]);
+    server.sigterm();
+}

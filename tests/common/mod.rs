@@ -62,19 +62,21 @@ pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> 
                 thrift = a;
             }
             if !sent {
-                if let Some(addr) = after("listening on http://") {
-                    let _ = tx.send((addr, thrift.clone()));
+                let http = after("listening on http://").map(|a| format!("http://{a}"));
+                let https = after("listening on https://").map(|a| format!("https://{a}"));
+                if let Some(base) = http.or(https) {
+                    let _ = tx.send((base, thrift.clone()));
                     sent = true;
                 }
             }
         }
     });
-    let (addr, thrift) = rx
+    let (base, thrift) = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("lakecat did not report its address");
     Server {
         child,
-        base: format!("http://{addr}"),
+        base,
         thrift,
     }
 }
