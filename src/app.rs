@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub inflight_body_bytes: usize,
     /// TLS on the HTTP port, from these files.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// TLS on the Thrift port too, with the same files.
+    pub thrift_tls: bool,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -46,13 +48,26 @@ pub async fn serve(
     .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
     let hms = match opts.thrift {
-        Some(listener) => Some(tokio::spawn(crate::hms::serve(
-            store.clone(),
-            listener,
-            opts.folders.clone(),
-            opts.limits.clone(),
-            stopped.clone(),
-        ))),
+        Some(listener) => {
+            let tls = match (&opts.tls, opts.thrift_tls) {
+                (Some(files), true) => {
+                    let open = stopped.clone();
+                    Some(
+                        crate::tls::acceptor(files.clone(), move || !*open.borrow())
+                            .map_err(std::io::Error::other)?,
+                    )
+                }
+                _ => None,
+            };
+            Some(tokio::spawn(crate::hms::serve(
+                store.clone(),
+                listener,
+                opts.folders.clone(),
+                opts.limits.clone(),
+                tls,
+                stopped.clone(),
+            )))
+        }
         None => None,
     };
     let scheduler = tokio::spawn(

@@ -47,6 +47,8 @@ pub struct FileConfig {
     /// TLS on the HTTP port: a PEM certificate chain and its private key.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// TLS on the Thrift port too (Hive's `hive.metastore.use.SSL`).
+    pub thrift_tls: Option<bool>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -72,6 +74,7 @@ pub struct ServeFlags {
     pub allow_unauthenticated_thrift: bool,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub thrift_tls: bool,
 }
 
 impl FileConfig {
@@ -146,6 +149,8 @@ pub struct ServeConfig {
     pub inflight_body_bytes: usize,
     /// TLS on the HTTP port (see [`crate::tls`]).
     pub tls: Option<crate::tls::TlsFiles>,
+    /// TLS on the Thrift port too, with the same files.
+    pub thrift_tls: bool,
 }
 
 impl ServeConfig {
@@ -168,6 +173,7 @@ impl ServeConfig {
             allow_unauthenticated_thrift,
             tls_cert,
             tls_key,
+            thrift_tls,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -252,7 +258,12 @@ impl ServeConfig {
             (None, None) => None,
             _ => return Err("TLS needs both --tls-cert and --tls-key".into()),
         };
+        let thrift_tls = thrift_tls || file.thrift_tls.unwrap_or(false);
+        if thrift_tls && tls.is_none() {
+            return Err("--thrift-tls needs --tls-cert and --tls-key".into());
+        }
         Ok(ServeConfig {
+            thrift_tls,
             tls,
             inflight_body_bytes,
             limits,

@@ -108,6 +108,10 @@ enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, env = "LAKECAT_TLS_KEY", value_name = "FILE")]
         tls_key: Option<PathBuf>,
+        /// TLS on the Hive Metastore Thrift port too (Hive's hive.metastore.use.SSL),
+        /// with --tls-cert and --tls-key.
+        #[arg(long, env = "LAKECAT_THRIFT_TLS")]
+        thrift_tls: bool,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -331,6 +335,7 @@ fn run(cli: Cli) -> Result<(), String> {
             allow_unauthenticated_thrift,
             tls_cert,
             tls_key,
+            thrift_tls,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -352,6 +357,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     allow_unauthenticated_thrift,
                     tls_cert,
                     tls_key,
+                    thrift_tls,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -403,6 +409,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         limits: cfg.limits.clone(),
                         inflight_body_bytes: cfg.inflight_body_bytes,
                         tls: cfg.tls.clone(),
+                        thrift_tls: cfg.thrift_tls,
                     },
                     lakecat::app::shutdown_signal(),
                 )

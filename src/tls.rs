@@ -110,37 +110,65 @@ pub struct TlsListener {
     local: SocketAddr,
 }
 
+/// A TLS acceptor over the files, and the task that reloads them while
+/// `alive` says the port is open. An error (files that do not load) stops the
+/// start.
+pub fn acceptor(
+    files: TlsFiles,
+    alive: impl Fn() -> bool + Send + 'static,
+) -> Result<TlsAcceptor, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let first = load(&files, &provider)?;
+    let resolver = Arc::new(Reloading {
+        stamps: Mutex::new((modified(&files.cert), modified(&files.key))),
+        files,
+        provider: provider.clone(),
+        current: RwLock::new(Arc::new(first)),
+    });
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver.clone());
+    tokio::spawn(async move {
+        while alive() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let r = resolver.clone();
+            let _ = tokio::task::spawn_blocking(move || r.refresh()).await;
+        }
+    });
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A handshake, given at most [`HANDSHAKE_TIMEOUT`].
+pub async fn handshake(
+    acceptor: &TlsAcceptor,
+    io: IdleStream,
+    peer: SocketAddr,
+) -> Option<TlsStream<IdleStream>> {
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
+        Ok(Ok(tls)) => Some(tls),
+        Ok(Err(e)) => {
+            tracing::debug!("TLS handshake with {peer}: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("TLS handshake with {peer} timed out");
+            None
+        }
+    }
+}
+
 impl TlsListener {
     /// Loads the files (an error here stops the start) and starts accepting.
     pub fn new(inner: TcpListener, limits: &Limits, files: TlsFiles) -> Result<Self, String> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let first = load(&files, &provider)?;
-        let resolver = Arc::new(Reloading {
-            stamps: Mutex::new((modified(&files.cert), modified(&files.key))),
-            files,
-            provider: provider.clone(),
-            current: RwLock::new(Arc::new(first)),
-        });
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_no_client_auth()
-            .with_cert_resolver(resolver.clone());
-        let acceptor = TlsAcceptor::from(Arc::new(config));
         let local = inner.local_addr().map_err(|e| e.to_string())?;
         let (tx, ready) = mpsc::channel(64);
+        // The reloads stop once the listener is dropped (the server shut down).
+        let ticks = tx.clone();
+        let acceptor = acceptor(files, move || !ticks.is_closed())?;
         let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
         let idle = limits.idle_timeout;
-        let watcher = resolver.clone();
-        let ticks = tx.clone();
-        tokio::spawn(async move {
-            // Stops once the listener is dropped (the server shut down).
-            while !ticks.is_closed() {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let r = watcher.clone();
-                let _ = tokio::task::spawn_blocking(move || r.refresh()).await;
-            }
-        });
         tokio::spawn(async move {
             loop {
                 let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -161,12 +189,8 @@ impl TlsListener {
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
                     let io = IdleStream::new(stream, idle, Some(permit));
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, addr)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!("TLS handshake with {addr}: {e}"),
-                        Err(_) => tracing::debug!("TLS handshake with {addr} timed out"),
+                    if let Some(tls) = handshake(&acceptor, io, addr).await {
+                        let _ = tx.send((tls, addr)).await;
                     }
                 });
             }

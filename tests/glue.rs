@@ -224,8 +224,8 @@ fn awswrangler_catalog_and_dataset() {
     server.sigterm();
 }
 
-/// HTTPS (issue 16): boto3 over TLS, and a certificate replaced on disk is served
-/// without a restart.
+/// HTTPS and Thrift over TLS (issue 16): boto3 and a Hive client over TLS, and a
+/// certificate replaced on disk is served without a restart.
 #[test]
 fn boto3_over_https_and_certificate_reload() {
     let dir = tempfile::tempdir().unwrap();
@@ -237,9 +237,12 @@ fn boto3_over_https_and_certificate_reload() {
     let key = certs.join("key.pem").to_string_lossy().into_owned();
     let server = common::start(
         &dir.path().join("catalog"),
-        &["--tls-cert", &cert, "--tls-key", &key],
+        &["--tls-cert", &cert, "--tls-key", &key, "--thrift-tls"],
     );
     assert!(server.base.starts_with("https://"), "{}", server.base);
-    run_script_with("boto3_https.py", &["run", &server.base, &certs_arg]);
+    run_script_with(
+        "boto3_https.py",
+        &["run", &server.base, &certs_arg, &server.thrift],
+    );
     server.sigterm();
 }

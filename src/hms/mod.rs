@@ -50,6 +50,7 @@ pub async fn serve(
     listener: TcpListener,
     folders: Arc<crate::services::folders::Folders>,
     limits: crate::net::Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
@@ -90,8 +91,16 @@ pub async fn serve(
                     let _ = stream.set_nodelay(true);
                     let ctx = ctx.clone();
                     let stream = crate::net::IdleStream::new(stream, limits.idle_timeout, Some(permit));
+                    let tls = tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = connection(ctx, stream).await {
+                        let r = match tls {
+                            Some(acceptor) => match crate::tls::handshake(&acceptor, stream, peer).await {
+                                Some(s) => connection(ctx, s).await,
+                                None => return,
+                            },
+                            None => connection(ctx, stream).await,
+                        };
+                        if let Err(e) = r {
                             tracing::debug!("thrift connection from {peer}: {e}");
                         }
                     });
@@ -106,10 +115,10 @@ pub async fn serve(
     }
 }
 
-async fn connection(
-    ctx: Arc<context::Ctx>,
-    stream: crate::net::IdleStream,
-) -> Result<(), ThriftError> {
+async fn connection<S>(ctx: Arc<context::Ctx>, stream: S) -> Result<(), ThriftError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
     let (rd, wr) = tokio::io::split(stream);
     let mut rd = BufReader::with_capacity(64 * 1024, rd);
     let mut wr = BufWriter::with_capacity(64 * 1024, wr);
