@@ -28,6 +28,8 @@ pub struct ServeOptions {
     pub tls: Option<crate::tls::TlsFiles>,
     /// TLS on the Thrift port too, with the same files.
     pub thrift_tls: bool,
+    /// SASL PLAIN on the Thrift port, with these users.
+    pub thrift_users: Option<crate::hms::sasl::Users>,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -65,6 +67,7 @@ pub async fn serve(
                 opts.folders.clone(),
                 opts.limits.clone(),
                 tls,
+                opts.thrift_users.clone().map(Arc::new),
                 stopped.clone(),
             )))
         }

@@ -49,6 +49,8 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     /// TLS on the Thrift port too (Hive's `hive.metastore.use.SSL`).
     pub thrift_tls: Option<bool>,
+    /// `["USER:PASSWORD", …]`: SASL PLAIN required on the Thrift port.
+    pub thrift_users: Option<Vec<String>>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -75,6 +77,8 @@ pub struct ServeFlags {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub thrift_tls: bool,
+    /// `USER:PASSWORD,USER2:PASSWORD2`.
+    pub thrift_users: Option<String>,
 }
 
 impl FileConfig {
@@ -151,6 +155,8 @@ pub struct ServeConfig {
     pub tls: Option<crate::tls::TlsFiles>,
     /// TLS on the Thrift port too, with the same files.
     pub thrift_tls: bool,
+    /// SASL PLAIN on the Thrift port (see [`crate::hms::sasl`]).
+    pub thrift_users: Option<crate::hms::sasl::Users>,
 }
 
 impl ServeConfig {
@@ -174,6 +180,7 @@ impl ServeConfig {
             tls_cert,
             tls_key,
             thrift_tls,
+            thrift_users,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -233,8 +240,13 @@ impl ServeConfig {
         // security: the Thrift port changes the same catalog without credentials.
         let open_thrift_allowed =
             allow_unauthenticated_thrift || file.allow_unauthenticated_thrift.unwrap_or(false);
-        if keys.is_some() && thrift_addr.is_some() && !open_thrift_allowed {
-            return Err("--auth sigv4 protects HTTP only, and the Hive Metastore Thrift port has no authentication: turn it off (--thrift-addr off) or accept it knowingly (--allow-unauthenticated-thrift)".into());
+        let thrift_users = match thrift_users.or(file.thrift_users.map(|v| v.join(","))) {
+            Some(list) => Some(crate::hms::sasl::Users::parse(&list)?),
+            None => None,
+        };
+        if keys.is_some() && thrift_addr.is_some() && thrift_users.is_none() && !open_thrift_allowed
+        {
+            return Err("--auth sigv4 protects HTTP only, and the Hive Metastore Thrift port has no authentication: require SASL PLAIN there (--thrift-users), turn it off (--thrift-addr off) or accept it knowingly (--allow-unauthenticated-thrift)".into());
         }
         let sns_confirm_hosts = allowed_list(sns_confirm_hosts, file.sns_confirm_hosts);
         let defaults = crate::net::Limits::default();
@@ -263,6 +275,7 @@ impl ServeConfig {
             return Err("--thrift-tls needs --tls-cert and --tls-key".into());
         }
         Ok(ServeConfig {
+            thrift_users,
             thrift_tls,
             tls,
             inflight_body_bytes,

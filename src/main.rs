@@ -112,6 +112,15 @@ enum Command {
         /// with --tls-cert and --tls-key.
         #[arg(long, env = "LAKECAT_THRIFT_TLS")]
         thrift_tls: bool,
+        /// Require SASL PLAIN on the Thrift port with these users (USER:PASSWORD,…),
+        /// as the Hive Metastore 4 offers it.
+        #[arg(
+            long,
+            env = "LAKECAT_THRIFT_USERS",
+            value_name = "USERS",
+            hide_env_values = true
+        )]
+        thrift_users: Option<String>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -336,6 +345,7 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_cert,
             tls_key,
             thrift_tls,
+            thrift_users,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -358,6 +368,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     tls_cert,
                     tls_key,
                     thrift_tls,
+                    thrift_users,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -410,6 +421,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         inflight_body_bytes: cfg.inflight_body_bytes,
                         tls: cfg.tls.clone(),
                         thrift_tls: cfg.thrift_tls,
+                        thrift_users: cfg.thrift_users.clone(),
                     },
                     lakecat::app::shutdown_signal(),
                 )

@@ -487,3 +487,22 @@ fn hive3_client_session() {
 fn hive4_request_calls() {
     client_script("hive4_session.py");
 }
+
+/// SASL PLAIN on the Thrift port (issue 16), with thrift_sasl and pure-sasl.
+#[test]
+fn sasl_plain_on_the_thrift_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(dir.path(), &["--thrift-users", "ann:s3cret"]);
+    let script = format!("{}/tests/hms/sasl_session.py", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python())
+        .args([script.as_str(), server.thrift.as_str()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "sasl_session.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.sigterm();
+}

@@ -23,6 +23,7 @@ mod functions;
 mod locking;
 pub mod locks;
 mod partitions;
+pub mod sasl;
 mod session;
 mod statistics;
 pub mod stats;
@@ -51,6 +52,7 @@ pub async fn serve(
     folders: Arc<crate::services::folders::Folders>,
     limits: crate::net::Limits,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    users: Option<Arc<sasl::Users>>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
@@ -91,14 +93,14 @@ pub async fn serve(
                     let _ = stream.set_nodelay(true);
                     let ctx = ctx.clone();
                     let stream = crate::net::IdleStream::new(stream, limits.idle_timeout, Some(permit));
-                    let tls = tls.clone();
+                    let (tls, users) = (tls.clone(), users.clone());
                     tokio::spawn(async move {
                         let r = match tls {
                             Some(acceptor) => match crate::tls::handshake(&acceptor, stream, peer).await {
-                                Some(s) => connection(ctx, s).await,
+                                Some(s) => authenticated(ctx, s, users, peer).await,
                                 None => return,
                             },
-                            None => connection(ctx, stream).await,
+                            None => authenticated(ctx, stream, users, peer).await,
                         };
                         if let Err(e) = r {
                             tracing::debug!("thrift connection from {peer}: {e}");
@@ -113,6 +115,29 @@ pub async fn serve(
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// Serves a connection once its client has authenticated, where the port
+/// requires it.
+async fn authenticated<S>(
+    ctx: Arc<context::Ctx>,
+    mut stream: S,
+    users: Option<Arc<sasl::Users>>,
+    peer: std::net::SocketAddr,
+) -> Result<(), ThriftError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    if let Some(users) = users {
+        match sasl::negotiate(&mut stream, &users).await {
+            Ok(user) => tracing::debug!("thrift connection from {peer} authenticated as {user}"),
+            Err(why) => {
+                tracing::info!("thrift connection from {peer} refused: {why}");
+                return Ok(());
+            }
+        }
+    }
+    connection(ctx, stream).await
 }
 
 async fn connection<S>(ctx: Arc<context::Ctx>, stream: S) -> Result<(), ThriftError>
