@@ -97,11 +97,13 @@ pub async fn serve(
         Some(files) => {
             let tls = crate::tls::TlsListener::new(listener, &opts.limits, files)
                 .map_err(std::io::Error::other)?;
+            let router = router.into_make_service_with_connect_info::<crate::net::InFlight>();
             axum::serve(tls, router)
                 .with_graceful_shutdown(shutdown)
                 .await
         }
         None => {
+            let router = router.into_make_service_with_connect_info::<crate::net::InFlight>();
             axum::serve(
                 crate::net::CappedListener::new(listener, &opts.limits),
                 router,
@@ -184,5 +186,6 @@ pub fn app_with_auth(
         ))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::middleware::from_fn(crate::http::error::json_errors))
+        .layer(axum::middleware::from_fn(crate::net::mark_in_flight))
         .with_state(state)
 }

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -86,12 +87,26 @@ impl axum::serve::Listener for CappedListener {
     }
 }
 
-/// A TCP stream whose reads fail with `TimedOut` once nothing has arrived for
-/// the idle timeout; it holds its connection's permit until dropped.
+/// How many requests a connection is serving. While one is, the silence is the
+/// server's (a long DDL repair, say), not the client's: hyper reads the socket
+/// mid-request to notice a client that left, and that read must not time out.
+#[derive(Debug, Clone, Default)]
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn busy(&self) -> bool {
+        self.0.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// A TCP stream whose reads fail with `TimedOut` once nothing has arrived or
+/// gone out for the idle timeout while no request is in flight; it holds its
+/// connection's permit until dropped.
 pub struct IdleStream {
     inner: TcpStream,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
+    in_flight: InFlight,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -101,9 +116,52 @@ impl IdleStream {
             inner,
             idle,
             deadline: Box::pin(tokio::time::sleep(idle)),
+            in_flight: InFlight::default(),
             _permit: permit,
         }
     }
+
+    pub fn in_flight(&self) -> InFlight {
+        self.in_flight.clone()
+    }
+
+    fn touch(&mut self) {
+        let next = tokio::time::Instant::now() + self.idle;
+        self.deadline.as_mut().reset(next);
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, CappedListener>>
+    for InFlight
+{
+    fn connect_info(s: axum::serve::IncomingStream<'_, CappedListener>) -> Self {
+        s.io().in_flight()
+    }
+}
+
+/// Middleware: counts the request in its connection's [`InFlight`] while it is
+/// handled (dropped requests included). Apps served without connection info
+/// (tests driving the router directly) are left as they are.
+pub async fn mark_in_flight(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let Some(axum::extract::ConnectInfo(f)) = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<InFlight>>()
+        .cloned()
+    else {
+        return next.run(req).await;
+    };
+    struct Done(InFlight);
+    impl Drop for Done {
+        fn drop(&mut self) {
+            self.0 .0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    f.0.fetch_add(1, Ordering::Relaxed);
+    let _done = Done(f);
+    next.run(req).await
 }
 
 impl AsyncRead for IdleStream {
@@ -116,10 +174,13 @@ impl AsyncRead for IdleStream {
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(r) => {
                 if buf.filled().len() > before {
-                    let next = tokio::time::Instant::now() + self.idle;
-                    self.deadline.as_mut().reset(next);
+                    self.touch();
                 }
                 Poll::Ready(r)
+            }
+            Poll::Pending if self.in_flight.busy() => {
+                self.touch();
+                Poll::Pending
             }
             Poll::Pending => match self.deadline.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
@@ -138,7 +199,11 @@ impl AsyncWrite for IdleStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        r
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -154,7 +219,11 @@ impl AsyncWrite for IdleStream {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        r
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -199,6 +199,14 @@ impl TlsListener {
     }
 }
 
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>>
+    for crate::net::InFlight
+{
+    fn connect_info(s: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
+        s.io().get_ref().0.in_flight()
+    }
+}
+
 impl axum::serve::Listener for TlsListener {
     type Io = TlsStream<IdleStream>;
     type Addr = SocketAddr;

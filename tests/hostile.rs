@@ -458,3 +458,26 @@ fn input_nested_100000_deep_is_refused_on_every_front() {
     assert!(c.read(&mut reply).unwrap() > 0);
     assert!(s.sigterm().success());
 }
+
+/// The idle timeout is the client's silence, not the server's: a request whose
+/// handling takes longer than it (here an SNS confirmation waiting 5 s on a
+/// silent host, with a 2 s idle timeout) still gets its answer.
+#[test]
+fn a_request_slower_than_the_idle_timeout_still_gets_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let silent = listener(true);
+    let hosts = format!("127.0.0.1:{}", silent.port);
+    let s = common::start(
+        dir.path(),
+        &["--idle-timeout-secs", "2", "--sns-confirm-hosts", &hosts],
+    );
+    let t = Instant::now();
+    let (status, v) = confirmation(&s.base, &format!("http://{hosts}/slow"));
+    assert!(t.elapsed() >= Duration::from_secs(4), "{:?}", t.elapsed());
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("failed"),
+        "{v}"
+    );
+    assert!(s.sigterm().success());
+}
