@@ -22,6 +22,9 @@ pub enum ErrorKind {
     TooLarge,
     /// The store could not do its job (I/O, corruption, incompatible format…).
     Storage,
+    /// The store cannot be reached now (its database is down or overloaded);
+    /// nothing was written, and the same request may succeed later.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -34,6 +37,7 @@ impl ErrorKind {
             ErrorKind::LimitExceeded => "limit_exceeded",
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Storage => "storage",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 }

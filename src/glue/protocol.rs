@@ -20,7 +20,7 @@ pub fn glue_error(e: &Error) -> &'static str {
         ErrorKind::InvalidInput | ErrorKind::TooLarge => "InvalidInputException",
         ErrorKind::Conflict => "ConcurrentModificationException",
         ErrorKind::LimitExceeded => "ResourceNumberLimitExceededException",
-        ErrorKind::Storage => "InternalServiceException",
+        ErrorKind::Storage | ErrorKind::Unavailable => "InternalServiceException",
     }
 }
 

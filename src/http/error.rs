@@ -21,6 +21,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::AlreadyExists | ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -35,7 +36,7 @@ pub fn error_body(e: &Error) -> serde_json::Value {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.0.kind == ErrorKind::Storage {
+        if matches!(self.0.kind, ErrorKind::Storage | ErrorKind::Unavailable) {
             tracing::error!(error = %self.0.message, "store error");
         }
         (status_of(self.0.kind), Json(error_body(&self.0))).into_response()
