@@ -26,6 +26,84 @@ pub fn run_all(make: Factory) {
     partition_indexes(&*make(10));
     column_statistics(&*make(10));
     records(&*make(10));
+    images(&*make(10), &*make(10));
+}
+
+/// What one store exports, another imports unchanged: timestamps, versions,
+/// indexes (which keep serving filters), statistics, partitions, functions,
+/// records' spaces. Nothing already there is overwritten.
+pub fn images(a: &dyn CatalogStore, b: &dyn CatalogStore) {
+    let id = setup(a, "img", "t");
+    for _ in 0..2 {
+        let mut t = a.get_table(&id).unwrap();
+        t.description = Some(format!("v{}", t.version_id.unwrap()));
+        a.update_table(&id, t, UpdateTableOptions::default())
+            .unwrap();
+    }
+    let parts: Vec<Partition> = (0..30)
+        .map(|h| part(&format!("2024-01-0{}", h % 3 + 1), h))
+        .collect();
+    assert!(a.create_partitions(&id, parts, false).unwrap().is_empty());
+    a.create_partition_index(&id, index("by_hour", &["hour"]))
+        .unwrap();
+    a.update_column_statistics(&id, None, vec![long_stats("id", 1, 9)])
+        .unwrap();
+    let p0 = vec!["2024-01-01".to_string(), "0".to_string()];
+    a.update_column_statistics(&id, Some(&p0), vec![long_stats("id", 2, 3)])
+        .unwrap();
+    let f = Function {
+        function_name: "f1".into(),
+        database_name: None,
+        class_name: "com.example.F1".into(),
+        owner_name: Some("ann".into()),
+        owner_type: Some("USER".into()),
+        create_time: 0,
+        resource_uris: Vec::new(),
+    };
+    a.create_function(&db("img"), f).unwrap();
+    a.write_records(vec![
+        RecordWrite::put("crawl", "r1", b"x".to_vec()),
+        RecordWrite::put("crawler", "c1", b"y".to_vec()),
+    ])
+    .unwrap();
+
+    let d = a.get_database(&db("img")).unwrap();
+    b.import_database(d.clone()).unwrap();
+    assert_eq!(kind(b.import_database(d.clone())), ErrorKind::AlreadyExists);
+    let image = a.export_table(&id).unwrap();
+    assert_eq!(image.versions.len(), 2);
+    assert_eq!(image.indexes.len(), 1);
+    assert_eq!(image.statistics.len(), 2, "{:?}", image.statistics);
+    b.import_table(&db("img"), image.clone()).unwrap();
+    assert_eq!(
+        kind(b.import_table(&db("img"), image.clone())),
+        ErrorKind::AlreadyExists
+    );
+    let all = all_partitions(a, &id).unwrap();
+    b.import_partitions(&id, all[..10].to_vec()).unwrap();
+    b.import_partitions(&id, all[10..].to_vec()).unwrap();
+    for f in all_functions(a, &db("img")).unwrap() {
+        b.import_function(&db("img"), f).unwrap();
+    }
+    assert_eq!(b.get_database(&db("img")).unwrap(), d);
+    assert_eq!(b.export_table(&id).unwrap(), image);
+    assert_eq!(all_partitions(b, &id).unwrap(), all);
+    assert_eq!(
+        all_functions(b, &db("img")).unwrap(),
+        all_functions(a, &db("img")).unwrap()
+    );
+    assert_eq!(b.stats().unwrap().partitions, 30);
+    assert_eq!(
+        b.get_table_version(&id, 2).unwrap(),
+        a.get_table_version(&id, 2).unwrap()
+    );
+    // The imported index serves filters as the original does.
+    assert_eq!(
+        select(b, &id, "hour = 7", 1000),
+        select(a, &id, "hour = 7", 1000)
+    );
+    assert_eq!(a.record_spaces().unwrap(), ["crawl", "crawler"]);
+    assert!(b.record_spaces().unwrap().is_empty());
 }
 
 /// Service records: expectations make groups of writes all-or-nothing.

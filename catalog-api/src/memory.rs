@@ -690,6 +690,85 @@ impl CatalogStore for MemoryStore {
         Ok(())
     }
 
+    fn record_spaces(&self) -> Result<Vec<String>> {
+        let mut spaces: Vec<String> = self.read().records.keys().map(|(s, _)| s.clone()).collect();
+        spaces.dedup();
+        Ok(spaces)
+    }
+
+    fn export_table(&self, id: &TableIdent) -> Result<TableImage> {
+        let s = self.read();
+        let e = s.entry(id)?;
+        let statistics = e
+            .stats
+            .iter()
+            .map(|(k, st)| Ok((statistics_owner(k)?, st.clone())))
+            .collect::<Result<_>>()?;
+        Ok(TableImage {
+            table: e.table.clone(),
+            versions: e.versions.values().cloned().collect(),
+            indexes: e.indexes.clone(),
+            statistics,
+        })
+    }
+
+    fn import_database(&self, db: Database) -> Result<()> {
+        let mut s = self.write();
+        if s.databases.contains_key(db.name.as_str()) {
+            return Err(Error::already_exists(format!(
+                "database {} already exists",
+                db.name
+            )));
+        }
+        s.databases.insert(db.name.as_str().to_string(), db);
+        Ok(())
+    }
+
+    fn import_table(&self, db: &DatabaseName, image: TableImage) -> Result<()> {
+        let mut s = self.write();
+        s.db_exists(db)?;
+        let id = TableIdent::new(db.clone(), image.table.name.clone());
+        if s.tables.contains_key(&tkey(&id)) {
+            return Err(table_exists(&id));
+        }
+        let mut e = TableEntry::new(image.table.clone());
+        e.stats = image_statistics_keys(&image)
+            .into_iter()
+            .map(|(k, st)| (k, st.clone()))
+            .collect();
+        e.versions = image
+            .versions
+            .into_iter()
+            .map(|t| (t.version_id.unwrap_or(1), t))
+            .collect();
+        e.indexes = image.indexes;
+        s.tables.insert(tkey(&id), e);
+        Ok(())
+    }
+
+    fn import_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let puts = import_puts(parts);
+        let changes = PartitionChanges::new(&e.indexes, &e.table, Vec::new(), puts)?;
+        e.apply(changes);
+        Ok(())
+    }
+
+    fn import_function(&self, db: &DatabaseName, f: Function) -> Result<()> {
+        let mut s = self.write();
+        s.db_exists(db)?;
+        let k = (db.as_str().to_string(), f.function_name.clone());
+        if s.functions.contains_key(&k) {
+            return Err(Error::already_exists(format!(
+                "function {db}.{} already exists",
+                f.function_name
+            )));
+        }
+        s.functions.insert(k, f);
+        Ok(())
+    }
+
     fn partitions_examined(&self) -> u64 {
         self.examined.load(Ordering::Relaxed)
     }

@@ -145,6 +145,20 @@ pub struct PartitionError {
     pub error: Error,
 }
 
+/// A table as a store holds it, without its partitions: what
+/// [`CatalogStore::export_table`] reads and [`CatalogStore::import_table`]
+/// writes unchanged (`lakecat store copy`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableImage {
+    /// The current table, with its version id and timestamps.
+    pub table: Table,
+    /// The archived versions, oldest first.
+    pub versions: Vec<Table>,
+    pub indexes: Vec<PartitionIndex>,
+    /// The table's own statistics (`None`) and its partitions' (their values).
+    pub statistics: Vec<(Option<Vec<String>>, ColumnStatistics)>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreStats {
     pub databases: u64,
@@ -294,6 +308,25 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// written and the error (a conflict) names the record.
     fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()>;
 
+    /// The names of the record spaces that hold records, in order.
+    fn record_spaces(&self) -> Result<Vec<String>>;
+
+    // Copying a catalog from one store to another (`lakecat store copy`): what
+    // is read is written back as it was, timestamps and versions included, into
+    // a store that does not have it yet. Nothing is validated or stamped anew.
+
+    fn export_table(&self, id: &TableIdent) -> Result<TableImage>;
+    /// Writes a database as given; it must not exist.
+    fn import_database(&self, db: Database) -> Result<()>;
+    /// Writes a table, its versions, indexes and statistics as given into an
+    /// existing database; the table must not exist.
+    fn import_table(&self, db: &DatabaseName, image: TableImage) -> Result<()>;
+    /// Writes partitions of an imported table as given (creation times kept),
+    /// with their index entries, all or nothing.
+    fn import_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()>;
+    /// Writes a function as given; it must not exist.
+    fn import_function(&self, db: &DatabaseName, f: Function) -> Result<()>;
+
     /// How many stored partitions (or index entries) listings have examined since
     /// the store was opened: what a partition index saves shows here.
     fn partitions_examined(&self) -> u64;
@@ -328,6 +361,11 @@ pub fn all_tables(
     pattern: Option<&regex::Regex>,
 ) -> Result<Vec<Table>> {
     drain(|p| store.list_tables(db, pattern, p))
+}
+
+/// Every function of a database.
+pub fn all_functions(store: &dyn CatalogStore, db: &DatabaseName) -> Result<Vec<Function>> {
+    drain(|p| store.list_functions(db, None, p))
 }
 
 /// Every partition of a table, in order.
@@ -488,6 +526,35 @@ pub fn check_rename(id: &TableIdent, table: &Table, database_location: Option<&s
         )));
     }
     Ok(())
+}
+
+/// Splits the statistics of an image into the table's own and each partition's,
+/// each keyed for storage by [`crate::stats::stats_key`] (what ordered stores use).
+pub fn image_statistics_keys(image: &TableImage) -> Vec<(Vec<u8>, &ColumnStatistics)> {
+    image
+        .statistics
+        .iter()
+        .map(|(p, s)| {
+            let pk = p.as_ref().map(|v| crate::kv::keys::encode_values(v));
+            (crate::stats::stats_key(pk.as_deref(), &s.column_name), s)
+        })
+        .collect()
+}
+
+/// The partition values and column of a statistics key made by
+/// [`crate::stats::stats_key`].
+pub fn statistics_owner(key: &[u8]) -> Result<Option<Vec<String>>> {
+    let corrupt = || Error::storage("corrupt column statistics key");
+    match key.first() {
+        Some(0xFF) => Ok(None),
+        Some(0x00) => {
+            // The encoded values, then the encoded column name.
+            let mut values = crate::kv::keys::decode_values(&key[1..]).ok_or_else(corrupt)?;
+            values.pop().ok_or_else(corrupt)?;
+            Ok(Some(values))
+        }
+        _ => Err(corrupt()),
+    }
 }
 
 pub fn table_exists(id: &TableIdent) -> Error {

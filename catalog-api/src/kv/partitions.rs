@@ -470,6 +470,19 @@ impl PartitionChanges {
     }
 }
 
+/// Imported partitions keyed by their encoded values, as stores keep them
+/// (without the database and table names they are presented with).
+pub fn import_puts(parts: Vec<Partition>) -> Vec<EncodedPartition> {
+    parts
+        .into_iter()
+        .map(|mut p| {
+            p.database_name = None;
+            p.table_name = None;
+            (encode_values(&p.values), p)
+        })
+        .collect()
+}
+
 /// Pages over a name-ordered listing: the token is the last name returned.
 pub fn page_start(page: &PageRequest) -> Result<Option<String>> {
     page.token

@@ -1243,6 +1243,150 @@ impl CatalogStore for SledStore {
         self.durable()
     }
 
+    fn record_spaces(&self) -> Result<Vec<String>> {
+        // Keys are `space \0 key`: one seek per space, past all of its keys.
+        let mut spaces = Vec::new();
+        let mut from = Vec::new();
+        while let Some(kv) = self.records.range(from.clone()..).next() {
+            let (k, _) = kv.map_err(se)?;
+            let end = k.iter().position(|b| *b == 0).unwrap_or(k.len());
+            spaces.push(String::from_utf8_lossy(&k[..end]).into_owned());
+            from = [&k[..end], &[1u8][..]].concat();
+        }
+        Ok(spaces)
+    }
+
+    fn export_table(&self, id: &TableIdent) -> Result<TableImage> {
+        let rec = self.record(id)?;
+        let versions = self
+            .versions
+            .scan_prefix(rec.id.to_be_bytes())
+            .values()
+            .map(|v| from_json(&v.map_err(se)?))
+            .collect::<Result<_>>()?;
+        let prefix = id_key(rec.id | STATS_SPACE, &[]);
+        let statistics = self
+            .partitions
+            .scan_prefix(&prefix)
+            .map(|kv| {
+                let (k, v) = kv.map_err(se)?;
+                Ok((statistics_owner(&k[prefix.len()..])?, from_json(&v)?))
+            })
+            .collect::<Result<_>>()?;
+        Ok(TableImage {
+            table: rec.table,
+            versions,
+            indexes: rec.indexes,
+            statistics,
+        })
+    }
+
+    fn import_database(&self, db: Database) -> Result<()> {
+        {
+            let _g = self.lock();
+            let prev = self
+                .databases
+                .compare_and_swap(db.name.as_str(), None as Option<&[u8]>, Some(to_json(&db)?))
+                .map_err(se)?;
+            if prev.is_err() {
+                return Err(Error::already_exists(format!(
+                    "database {} already exists",
+                    db.name
+                )));
+            }
+        }
+        self.durable()
+    }
+
+    fn import_table(&self, db: &DatabaseName, image: TableImage) -> Result<()> {
+        {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let key = table_key(db.as_str(), image.table.name.as_str());
+            if self.tables.contains_key(&key).map_err(se)? {
+                return Err(table_exists(&TableIdent::new(
+                    db.clone(),
+                    image.table.name.clone(),
+                )));
+            }
+            let tid = self.db.generate_id().map_err(se)? + 1;
+            let mut ops = Vec::new();
+            for (k, st) in image_statistics_keys(&image) {
+                ops.push((id_key(tid | STATS_SPACE, &k), Some(to_json(st)?)));
+            }
+            let versions = image
+                .versions
+                .iter()
+                .map(|t| {
+                    Ok((
+                        id_key(tid, &t.version_id.unwrap_or(1).to_be_bytes()),
+                        to_json(t)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let value = to_json(&TableRecord {
+                id: tid,
+                table: image.table,
+                indexes: image.indexes,
+            })?;
+            (&self.tables, &self.versions, &self.partitions)
+                .transaction(|(t, v, p)| {
+                    t.insert(key.as_slice(), value.as_slice())?;
+                    for (k, b) in &versions {
+                        v.insert(k.as_slice(), b.as_slice())?;
+                    }
+                    for (k, b) in &ops {
+                        if let Some(b) = b {
+                            p.insert(k.as_slice(), b.as_slice())?;
+                        }
+                    }
+                    Ok::<_, ConflictableTransactionError<Error>>(())
+                })
+                .map_err(te)?;
+        }
+        self.durable()
+    }
+
+    fn import_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()> {
+        {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let puts = import_puts(parts);
+            let mut count = self.partition_count(rec.id)?;
+            for (k, _) in &puts {
+                if self.partition(rec.id, k)?.is_none() {
+                    count += 1;
+                }
+            }
+            let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
+            let mut ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
+            ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
+            self.commit(rec.id, || {
+                self.partitions.apply_batch(batch_of(ops)).map_err(se)
+            })?;
+        }
+        self.durable()
+    }
+
+    fn import_function(&self, db: &DatabaseName, f: Function) -> Result<()> {
+        {
+            let _g = self.lock();
+            self.db_exists(db)?;
+            let key = table_key(db.as_str(), &f.function_name);
+            let prev = self
+                .functions
+                .compare_and_swap(key, None as Option<&[u8]>, Some(to_json(&f)?))
+                .map_err(se)?;
+            if prev.is_err() {
+                return Err(Error::already_exists(format!(
+                    "function {db}.{} already exists",
+                    f.function_name
+                )));
+            }
+        }
+        self.durable()
+    }
+
     fn partitions_examined(&self) -> u64 {
         self.examined.load(Ordering::Relaxed)
     }
