@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests and benchmarks.
+#   scripts/postgres.sh start DIR   prints the server's URL (postgres://…) on stdout
+#   scripts/postgres.sh stop DIR
+#   scripts/postgres.sh resume DIR  starts a stopped cluster again (same port)
+# initdb refuses to run as root, so as root the cluster belongs to the `postgres`
+# OS user (Debian's package creates it). The server listens on 127.0.0.1 only, on
+# a free port, with its socket inside DIR, and trusts local connections: it holds
+# nothing but test data and lives as long as one test run.
+set -euo pipefail
+cmd=${1:?start or stop}
+dir=${2:?cluster folder}
+
+bin=""
+for v in 17 16 15; do
+  if [ -x "/usr/lib/postgresql/$v/bin/initdb" ]; then bin=/usr/lib/postgresql/$v/bin; break; fi
+done
+if [ -z "$bin" ]; then
+  if [ "$cmd" = stop ]; then exit 0; fi
+  echo "PostgreSQL server binaries are missing: installing Debian's postgresql" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
+  else sudo apt-get update -qq >&2 && sudo apt-get install -y -qq postgresql >&2; fi
+  exec "$0" "$@"
+fi
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+start)
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  as_owner "$bin/initdb" -D "$dir/data" --auth=trust -U lakecat -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 300
+fsync = on
+CONF
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >&2 \
+    || { cat "$dir/server.log" >&2; exit 1; }
+  echo "postgres://lakecat@127.0.0.1:$port/postgres"
+  ;;
+stop)
+  [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+  ;;
+resume)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >&2
+  ;;
+*) echo "unknown command $cmd" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1751 @@
+//! lakecat's catalog on PostgreSQL: any number of `lakecat serve` replicas share
+//! one database, as Hive Metastores share one RDBMS. It runs the shared
+//! conformance suite from its own tests (`tests/conformance.rs`).
+//!
+//! The schema is in `migrations/` (applied at open, see [`migrate`]). What the
+//! store assumes of the database, so that PostgreSQL-compatible engines can be
+//! judged against it: PostgreSQL 15 or later semantics at READ COMMITTED, row
+//! locks (`SELECT … FOR UPDATE`), `ON CONFLICT`, `unnest` of arrays, bytea
+//! ordered byte-wise, `COLLATE "C"`, transaction-scoped advisory locks. No
+//! extension.
+//!
+//! Consistency between replicas comes from the database alone:
+//! - every write is one transaction; a table's writes first lock its row in
+//!   `lc_tables`, so writers of one table serialise (and its partition count,
+//!   versions and index entries stay in step) while other tables proceed;
+//! - creates rely on primary keys (a lost race is "already exists"), and foreign
+//!   keys from tables and functions to their database make a drop of the database
+//!   wait for (or refuse) a concurrent create inside it;
+//! - reads of more than one statement run in one REPEATABLE READ snapshot, so no
+//!   reader sees half of a write.
+//!
+//! Partition filters are planned by the same code as the other stores
+//! ([`PartitionScan`]): the range it derives from the filter (on the partition
+//! order, or on the partition index whose typed bounds are tightest) is a
+//! parameterised range condition on a primary key, read in keyset pages; the
+//! exact filter is then applied to the rows of that range, so every store
+//! answers a filter the same way. No SQL is ever built from a request's text.
+
+use lakecat_catalog_api::error::{Error, ErrorKind, Result};
+use lakecat_catalog_api::filter::FilterExpr;
+use lakecat_catalog_api::index::{prepare_index, IndexSet};
+use lakecat_catalog_api::kv::keys::{decode_values, encode_values, prefix_end};
+use lakecat_catalog_api::kv::*;
+use lakecat_catalog_api::model::{Database, Function, Partition, Table, TableVersion};
+use lakecat_catalog_api::names::{DatabaseName, TableIdent};
+use lakecat_catalog_api::stats::*;
+use lakecat_catalog_api::store::*;
+use postgres::{GenericClient, IsolationLevel, NoTls, Row};
+use r2d2_postgres::PostgresConnectionManager;
+use serde::{de::DeserializeOwned, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+mod migrate;
+pub mod testing;
+pub use migrate::{migrate, schema_version, SCHEMA_VERSION};
+
+type Manager = PostgresConnectionManager<NoTls>;
+type Conn = r2d2::PooledConnection<Manager>;
+
+/// Rows written per statement: large batches go in chunks that keep each
+/// message well below PostgreSQL's 1 GB limit.
+const CHUNK: usize = 5_000;
+/// Rows removed per statement when a dropped table is purged.
+const PURGE_CHUNK: i64 = 10_000;
+
+/// How the store connects; the URL's query may set `pool_max_size` and
+/// `pool_timeout_secs` besides PostgreSQL's own parameters.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    pub pool_max_size: u32,
+    /// How long a request waits for a free connection (or for the database to
+    /// answer a new one) before it fails as unavailable.
+    pub pool_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            pool_max_size: 32,
+            pool_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub struct PgStore {
+    /// Always `Some` until the store is dropped (see `Drop`).
+    pool: Option<r2d2::Pool<Manager>>,
+    max_versions: usize,
+    examined: AtomicU64,
+}
+
+/// Maps a PostgreSQL error onto the catalog's kinds: a database that cannot be
+/// reached is [`ErrorKind::Unavailable`] (retrying later may succeed).
+pub(crate) fn pe(e: postgres::Error) -> Error {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        let kind = if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
+            ErrorKind::Unavailable
+        } else if code == "40001" || code == "40P01" {
+            ErrorKind::Conflict
+        } else {
+            ErrorKind::Storage
+        };
+        return Error::new(kind, format!("postgres: {} ({code})", db.message()));
+    }
+    Error::new(
+        ErrorKind::Unavailable,
+        format!("the catalog database cannot be reached: {e}"),
+    )
+}
+
+/// Whether the connection itself failed (as opposed to the statement).
+fn connection_lost(e: &postgres::Error) -> bool {
+    e.is_closed() || e.as_db_error().is_none()
+}
+
+fn is_code(e: &postgres::Error, code: &str) -> bool {
+    e.as_db_error().is_some_and(|d| d.code().code() == code)
+}
+
+const UNIQUE_VIOLATION: &str = "23505";
+const FOREIGN_KEY_VIOLATION: &str = "23503";
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::storage(format!("encoding: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| Error::storage(format!("corrupt record: {e}")))
+}
+
+/// The row of a table in `lc_tables`.
+struct TableRecord {
+    id: i64,
+    table: Table,
+    indexes: Vec<PartitionIndex>,
+    partition_count: i64,
+}
+
+impl TableRecord {
+    fn from_row(r: &Row) -> Result<Self> {
+        Ok(TableRecord {
+            id: r.get(0),
+            table: from_json(r.get(1))?,
+            indexes: from_json(r.get(2))?,
+            partition_count: r.get(3),
+        })
+    }
+}
+
+/// The statistics target of the table (`None`) or of a partition key.
+fn stats_target_key(pkey: Option<&[u8]>) -> Vec<u8> {
+    stats_prefix(pkey)
+}
+
+/// Separates lakecat's pool parameters from the URL PostgreSQL's parser reads.
+fn split_url(url: &str) -> Result<(String, PgOptions)> {
+    let mut opts = PgOptions::default();
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), opts));
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let num = |what: &str| {
+            v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                Error::invalid(format!(
+                    "store URL: {what} must be a positive whole number, not {v:?}"
+                ))
+            })
+        };
+        match k {
+            "pool_max_size" => opts.pool_max_size = num(k)?,
+            "pool_timeout_secs" => opts.pool_timeout = Duration::from_secs(num(k)?.into()),
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((rest, opts))
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db`),
+    /// applies the migrations it lacks and purges what interrupted drops left.
+    pub fn open(url: &str, max_versions: usize) -> Result<Self> {
+        off_runtime(|| Self::open_here(url, max_versions))
+    }
+
+    fn open_here(url: &str, max_versions: usize) -> Result<Self> {
+        let (url, opts) = split_url(url)?;
+        let mut config = postgres::Config::from_str(&url)
+            .map_err(|e| Error::invalid(format!("store URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(opts.pool_timeout);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("lakecat");
+        }
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        // Connections are made as needed, so a server that starts while the
+        // database is down keeps running and serves once it is back.
+        let pool = r2d2::Pool::builder()
+            .max_size(opts.pool_max_size)
+            .min_idle(Some(0))
+            .connection_timeout(opts.pool_timeout)
+            .test_on_check_out(false)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        let store = PgStore {
+            pool: Some(pool),
+            max_versions,
+            examined: AtomicU64::new(0),
+        };
+        let mut c = store.conn()?;
+        migrate(&mut *c)?;
+        drop(c);
+        store.purge()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> Result<Conn> {
+        let pool = self
+            .pool
+            .as_ref()
+            .expect("the pool lives as long as the store");
+        pool.get().map_err(|e| {
+            Error::new(
+                ErrorKind::Unavailable,
+                format!("the catalog database cannot be reached: {e}"),
+            )
+        })
+    }
+
+    /// Runs `f` in one transaction; nothing of it is visible unless it commits.
+    fn write<T>(&self, f: impl FnOnce(&mut postgres::Transaction) -> Result<T>) -> Result<T> {
+        self.transaction(false, f)
+    }
+
+    /// Runs `f` on one snapshot of the database.
+    fn read<T>(&self, f: impl FnOnce(&mut postgres::Transaction) -> Result<T>) -> Result<T> {
+        self.transaction(true, f)
+    }
+
+    /// Pooled connections die when the database restarts, and only show it
+    /// when used: a transaction whose `BEGIN` finds its connection gone has done
+    /// nothing, so it starts again once on a fresh connection.
+    fn transaction<T>(
+        &self,
+        read_only: bool,
+        f: impl FnOnce(&mut postgres::Transaction) -> Result<T>,
+    ) -> Result<T> {
+        let mut f = Some(f);
+        for attempt in 0..2 {
+            let mut c = self.conn()?;
+            let mut b = c.build_transaction();
+            if read_only {
+                b = b
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true);
+            }
+            let mut tx = match b.start() {
+                Ok(tx) => tx,
+                Err(e) if attempt == 0 && connection_lost(&e) => continue,
+                Err(e) => return Err(pe(e)),
+            };
+            let out = (f.take().expect("runs once"))(&mut tx)?;
+            tx.commit().map_err(pe)?;
+            return Ok(out);
+        }
+        unreachable!("the second attempt returns")
+    }
+
+    /// Runs a single statement's worth of work outside a transaction; like
+    /// [`PgStore::transaction`], once more on a fresh connection when the
+    /// pooled one turns out dead.
+    fn once<T>(&self, mut f: impl FnMut(&mut postgres::Client) -> Result<T>) -> Result<T> {
+        let mut c = self.conn()?;
+        match f(&mut c) {
+            Err(e) if e.kind == ErrorKind::Unavailable && c.is_closed() => {
+                drop(c);
+                f(&mut *self.conn()?)
+            }
+            r => r,
+        }
+    }
+
+    /// Removes the rows of dropped tables, in bounded chunks (each its own
+    /// transaction, so a purge never holds long locks and an interrupted one
+    /// resumes at the next open or drop).
+    fn purge(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        let ids: Vec<i64> = c
+            .query("SELECT table_id FROM lc_purge", &[])
+            .map_err(pe)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in ids {
+            for table in [
+                "lc_partitions",
+                "lc_partition_index_entries",
+                "lc_column_statistics",
+                "lc_table_versions",
+            ] {
+                let sql = format!(
+                    "DELETE FROM {table} WHERE ctid IN \
+                     (SELECT ctid FROM {table} WHERE table_id = $1 LIMIT $2)"
+                );
+                while c.execute(&sql, &[&id, &PURGE_CHUNK]).map_err(pe)? > 0 {}
+            }
+            c.execute("DELETE FROM lc_purge WHERE table_id = $1", &[&id])
+                .map_err(pe)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs a store call where blocking is allowed. The sync PostgreSQL client
+/// blocks its thread on a runtime of its own, which Tokio forbids on a thread
+/// that drives async tasks: a call from such a thread moves off it (via
+/// `block_in_place`, or a scoped thread on a single-threaded runtime), so the
+/// store works from any caller, like the embedded one.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Err(_) => f(),
+        Ok(RuntimeFlavor::CurrentThread) => std::thread::scope(|s| {
+            s.spawn(f)
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        }),
+        Ok(_) => tokio::task::block_in_place(f),
+    }
+}
+
+/// Applies the migrations the database at `url` lacks, and says which.
+pub fn migrate_url(url: &str) -> Result<Vec<(i32, &'static str)>> {
+    off_runtime(|| {
+        let (url, _) = split_url(url)?;
+        let mut c = postgres::Client::connect(&url, NoTls).map_err(pe)?;
+        migrate(&mut c)
+    })
+}
+
+impl Drop for PgStore {
+    /// Closing a connection blocks like any call (see [`off_runtime`]).
+    fn drop(&mut self) {
+        let pool = self.pool.take();
+        off_runtime(move || drop(pool));
+    }
+}
+
+fn db_exists(c: &mut impl GenericClient, name: &DatabaseName) -> Result<()> {
+    let found = c
+        .query_opt(
+            "SELECT 1 FROM lc_databases WHERE name = $1",
+            &[&name.as_str()],
+        )
+        .map_err(pe)?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(db_not_found(name)),
+    }
+}
+
+/// The table's row; with `lock`, locked for the rest of the transaction.
+fn record(c: &mut impl GenericClient, id: &TableIdent, lock: bool) -> Result<TableRecord> {
+    let sql = if lock {
+        "SELECT id, doc, indexes, partition_count FROM lc_tables WHERE db = $1 AND name = $2 FOR UPDATE"
+    } else {
+        "SELECT id, doc, indexes, partition_count FROM lc_tables WHERE db = $1 AND name = $2"
+    };
+    match c
+        .query_opt(sql, &[&id.database.as_str(), &id.name.as_str()])
+        .map_err(pe)?
+    {
+        Some(r) => TableRecord::from_row(&r),
+        None => {
+            db_exists(c, &id.database)?;
+            Err(table_not_found(id))
+        }
+    }
+}
+
+fn partition_doc(c: &mut impl GenericClient, tid: i64, key: &[u8]) -> Result<Option<String>> {
+    Ok(c.query_opt(
+        "SELECT doc FROM lc_partitions WHERE table_id = $1 AND pkey = $2",
+        &[&tid, &key],
+    )
+    .map_err(pe)?
+    .map(|r| r.get(0)))
+}
+
+/// The creation times of those of `keys` that are partitions of table `tid`.
+fn existing(
+    c: &mut impl GenericClient,
+    tid: i64,
+    keys: &[Vec<u8>],
+) -> Result<HashMap<Vec<u8>, i64>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        for r in c
+            .query(
+                "SELECT pkey, create_time FROM lc_partitions WHERE table_id = $1 AND pkey = ANY($2)",
+                &[&tid, &chunk],
+            )
+            .map_err(pe)?
+        {
+            out.insert(r.get(0), r.get(1));
+        }
+    }
+    Ok(out)
+}
+
+/// Applies the partition changes of table `tid`: removals first, then additions.
+fn apply_changes(c: &mut impl GenericClient, tid: i64, ch: PartitionChanges) -> Result<()> {
+    let dropped: Vec<Vec<u8>> = ch
+        .stats_moves
+        .iter()
+        .filter(|(_, new)| new.is_none())
+        .map(|(old, _)| stats_target_key(Some(old)))
+        .collect();
+    for chunk in dropped.chunks(CHUNK) {
+        c.execute(
+            "DELETE FROM lc_column_statistics WHERE table_id = $1 AND target = ANY($2)",
+            &[&tid, &chunk],
+        )
+        .map_err(pe)?;
+    }
+    for (old, new) in &ch.stats_moves {
+        if let Some(new) = new {
+            c.execute(
+                "UPDATE lc_column_statistics SET target = $3 WHERE table_id = $1 AND target = $2",
+                &[
+                    &tid,
+                    &stats_target_key(Some(old)),
+                    &stats_target_key(Some(new)),
+                ],
+            )
+            .map_err(pe)?;
+        }
+    }
+    for chunk in ch.index_deletes.chunks(CHUNK) {
+        c.execute(
+            "DELETE FROM lc_partition_index_entries WHERE table_id = $1 AND entry = ANY($2)",
+            &[&tid, &chunk],
+        )
+        .map_err(pe)?;
+    }
+    for chunk in ch.deletes.chunks(CHUNK) {
+        c.execute(
+            "DELETE FROM lc_partitions WHERE table_id = $1 AND pkey = ANY($2)",
+            &[&tid, &chunk],
+        )
+        .map_err(pe)?;
+    }
+    for chunk in ch.puts.chunks(CHUNK) {
+        let keys: Vec<&[u8]> = chunk.iter().map(|(k, _)| k.as_slice()).collect();
+        let times: Vec<i64> = chunk.iter().map(|(_, p)| p.create_time).collect();
+        let docs = chunk
+            .iter()
+            .map(|(_, p)| to_json(p))
+            .collect::<Result<Vec<_>>>()?;
+        c.execute(
+            "INSERT INTO lc_partitions (table_id, pkey, create_time, doc)
+             SELECT $1, k, t, d FROM unnest($2::bytea[], $3::bigint[], $4::text[]) AS u(k, t, d)
+             ON CONFLICT (table_id, pkey) DO UPDATE
+             SET create_time = EXCLUDED.create_time, doc = EXCLUDED.doc",
+            &[&tid, &keys, &times, &docs],
+        )
+        .map_err(pe)?;
+    }
+    insert_entries(c, tid, &ch.index_puts)
+}
+
+fn insert_entries(c: &mut impl GenericClient, tid: i64, entries: &[Vec<u8>]) -> Result<()> {
+    for chunk in entries.chunks(CHUNK) {
+        c.execute(
+            "INSERT INTO lc_partition_index_entries (table_id, entry)
+             SELECT $1, e FROM unnest($2::bytea[]) AS u(e) ON CONFLICT DO NOTHING",
+            &[&tid, &chunk],
+        )
+        .map_err(pe)?;
+    }
+    Ok(())
+}
+
+/// Archives `old` as a version of table `tid`, keeping the newest `cap`.
+fn archive(c: &mut impl GenericClient, tid: i64, old: &Table, cap: usize) -> Result<()> {
+    let v = old.version_id.unwrap_or(1) as i64;
+    c.execute(
+        "INSERT INTO lc_table_versions (table_id, version, doc) VALUES ($1, $2, $3)
+         ON CONFLICT (table_id, version) DO UPDATE SET doc = EXCLUDED.doc",
+        &[&tid, &v, &to_json(old)?],
+    )
+    .map_err(pe)?;
+    c.execute(
+        "DELETE FROM lc_table_versions WHERE table_id = $1 AND version NOT IN
+         (SELECT version FROM lc_table_versions WHERE table_id = $1 ORDER BY version DESC LIMIT $2)",
+        &[&tid, &(cap.max(1) as i64)],
+    )
+    .map_err(pe)?;
+    Ok(())
+}
+
+/// Rows of a `(db, name, doc)` table in name order after the page token, the
+/// names matching `pattern`, fetched in chunks until the page is full.
+fn named_page<T>(
+    c: &mut impl GenericClient,
+    table: &str,
+    db: &DatabaseName,
+    pattern: Option<&regex::Regex>,
+    page: &PageRequest,
+    decode: impl Fn(&str) -> Result<T>,
+) -> Result<Page<T>> {
+    let sql =
+        format!("SELECT name, doc FROM {table} WHERE db = $1 AND name > $2 ORDER BY name LIMIT $3");
+    let mut after = page_start(page)?.unwrap_or_default();
+    let want = page.limit.max(1) + 1;
+    let mut found = Vec::new();
+    loop {
+        let chunk = if pattern.is_some() { 1000 } else { want };
+        let rows = c
+            .query(&sql, &[&db.as_str(), &after, &(chunk as i64)])
+            .map_err(pe)?;
+        let n = rows.len();
+        for r in rows {
+            let name: String = r.get(0);
+            after.clone_from(&name);
+            if pattern.is_none_or(|p| p.is_match(&name)) {
+                found.push(Ok((name, decode(r.get(1))?)));
+            }
+        }
+        if n < chunk || found.len() >= want {
+            break;
+        }
+    }
+    collect_named(page.limit, found.into_iter())
+}
+
+/// Reads a key range of `lc_partitions` (or of the index entries) in keyset
+/// pages, growing as a selective filter skips rows.
+struct RangeReader<'a, 'c, C: GenericClient> {
+    /// Shared with whoever loads partitions between two reads (a listing over
+    /// an index), so that both read the same snapshot.
+    c: &'a std::cell::RefCell<&'c mut C>,
+    tid: i64,
+    index: bool,
+    with_docs: bool,
+    next: Vec<u8>,
+    inclusive: bool,
+    end: Option<Vec<u8>>,
+    chunk: usize,
+    buf: std::vec::IntoIter<(Vec<u8>, Vec<u8>)>,
+    done: bool,
+}
+
+impl<C: GenericClient> RangeReader<'_, '_, C> {
+    fn fill(&mut self) -> Result<()> {
+        let (col, from) = if self.index {
+            ("entry, ''::text", "lc_partition_index_entries")
+        } else if self.with_docs {
+            ("pkey, doc", "lc_partitions")
+        } else {
+            ("pkey, ''::text", "lc_partitions")
+        };
+        let key = if self.index { "entry" } else { "pkey" };
+        let lower = if self.inclusive { ">=" } else { ">" };
+        let upper = if self.end.is_some() {
+            format!("AND {key} < $3")
+        } else {
+            "AND $3::bytea IS NULL".into()
+        };
+        let sql = format!(
+            "SELECT {col} FROM {from} WHERE table_id = $1 AND {key} {lower} $2 {upper} ORDER BY {key} LIMIT $4"
+        );
+        let rows = self
+            .c
+            .borrow_mut()
+            .query(
+                &sql,
+                &[&self.tid, &self.next, &self.end, &(self.chunk as i64)],
+            )
+            .map_err(pe)?;
+        if rows.len() < self.chunk {
+            self.done = true;
+        }
+        let items: Vec<(Vec<u8>, Vec<u8>)> = rows
+            .iter()
+            .map(|r| {
+                let k: Vec<u8> = r.get(0);
+                let d: String = r.get(1);
+                (k, d.into_bytes())
+            })
+            .collect();
+        if let Some((k, _)) = items.last() {
+            self.next.clone_from(k);
+            self.inclusive = false;
+        }
+        self.chunk = (self.chunk * 4).min(10_000);
+        self.buf = items.into_iter();
+        Ok(())
+    }
+}
+
+impl<C: GenericClient> Iterator for RangeReader<'_, '_, C> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(kv) = self.buf.next() {
+                return Some(Ok(kv));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.fill() {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+impl<'a, 'c, C: GenericClient> RangeReader<'a, 'c, C> {
+    fn new(c: &'a std::cell::RefCell<&'c mut C>, tid: i64, start: Vec<u8>) -> Self {
+        RangeReader {
+            c,
+            tid,
+            index: false,
+            with_docs: true,
+            next: start,
+            inclusive: true,
+            end: None,
+            chunk: 1000,
+            buf: Vec::new().into_iter(),
+            done: false,
+        }
+    }
+}
+
+fn decode_partition(bytes: &[u8]) -> Result<Partition> {
+    serde_json::from_slice(bytes).map_err(|e| Error::storage(format!("corrupt partition: {e}")))
+}
+
+/// The partition a statistics call names (`None`: the table's own), checked
+/// to exist, with its key.
+fn stats_target(
+    c: &mut impl GenericClient,
+    id: &TableIdent,
+    rec: &TableRecord,
+    partition: Option<&[String]>,
+) -> Result<(Option<Vec<u8>>, Option<Partition>)> {
+    let Some(values) = partition else {
+        return Ok((None, None));
+    };
+    check_values_for(&rec.table, values)?;
+    let k = encode_values(values);
+    match partition_doc(c, rec.id, &k)? {
+        Some(d) => Ok((Some(k), Some(from_json(&d)?))),
+        None => Err(partition_not_found(id, values)),
+    }
+}
+
+impl CatalogStore for PgStore {
+    fn create_database(&self, db: Database) -> Result<Database> {
+        off_runtime(|| {
+            let db = prepare_new_database(db)?;
+            let doc = to_json(&db)?;
+            self.once(|c| {
+                match c.execute(
+                    "INSERT INTO lc_databases (name, doc) VALUES ($1, $2)",
+                    &[&db.name.as_str(), &doc],
+                ) {
+                    Ok(_) => Ok(db.clone()),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
+                        "database {} already exists",
+                        db.name
+                    ))),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn get_database(&self, name: &DatabaseName) -> Result<Database> {
+        off_runtime(|| {
+            self.once(|c| {
+                match c
+                    .query_opt(
+                        "SELECT doc FROM lc_databases WHERE name = $1",
+                        &[&name.as_str()],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => from_json(r.get(0)),
+                    None => Err(db_not_found(name)),
+                }
+            })
+        })
+    }
+
+    fn list_databases(&self, page: &PageRequest) -> Result<Page<Database>> {
+        off_runtime(|| {
+            let after = page_start(page)?.unwrap_or_default();
+            self.once(|c| {
+                let rows = c
+                    .query(
+                        "SELECT name, doc FROM lc_databases WHERE name > $1 ORDER BY name LIMIT $2",
+                        &[&after, &(page.limit.max(1) as i64 + 1)],
+                    )
+                    .map_err(pe)?;
+                collect_named(
+                    page.limit,
+                    rows.iter().map(|r| Ok((r.get(0), from_json(r.get(1))?))),
+                )
+            })
+        })
+    }
+
+    fn update_database(&self, name: &DatabaseName, db: Database) -> Result<Database> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let cur: Database = match tx
+                    .query_opt(
+                        "SELECT doc FROM lc_databases WHERE name = $1 FOR UPDATE",
+                        &[&name.as_str()],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => from_json(r.get(0))?,
+                    None => return Err(db_not_found(name)),
+                };
+                let db = prepare_database_update(name, &cur, db)?;
+                tx.execute(
+                    "UPDATE lc_databases SET doc = $2 WHERE name = $1",
+                    &[&name.as_str(), &to_json(&db)?],
+                )
+                .map_err(pe)?;
+                Ok(db)
+            })
+        })
+    }
+
+    fn delete_database(&self, name: &DatabaseName, cascade: bool) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                if tx
+                    .query_opt(
+                        "SELECT 1 FROM lc_databases WHERE name = $1 FOR UPDATE",
+                        &[&name.as_str()],
+                    )
+                    .map_err(pe)?
+                    .is_none()
+                {
+                    return Err(db_not_found(name));
+                }
+                let counts = tx
+                    .query_one(
+                        "SELECT (SELECT count(*) FROM lc_tables WHERE db = $1),
+                                (SELECT count(*) FROM lc_functions WHERE db = $1)",
+                        &[&name.as_str()],
+                    )
+                    .map_err(pe)?;
+                let (tables, functions): (i64, i64) = (counts.get(0), counts.get(1));
+                if tables + functions > 0 && !cascade {
+                    return Err(Error::invalid(format!(
+                        "database {name} is not empty: it has {tables} table(s) and {functions} function(s); drop them first or delete with cascade",
+                    )));
+                }
+                tx.execute(
+                    "WITH gone AS (DELETE FROM lc_tables WHERE db = $1 RETURNING id)
+                     INSERT INTO lc_purge (table_id) SELECT id FROM gone",
+                    &[&name.as_str()],
+                )
+                .map_err(pe)?;
+                tx.execute("DELETE FROM lc_functions WHERE db = $1", &[&name.as_str()])
+                    .map_err(pe)?;
+                tx.execute("DELETE FROM lc_databases WHERE name = $1", &[&name.as_str()])
+                    .map_err(pe)?;
+                Ok(())
+            })?;
+            self.purge()
+        })
+    }
+
+    fn create_table(&self, db: &DatabaseName, table: Table) -> Result<Table> {
+        off_runtime(|| {
+            let table = prepare_new_table(db, table)?;
+            let doc = to_json(&table)?;
+            self.once(|c| {
+                let r = c.execute(
+                    "INSERT INTO lc_tables (db, name, id, doc) VALUES ($1, $2, nextval('lc_table_ids'), $3)",
+                    &[&db.as_str(), &table.name.as_str(), &doc],
+                );
+                match r {
+                    Ok(_) => Ok(table.clone()),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
+                        "table {db}.{} already exists",
+                        table.name
+                    ))),
+                    Err(e) if is_code(&e, FOREIGN_KEY_VIOLATION) => Err(db_not_found(db)),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn get_table(&self, id: &TableIdent) -> Result<Table> {
+        off_runtime(|| {
+            self.once(|c| {
+                match c
+                    .query_opt(
+                        "SELECT doc FROM lc_tables WHERE db = $1 AND name = $2",
+                        &[&id.database.as_str(), &id.name.as_str()],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => from_json(r.get(0)),
+                    None => {
+                        db_exists(&mut *c, &id.database)?;
+                        Err(table_not_found(id))
+                    }
+                }
+            })
+        })
+    }
+
+    fn list_tables(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Table>> {
+        off_runtime(|| {
+            self.read(|tx| {
+                db_exists(tx, db)?;
+                named_page(tx, "lc_tables", db, pattern, page, from_json)
+            })
+        })
+    }
+
+    fn update_table(
+        &self,
+        id: &TableIdent,
+        table: Table,
+        opts: UpdateTableOptions,
+    ) -> Result<Table> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let new = prepare_table_update(id, &rec.table, table, opts, &rec.indexes, || {
+                    Ok(rec.partition_count > 0)
+                })?;
+                let to = table_address(&new, id);
+                if to != *id {
+                    db_exists(tx, &to.database)?;
+                    let taken = tx
+                        .query_opt(
+                            "SELECT 1 FROM lc_tables WHERE db = $1 AND name = $2",
+                            &[&to.database.as_str(), &to.name.as_str()],
+                        )
+                        .map_err(pe)?;
+                    if taken.is_some() {
+                        return Err(table_exists(&to));
+                    }
+                }
+                if !opts.skip_archive {
+                    archive(tx, rec.id, &rec.table, self.max_versions)?;
+                }
+                if opts.relocate_partitions {
+                    let cell = std::cell::RefCell::new(&mut *tx);
+                    let all: Vec<EncodedPartition> = RangeReader::new(&cell, rec.id, Vec::new())
+                        .map(|kv| {
+                            let (k, d) = kv?;
+                            Ok((k, decode_partition(&d)?))
+                        })
+                        .collect::<Result<_>>()?;
+                    let puts = relocations(&rec.table, &new, all.into_iter().map(Ok))?;
+                    let changes = PartitionChanges {
+                        puts,
+                        ..Default::default()
+                    };
+                    apply_changes(tx, rec.id, changes)?;
+                }
+                let r = tx.execute(
+                    "UPDATE lc_tables SET db = $3, name = $4, doc = $5 WHERE db = $1 AND name = $2",
+                    &[
+                        &id.database.as_str(),
+                        &id.name.as_str(),
+                        &to.database.as_str(),
+                        &to.name.as_str(),
+                        &to_json(&new)?,
+                    ],
+                );
+                match r {
+                    Ok(_) => Ok(new),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(table_exists(&to)),
+                    Err(e) if is_code(&e, FOREIGN_KEY_VIOLATION) => Err(db_not_found(&to.database)),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn delete_table(&self, id: &TableIdent) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                tx.execute("DELETE FROM lc_tables WHERE id = $1", &[&rec.id])
+                    .map_err(pe)?;
+                tx.execute("INSERT INTO lc_purge (table_id) VALUES ($1)", &[&rec.id])
+                    .map_err(pe)?;
+                Ok(())
+            })?;
+            self.purge()
+        })
+    }
+
+    fn list_table_versions(
+        &self,
+        id: &TableIdent,
+        page: &PageRequest,
+    ) -> Result<Page<TableVersion>> {
+        off_runtime(|| {
+            let (rec, docs) = self.read(|tx| {
+                let rec = record(tx, id, false)?;
+                let docs: Vec<String> = tx
+                    .query(
+                        "SELECT doc FROM lc_table_versions WHERE table_id = $1 ORDER BY version DESC",
+                        &[&rec.id],
+                    )
+                    .map_err(pe)?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                Ok((rec, docs))
+            })?;
+            collect_versions(rec.table, docs.iter().map(|d| from_json(d)), page)
+        })
+    }
+
+    fn get_table_version(&self, id: &TableIdent, version: u64) -> Result<TableVersion> {
+        off_runtime(|| {
+            self.read(|tx| {
+                let rec = record(tx, id, false)?;
+                if rec.table.version_id == Some(version) {
+                    return Ok(TableVersion {
+                        version_id: version,
+                        table: rec.table,
+                    });
+                }
+                let v = i64::try_from(version).unwrap_or(i64::MAX);
+                match tx
+                    .query_opt(
+                        "SELECT doc FROM lc_table_versions WHERE table_id = $1 AND version = $2",
+                        &[&rec.id, &v],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => Ok(TableVersion {
+                        version_id: version,
+                        table: from_json(r.get(0))?,
+                    }),
+                    None => Err(Error::not_found(format!(
+                        "version {version} of table {id} not found"
+                    ))),
+                }
+            })
+        })
+    }
+
+    fn delete_table_versions(
+        &self,
+        id: &TableIdent,
+        versions: &[u64],
+    ) -> Result<Vec<(u64, Error)>> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let stored: HashSet<i64> = tx
+                    .query(
+                        "SELECT version FROM lc_table_versions WHERE table_id = $1",
+                        &[&rec.id],
+                    )
+                    .map_err(pe)?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let (del, errors) = plan_version_deletes(id, &rec.table, versions, |v| {
+                    Ok(i64::try_from(v).is_ok_and(|v| stored.contains(&v)))
+                })?;
+                let del: Vec<i64> = del.into_iter().map(|v| v as i64).collect();
+                tx.execute(
+                    "DELETE FROM lc_table_versions WHERE table_id = $1 AND version = ANY($2)",
+                    &[&rec.id, &del],
+                )
+                .map_err(pe)?;
+                Ok(errors)
+            })
+        })
+    }
+
+    fn create_partitions(
+        &self,
+        id: &TableIdent,
+        parts: Vec<Partition>,
+        if_not_exists: bool,
+    ) -> Result<Vec<PartitionError>> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let keys: Vec<Vec<u8>> = parts.iter().map(|p| encode_values(&p.values)).collect();
+                let present = existing(tx, rec.id, &keys)?;
+                let (writes, errors) =
+                    plan_partition_creates(id, &rec.table, parts, if_not_exists, |k| {
+                        Ok(present.contains_key(k))
+                    })?;
+                if !writes.is_empty() {
+                    let added = writes.len() as i64;
+                    let changes =
+                        PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), writes)?;
+                    apply_changes(tx, rec.id, changes)?;
+                    tx.execute(
+                        "UPDATE lc_tables SET partition_count = partition_count + $2 WHERE id = $1",
+                        &[&rec.id, &added],
+                    )
+                    .map_err(pe)?;
+                }
+                Ok(errors)
+            })
+        })
+    }
+
+    fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
+        off_runtime(|| {
+            self.read(|tx| {
+                let rec = record(tx, id, false)?;
+                check_values_for(&rec.table, values)?;
+                match partition_doc(tx, rec.id, &encode_values(values))? {
+                    Some(d) => Ok(present_partition(id, from_json(&d)?)),
+                    None => Err(partition_not_found(id, values)),
+                }
+            })
+        })
+    }
+
+    fn update_partition(
+        &self,
+        id: &TableIdent,
+        values: &[String],
+        part: Partition,
+    ) -> Result<Partition> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                check_values_for(&rec.table, values)?;
+                let key = encode_values(values);
+                let cur: Partition = match partition_doc(tx, rec.id, &key)? {
+                    Some(d) => from_json(&d)?,
+                    None => return Err(partition_not_found(id, values)),
+                };
+                let (old, new, p) =
+                    plan_partition_update(id, &rec.table, values, &cur, part, |k| {
+                        Ok(partition_doc(tx, rec.id, k)?.is_some())
+                    })?;
+                let changes =
+                    PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
+                apply_changes(tx, rec.id, changes)?;
+                Ok(present_partition(id, p))
+            })
+        })
+    }
+
+    fn delete_partitions(
+        &self,
+        id: &TableIdent,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionError>> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let keys: Vec<Vec<u8>> = values.iter().map(|v| encode_values(v)).collect();
+                let present = existing(tx, rec.id, &keys)?;
+                let (removed, errors) = plan_partition_deletes(id, &rec.table, values, |k| {
+                    Ok(present.contains_key(k))
+                })?;
+                if !removed.is_empty() {
+                    let n = removed.len() as i64;
+                    let changes = PartitionChanges::new(&rec.indexes, &rec.table, removed, Vec::new())?;
+                    apply_changes(tx, rec.id, changes)?;
+                    tx.execute(
+                        "UPDATE lc_tables SET partition_count = greatest(partition_count - $2, 0) WHERE id = $1",
+                        &[&rec.id, &n],
+                    )
+                    .map_err(pe)?;
+                }
+                Ok(errors)
+            })
+        })
+    }
+
+    fn list_partitions_with(
+        &self,
+        id: &TableIdent,
+        filter: Option<&FilterExpr>,
+        page: &PageRequest,
+        values_only: bool,
+    ) -> Result<Page<Partition>> {
+        off_runtime(|| {
+            let (page, examined) = self.read(|tx| {
+                let rec = record(tx, id, false)?;
+                let scan = PartitionScan::new(&rec.table, &rec.indexes, filter, page)?;
+                let index = matches!(scan.source, ScanSource::Index(_));
+                let cell = std::cell::RefCell::new(&mut *tx);
+                let mut reader = RangeReader::new(&cell, rec.id, scan.start.clone());
+                reader.index = index;
+                reader.with_docs = !values_only;
+                reader.end = scan.end.clone();
+                reader.chunk = (page.limit.max(1) + 1).min(10_000);
+                scan.collect(
+                    id,
+                    page.limit,
+                    reader,
+                    |_, b| decode_partition(b),
+                    |k| {
+                        Ok(partition_doc(&mut **cell.borrow_mut(), rec.id, k)?
+                            .map(String::into_bytes))
+                    },
+                    values_only,
+                )
+            })?;
+            self.examined.fetch_add(examined, Ordering::Relaxed);
+            Ok(page)
+        })
+    }
+
+    fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function> {
+        off_runtime(|| {
+            let f = prepare_function(db, f, None)?;
+            self.once(|c| {
+                match c.execute(
+                    "INSERT INTO lc_functions (db, name, doc) VALUES ($1, $2, $3)",
+                    &[&db.as_str(), &f.function_name, &to_json(&f)?],
+                ) {
+                    Ok(_) => Ok(f.clone()),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
+                        "function {db}.{} already exists",
+                        f.function_name
+                    ))),
+                    Err(e) if is_code(&e, FOREIGN_KEY_VIOLATION) => Err(db_not_found(db)),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn get_function(&self, db: &DatabaseName, name: &str) -> Result<Function> {
+        off_runtime(|| {
+            self.read(|tx| {
+                db_exists(tx, db)?;
+                match tx
+                    .query_opt(
+                        "SELECT doc FROM lc_functions WHERE db = $1 AND name = $2",
+                        &[&db.as_str(), &name.to_lowercase()],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => from_json(r.get(0)),
+                    None => Err(function_not_found(db, name)),
+                }
+            })
+        })
+    }
+
+    fn list_functions(
+        &self,
+        db: &DatabaseName,
+        pattern: Option<&regex::Regex>,
+        page: &PageRequest,
+    ) -> Result<Page<Function>> {
+        off_runtime(|| {
+            self.read(|tx| {
+                db_exists(tx, db)?;
+                named_page(tx, "lc_functions", db, pattern, page, from_json)
+            })
+        })
+    }
+
+    fn update_function(&self, db: &DatabaseName, name: &str, f: Function) -> Result<Function> {
+        off_runtime(|| {
+            self.write(|tx| {
+                db_exists(tx, db)?;
+                let old = name.to_lowercase();
+                let created = match tx
+                    .query_opt(
+                        "SELECT doc FROM lc_functions WHERE db = $1 AND name = $2 FOR UPDATE",
+                        &[&db.as_str(), &old],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => from_json::<Function>(r.get(0))?.create_time,
+                    None => return Err(function_not_found(db, name)),
+                };
+                let f = prepare_function(db, f, Some(created))?;
+                let r = tx.execute(
+                    "UPDATE lc_functions SET name = $3, doc = $4 WHERE db = $1 AND name = $2",
+                    &[&db.as_str(), &old, &f.function_name, &to_json(&f)?],
+                );
+                match r {
+                    Ok(_) => Ok(f),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
+                        "function {db}.{} already exists",
+                        f.function_name
+                    ))),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn delete_function(&self, db: &DatabaseName, name: &str) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                db_exists(tx, db)?;
+                let n = tx
+                    .execute(
+                        "DELETE FROM lc_functions WHERE db = $1 AND name = $2",
+                        &[&db.as_str(), &name.to_lowercase()],
+                    )
+                    .map_err(pe)?;
+                if n == 0 {
+                    return Err(function_not_found(db, name));
+                }
+                Ok(())
+            })
+        })
+    }
+
+    fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
+        off_runtime(|| {
+            self.write(|tx| {
+                db_exists(tx, db)?;
+                let id = TableIdent::new(db.clone(), write.table.name.clone());
+                let rec = match record(tx, &id, true) {
+                    Ok(r) => Some(r),
+                    Err(e) if e.kind == ErrorKind::NotFound => None,
+                    Err(e) => return Err(e),
+                };
+                let tid: i64 = match &rec {
+                    Some(r) => r.id,
+                    None => tx
+                        .query_one("SELECT nextval('lc_table_ids')", &[])
+                        .map_err(pe)?
+                        .get(0),
+                };
+                let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
+                let current = rec
+                    .as_ref()
+                    .map(|r| (&r.table, r.partition_count.max(0) as u64));
+                let mut keys: Vec<Vec<u8>> = write
+                    .delete_partitions
+                    .iter()
+                    .map(|v| encode_values(v))
+                    .collect();
+                keys.extend(write.put_partitions.iter().map(|p| encode_values(&p.values)));
+                let times = match rec {
+                    Some(_) => existing(tx, tid, &keys)?,
+                    None => HashMap::new(),
+                };
+                let plan = plan_table_write(db, current, &indexes, write, |k| {
+                    Ok(times.get(k).copied())
+                })?;
+                let doc = to_json(&plan.table)?;
+                let count = plan.partition_count as i64;
+                match &rec {
+                    Some(r) => {
+                        archive(tx, tid, &r.table, self.max_versions)?;
+                        tx.execute(
+                            "UPDATE lc_tables SET doc = $2, partition_count = $3 WHERE id = $1",
+                            &[&tid, &doc, &count],
+                        )
+                        .map_err(pe)?;
+                    }
+                    None => {
+                        let r = tx.execute(
+                            "INSERT INTO lc_tables (db, name, id, doc, partition_count) VALUES ($1, $2, $3, $4, $5)",
+                            &[&db.as_str(), &plan.table.name.as_str(), &tid, &doc, &count],
+                        );
+                        match r {
+                            Ok(_) => {}
+                            Err(e) if is_code(&e, UNIQUE_VIOLATION) => return Err(table_exists(&id)),
+                            Err(e) => return Err(pe(e)),
+                        }
+                    }
+                }
+                apply_changes(tx, tid, plan.changes)?;
+                Ok(plan.table)
+            })
+        })
+    }
+
+    fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let mut rec = record(tx, id, true)?;
+                let index = prepare_index(&rec.table, &rec.indexes, index)?;
+                // Entries a crash left in a slot no index holds.
+                let slot = vec![index.slot];
+                tx.execute(
+                    "DELETE FROM lc_partition_index_entries WHERE table_id = $1 AND entry >= $2 AND ($3::bytea IS NULL OR entry < $3)",
+                    &[&rec.id, &slot, &prefix_end(&slot)],
+                )
+                .map_err(pe)?;
+                let set = IndexSet::new(&rec.table, std::slice::from_ref(&index))?;
+                let cell = std::cell::RefCell::new(&mut *tx);
+                let mut reader = RangeReader::new(&cell, rec.id, Vec::new());
+                reader.with_docs = false;
+                let mut entries = Vec::new();
+                for kv in reader {
+                    let (k, _) = kv?;
+                    let values =
+                        decode_values(&k).ok_or_else(|| Error::storage("corrupt partition key"))?;
+                    entries.extend(set.entries(&values));
+                }
+                insert_entries(tx, rec.id, &entries)?;
+                rec.indexes.push(index);
+                tx.execute(
+                    "UPDATE lc_tables SET indexes = $2 WHERE id = $1",
+                    &[&rec.id, &to_json(&rec.indexes)?],
+                )
+                .map_err(pe)?;
+                Ok(())
+            })
+        })
+    }
+
+    fn list_partition_indexes(&self, id: &TableIdent) -> Result<Vec<PartitionIndex>> {
+        off_runtime(|| self.once(|c| Ok(record(&mut *c, id, false)?.indexes)))
+    }
+
+    fn delete_partition_index(&self, id: &TableIdent, name: &str) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let mut rec = record(tx, id, true)?;
+                let slot = rec
+                    .indexes
+                    .remove(index_position(id, &rec.indexes, name)?)
+                    .slot;
+                tx.execute(
+                    "UPDATE lc_tables SET indexes = $2 WHERE id = $1",
+                    &[&rec.id, &to_json(&rec.indexes)?],
+                )
+                .map_err(pe)?;
+                let slot = vec![slot];
+                tx.execute(
+                    "DELETE FROM lc_partition_index_entries WHERE table_id = $1 AND entry >= $2 AND ($3::bytea IS NULL OR entry < $3)",
+                    &[&rec.id, &slot, &prefix_end(&slot)],
+                )
+                .map_err(pe)?;
+                Ok(())
+            })
+        })
+    }
+
+    fn update_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        stats: Vec<ColumnStatistics>,
+    ) -> Result<Vec<ColumnStatisticsError>> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let (key, part) = stats_target(tx, id, &rec, partition)?;
+                let (ok, errors) =
+                    plan_statistics_update(columns_of(&rec.table, part.as_ref()), stats)?;
+                let target = stats_target_key(key.as_deref());
+                for st in &ok {
+                    tx.execute(
+                        "INSERT INTO lc_column_statistics (table_id, target, column_name, doc) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (table_id, target, column_name) DO UPDATE SET doc = EXCLUDED.doc",
+                        &[&rec.id, &target, &st.column_name, &to_json(st)?],
+                    )
+                    .map_err(pe)?;
+                }
+                Ok(errors)
+            })
+        })
+    }
+
+    fn get_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        columns: &[String],
+    ) -> Result<Vec<ColumnStatistics>> {
+        off_runtime(|| {
+            self.read(|tx| {
+                let rec = record(tx, id, false)?;
+                let (key, part) = stats_target(tx, id, &rec, partition)?;
+                let cols = columns_of(&rec.table, part.as_ref());
+                let wanted = lookup_columns(columns)?;
+                let target = stats_target_key(key.as_deref());
+                let mut found: HashMap<String, ColumnStatistics> = HashMap::new();
+                for r in tx
+                    .query(
+                        "SELECT column_name, doc FROM lc_column_statistics WHERE table_id = $1 AND target = $2 AND column_name = ANY($3)",
+                        &[&rec.id, &target, &wanted],
+                    )
+                    .map_err(pe)?
+                {
+                    found.insert(r.get(0), from_json(r.get(1))?);
+                }
+                Ok(wanted
+                    .iter()
+                    .filter_map(|c| found.get(c))
+                    .filter(|st| is_current(cols, st))
+                    .cloned()
+                    .collect())
+            })
+        })
+    }
+
+    fn delete_column_statistics(
+        &self,
+        id: &TableIdent,
+        partition: Option<&[String]>,
+        column: &str,
+    ) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let (key, part) = stats_target(tx, id, &rec, partition)?;
+                let cols = columns_of(&rec.table, part.as_ref());
+                let target = stats_target_key(key.as_deref());
+                let column = column.to_lowercase();
+                let current = match tx
+                    .query_opt(
+                        "SELECT doc FROM lc_column_statistics WHERE table_id = $1 AND target = $2 AND column_name = $3",
+                        &[&rec.id, &target, &column],
+                    )
+                    .map_err(pe)?
+                {
+                    Some(r) => is_current(cols, &from_json(r.get(0))?),
+                    None => false,
+                };
+                if !current {
+                    return Err(statistics_not_found(id, partition, &column));
+                }
+                tx.execute(
+                    "DELETE FROM lc_column_statistics WHERE table_id = $1 AND target = $2 AND column_name = $3",
+                    &[&rec.id, &target, &column],
+                )
+                .map_err(pe)?;
+                Ok(())
+            })
+        })
+    }
+
+    fn get_record(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        off_runtime(|| {
+            self.once(|c| {
+                Ok(c.query_opt(
+                    "SELECT value FROM lc_records WHERE space = $1 AND key = $2",
+                    &[&space, &key.as_bytes()],
+                )
+                .map_err(pe)?
+                .map(|r| r.get(0)))
+            })
+        })
+    }
+
+    fn list_records(
+        &self,
+        space: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<(String, Vec<u8>)>> {
+        off_runtime(|| {
+            let (start, inclusive) = match page_start(page)? {
+                Some(k) => (k.into_bytes(), false),
+                None => (prefix.as_bytes().to_vec(), true),
+            };
+            let end = prefix_end(prefix.as_bytes());
+            let sql = if inclusive {
+                "SELECT key, value FROM lc_records WHERE space = $1 AND key >= $2 AND ($3::bytea IS NULL OR key < $3) ORDER BY key LIMIT $4"
+            } else {
+                "SELECT key, value FROM lc_records WHERE space = $1 AND key > $2 AND ($3::bytea IS NULL OR key < $3) ORDER BY key LIMIT $4"
+            };
+            self.once(|c| {
+                let rows = c
+                    .query(
+                        sql,
+                        &[&space, &start, &end, &(page.limit.max(1) as i64 + 1)],
+                    )
+                    .map_err(pe)?;
+                collect_named(
+                    page.limit,
+                    rows.iter().map(|r| {
+                        let k: Vec<u8> = r.get(0);
+                        let key = String::from_utf8_lossy(&k).into_owned();
+                        Ok((key.clone(), (key, r.get(1))))
+                    }),
+                )
+            })
+        })
+    }
+
+    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                for w in &writes {
+                    let cur: Option<Vec<u8>> = tx
+                        .query_opt(
+                            "SELECT value FROM lc_records WHERE space = $1 AND key = $2 FOR UPDATE",
+                            &[&w.space, &w.key.as_bytes()],
+                        )
+                        .map_err(pe)?
+                        .map(|r| r.get(0));
+                    check_expectation(w, cur.as_deref())?;
+                    let r = match (&w.value, &w.expect) {
+                        // Two writers that both saw no record: the primary key lets one
+                        // in and the other learns of the conflict.
+                        (Some(v), Expect::Absent) => tx.execute(
+                            "INSERT INTO lc_records (space, key, value) VALUES ($1, $2, $3)",
+                            &[&w.space, &w.key.as_bytes(), v],
+                        ),
+                        (Some(v), _) => tx.execute(
+                            "INSERT INTO lc_records (space, key, value) VALUES ($1, $2, $3)
+                             ON CONFLICT (space, key) DO UPDATE SET value = EXCLUDED.value",
+                            &[&w.space, &w.key.as_bytes(), v],
+                        ),
+                        (None, _) => tx.execute(
+                            "DELETE FROM lc_records WHERE space = $1 AND key = $2",
+                            &[&w.space, &w.key.as_bytes()],
+                        ),
+                    };
+                    match r {
+                        Ok(_) => {}
+                        Err(e) if is_code(&e, UNIQUE_VIOLATION) => {
+                            return Err(check_expectation(w, Some(&[])).unwrap_err());
+                        }
+                        Err(e) => return Err(pe(e)),
+                    }
+                }
+                Ok(())
+            })
+        })
+    }
+
+    fn record_spaces(&self) -> Result<Vec<String>> {
+        off_runtime(|| {
+            self.once(|c| {
+                Ok(
+                    c.query("SELECT DISTINCT space FROM lc_records ORDER BY space", &[])
+                        .map_err(pe)?
+                        .iter()
+                        .map(|r| r.get(0))
+                        .collect(),
+                )
+            })
+        })
+    }
+
+    fn export_table(&self, id: &TableIdent) -> Result<TableImage> {
+        off_runtime(|| {
+            self.read(|tx| {
+                let rec = record(tx, id, false)?;
+                let versions = tx
+                    .query(
+                        "SELECT doc FROM lc_table_versions WHERE table_id = $1 ORDER BY version",
+                        &[&rec.id],
+                    )
+                    .map_err(pe)?
+                    .iter()
+                    .map(|r| from_json(r.get(0)))
+                    .collect::<Result<_>>()?;
+                let statistics = tx
+                    .query(
+                        "SELECT target, doc FROM lc_column_statistics WHERE table_id = $1 ORDER BY target, column_name",
+                        &[&rec.id],
+                    )
+                    .map_err(pe)?
+                    .iter()
+                    .map(|r| {
+                        let target: Vec<u8> = r.get(0);
+                        let owner = match target.split_first() {
+                            Some((0xFF, _)) => None,
+                            Some((0x00, k)) => Some(
+                                decode_values(k)
+                                    .ok_or_else(|| Error::storage("corrupt statistics target"))?,
+                            ),
+                            _ => return Err(Error::storage("corrupt statistics target")),
+                        };
+                        Ok((owner, from_json(r.get(1))?))
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(TableImage {
+                    table: rec.table,
+                    versions,
+                    indexes: rec.indexes,
+                    statistics,
+                })
+            })
+        })
+    }
+
+    fn import_database(&self, db: Database) -> Result<()> {
+        off_runtime(|| {
+            self.once(|c| {
+                match c.execute(
+                    "INSERT INTO lc_databases (name, doc) VALUES ($1, $2)",
+                    &[&db.name.as_str(), &to_json(&db)?],
+                ) {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
+                        "database {} already exists",
+                        db.name
+                    ))),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn import_table(&self, db: &DatabaseName, image: TableImage) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let id = TableIdent::new(db.clone(), image.table.name.clone());
+                db_exists(tx, db)?;
+                let tid: i64 = tx
+                    .query_one("SELECT nextval('lc_table_ids')", &[])
+                    .map_err(pe)?
+                    .get(0);
+                let r = tx.execute(
+                    "INSERT INTO lc_tables (db, name, id, doc, indexes) VALUES ($1, $2, $3, $4, $5)",
+                    &[
+                        &db.as_str(),
+                        &image.table.name.as_str(),
+                        &tid,
+                        &to_json(&image.table)?,
+                        &to_json(&image.indexes)?,
+                    ],
+                );
+                match r {
+                    Ok(_) => {}
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => return Err(table_exists(&id)),
+                    Err(e) => return Err(pe(e)),
+                }
+                for t in &image.versions {
+                    tx.execute(
+                        "INSERT INTO lc_table_versions (table_id, version, doc) VALUES ($1, $2, $3)",
+                        &[&tid, &(t.version_id.unwrap_or(1) as i64), &to_json(t)?],
+                    )
+                    .map_err(pe)?;
+                }
+                for (owner, st) in &image.statistics {
+                    let pk = owner.as_ref().map(|v| encode_values(v));
+                    tx.execute(
+                        "INSERT INTO lc_column_statistics (table_id, target, column_name, doc) VALUES ($1, $2, $3, $4)",
+                        &[&tid, &stats_target_key(pk.as_deref()), &st.column_name, &to_json(st)?],
+                    )
+                    .map_err(pe)?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    fn import_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let puts = import_puts(parts);
+                let keys: Vec<Vec<u8>> = puts.iter().map(|(k, _)| k.clone()).collect();
+                let added = (keys.len() - existing(tx, rec.id, &keys)?.len()) as i64;
+                let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
+                apply_changes(tx, rec.id, changes)?;
+                tx.execute(
+                    "UPDATE lc_tables SET partition_count = partition_count + $2 WHERE id = $1",
+                    &[&rec.id, &added],
+                )
+                .map_err(pe)?;
+                Ok(())
+            })
+        })
+    }
+
+    fn import_function(&self, db: &DatabaseName, f: Function) -> Result<()> {
+        off_runtime(|| {
+            self.once(|c| {
+                match c.execute(
+                    "INSERT INTO lc_functions (db, name, doc) VALUES ($1, $2, $3)",
+                    &[&db.as_str(), &f.function_name, &to_json(&f)?],
+                ) {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
+                        "function {db}.{} already exists",
+                        f.function_name
+                    ))),
+                    Err(e) if is_code(&e, FOREIGN_KEY_VIOLATION) => Err(db_not_found(db)),
+                    Err(e) => Err(pe(e)),
+                }
+            })
+        })
+    }
+
+    fn partitions_examined(&self) -> u64 {
+        off_runtime(|| self.examined.load(Ordering::Relaxed))
+    }
+
+    fn stats(&self) -> Result<StoreStats> {
+        off_runtime(|| {
+            self.once(|c| {
+                let r = c
+                    .query_one(
+                        "SELECT (SELECT count(*) FROM lc_databases), (SELECT count(*) FROM lc_tables),
+                                (SELECT coalesce(sum(partition_count), 0)::bigint FROM lc_tables),
+                                pg_database_size(current_database())",
+                        &[],
+                    )
+                    .map_err(pe)?;
+                let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
+                Ok(StoreStats {
+                    databases: n(0),
+                    tables: n(1),
+                    partitions: n(2),
+                    size_on_disk: Some(n(3)),
+                })
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_parameters_are_taken_from_the_url() {
+        let (url, o) = split_url(
+            "postgres://u:p@h:5432/db?pool_max_size=7&sslmode=disable&pool_timeout_secs=2",
+        )
+        .unwrap();
+        assert_eq!(url, "postgres://u:p@h:5432/db?sslmode=disable");
+        assert_eq!(
+            (o.pool_max_size, o.pool_timeout),
+            (7, Duration::from_secs(2))
+        );
+        let e = split_url("postgres://h/db?pool_max_size=0").unwrap_err();
+        assert!(e.message.contains("pool_max_size"), "{e}");
+    }
+}
