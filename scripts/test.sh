@@ -12,9 +12,19 @@ if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
 fi
 command -v java >/dev/null || { echo "Java 17 is needed by pyspark (the Hive Metastore tests)"; exit 1; }
 
+echo "== PostgreSQL (a throwaway cluster for the PostgreSQL store's tests, stopped at exit)"
+pg_dir=$(mktemp -d /tmp/lakecat-test-pg.XXXXXX)
+trap 'bash scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+LAKECAT_TEST_PG=$(bash scripts/postgres.sh start "$pg_dir")
+export LAKECAT_TEST_PG
+
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== tests"
 cargo test --workspace --all-targets --locked
+
+echo "== the fronts again, on a PostgreSQL store (the slow Spark comparison runs once, above)"
+LAKECAT_TEST_BACKEND=postgres cargo test --locked --test api --test sql --test glue \
+  --test hms --test crawlers --test process -- --skip spark_answers_the_same

@@ -128,6 +128,23 @@ enum Command {
     /// Run HiveQL DDL (CREATE/DROP/ALTER/MSCK/SHOW/DESCRIBE/USE) against a data
     /// directory or a running server.
     Sql(SqlArgs),
+    /// Bring a store's schema up to this lakecat's (serve does it at start too).
+    Migrate {
+        /// The store: a folder, sled:///folder, or postgres://user:password@host:port/db.
+        #[arg(
+            long,
+            env = "LAKECAT_STORE",
+            value_name = "URL",
+            conflicts_with = "data_dir"
+        )]
+        store: Option<String>,
+        /// The embedded store's folder: the same as --store sled://DIR.
+        #[arg(long, env = "LAKECAT_DATA_DIR", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Work on whole stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Show what the crawler concludes about one file.
     Infer {
         /// s3://bucket/key, file:///path or a local path.
@@ -140,6 +157,23 @@ enum Command {
         /// Bytes sampled from text files (after decompression).
         #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
         sample_bytes: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy a whole catalog into an empty store (sled to PostgreSQL, or back),
+    /// unchanged, and say what was copied. Stop the servers writing to the
+    /// source first.
+    Copy {
+        /// The store to read: a folder, sled:///folder or postgres://….
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The empty store to write: a folder, sled:///folder or postgres://….
+        #[arg(long, value_name = "URL")]
+        to: String,
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
     },
 }
 
@@ -293,6 +327,29 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Crawl(args) => crawl(file, args),
         Command::Sql(args) => sql(file, args),
+        Command::Migrate { store, data_dir } => {
+            let url = file.store(store, data_dir)?;
+            emit(&format!("{}\n", lakecat::stores::migrate(&url)?));
+            Ok(())
+        }
+        Command::Store(StoreCommand::Copy { from, to, output }) => {
+            let (from, to) = (StoreUrl::parse(&from)?, StoreUrl::parse(&to)?);
+            if from == to {
+                return Err(format!("--from and --to name the same store ({from})"));
+            }
+            let source = open_store(&file, &from)?;
+            let dest = open_store(&file, &to)?;
+            let report = lakecat::services::copy::copy(&*source, &*dest)
+                .map_err(|e| format!("copying {from} to {to}: {}", e.message))?;
+            match output {
+                Output::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+                )),
+                Output::Text => emit(&format!("{from} -> {to}: {report}\n")),
+            }
+            Ok(())
+        }
         Command::Infer {
             url,
             output,

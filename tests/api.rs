@@ -1,11 +1,13 @@
-//! The REST API end to end, in process, over the sled store.
+//! The REST API end to end, in process, over the sled store (or PostgreSQL,
+//! see `common::on_postgres`).
+
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use lakecat::app::app;
 use lakecat::http::AppState;
-use lakecat_store_sled::SledStore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -18,7 +20,7 @@ struct Api {
 impl Api {
     fn new() -> Api {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SledStore::open(dir.path(), 5).unwrap());
+        let store = common::test_store(dir.path(), 5);
         Api {
             router: app(AppState::new(store), 64 * 1024),
             _dir: dir,

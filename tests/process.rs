@@ -3,9 +3,8 @@
 
 mod common;
 
-use lakecat_catalog_api::store::{CatalogStore, PageRequest};
+use lakecat_catalog_api::store::PageRequest;
 use lakecat_catalog_api::TableIdent;
-use lakecat_store_sled::SledStore;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,7 +58,8 @@ fn data_survives_a_restart_and_sigterm_is_graceful() {
 #[test]
 fn a_second_server_on_the_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let _s = common::start(dir.path(), &[]);
+    // The embedded store's own rule, whichever backend the run tests.
+    let _s = common::start_with_store(&["--data-dir", &dir.path().to_string_lossy()], &[]);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .args([
             "serve",
@@ -130,7 +130,9 @@ fn sigkill_during_batch_writes_loses_no_acknowledged_batch_and_tears_none() {
             acked.len()
         );
 
-        let store = SledStore::open(dir.path(), 10).expect("the store opens cleanly after SIGKILL");
+        // After SIGKILL the embedded store opens cleanly; on PostgreSQL this is
+        // what any other replica reads.
+        let store = common::test_store(dir.path(), 10);
         let id = TableIdent::parse("crash", "t").unwrap();
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
         let mut page = PageRequest::first(1000);

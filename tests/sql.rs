@@ -13,7 +13,8 @@ use lakecat_catalog_api::TableIdent;
 use serde_json::Value;
 
 struct Env {
-    store: MemoryStore,
+    store: std::sync::Arc<dyn CatalogStore>,
+    _dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
     folders: Folders,
 }
@@ -30,14 +31,22 @@ impl Env {
         ))
     }
     fn with_folders(folders: Folders) -> Env {
+        let dir = tempfile::tempdir().unwrap();
         Env {
-            store: MemoryStore::new(10),
+            store: common::test_store(dir.path(), 10),
+            _dir: dir,
             rt: tokio::runtime::Runtime::new().unwrap(),
             folders,
         }
     }
     fn run(&self, sql: &str) -> ScriptOutcome {
-        execute(&self.store, &self.folders, self.rt.handle(), sql, "default")
+        execute(
+            &*self.store,
+            &self.folders,
+            self.rt.handle(),
+            sql,
+            "default",
+        )
     }
     fn ok(&self, sql: &str) -> ScriptOutcome {
         let o = self.run(sql);

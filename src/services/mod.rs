@@ -10,8 +10,10 @@
 //! - [`folders`]: which folders the fronts may create, move and delete;
 //! - [`search`]: table search (REST and Glue's SearchTables);
 //! - [`sns`]: confirming SNS subscriptions only at hosts the operator lists;
-//! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads.
+//! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
+//! - [`copy`]: `lakecat store copy`, a whole catalog from one store into another.
 
+pub mod copy;
 pub mod crawlers;
 pub mod engine;
 pub mod folders;

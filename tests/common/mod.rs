@@ -23,8 +23,58 @@ pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
     start_with_env(data_dir, extra, &[])
 }
 
+/// Whether the tests run their servers and stores on PostgreSQL
+/// (`LAKECAT_TEST_BACKEND=postgres`, set by scripts/test.sh for its second
+/// pass) rather than on the embedded store.
+pub fn on_postgres() -> bool {
+    std::env::var("LAKECAT_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// How a server finds the catalog of a test's data folder: the folder itself
+/// (sled), or a PostgreSQL database of that folder's own with the warehouse
+/// where sled would keep it.
+pub fn store_args(data_dir: &Path) -> Vec<String> {
+    if on_postgres() {
+        let url = lakecat_store_postgres::testing::database_for(&data_dir.to_string_lossy());
+        vec![
+            "--store".into(),
+            url,
+            "--warehouse-dir".into(),
+            data_dir.join("warehouse").to_string_lossy().into_owned(),
+        ]
+    } else {
+        vec!["--data-dir".into(), data_dir.to_string_lossy().into_owned()]
+    }
+}
+
+/// The store of a test's data folder, on the backend the run tests.
+pub fn test_store(
+    data_dir: &Path,
+    max_versions: usize,
+) -> std::sync::Arc<dyn lakecat_catalog_api::store::CatalogStore> {
+    if on_postgres() {
+        let url = lakecat_store_postgres::testing::database_for(&data_dir.to_string_lossy());
+        std::sync::Arc::new(lakecat_store_postgres::PgStore::open(&url, max_versions).unwrap())
+    } else {
+        std::sync::Arc::new(lakecat_store_sled::SledStore::open(data_dir, max_versions).unwrap())
+    }
+}
+
 /// [`start`] with extra environment variables (S3 endpoint and keys, …).
 pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let has_warehouse = extra.contains(&"--warehouse-dir");
+    let mut store = store_args(data_dir);
+    if has_warehouse && store.len() == 4 {
+        store.truncate(2);
+    }
+    let mut args: Vec<&str> = store.iter().map(String::as_str).collect();
+    args.extend_from_slice(extra);
+    start_with_store(&args, env)
+}
+
+/// Starts `lakecat serve` with exactly these arguments after the addresses
+/// (the store's included).
+pub fn start_with_store(args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .args([
             "serve",
@@ -32,10 +82,8 @@ pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> 
             "127.0.0.1:0",
             "--thrift-addr",
             "127.0.0.1:0",
-            "--data-dir",
         ])
-        .arg(data_dir)
-        .args(extra)
+        .args(args)
         .envs(env.iter().copied())
         .env("LAKECAT_LOG", "info")
         .env_remove("LAKECAT_CONFIG")

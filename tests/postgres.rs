@@ -1,0 +1,447 @@
+//! The PostgreSQL store from the outside: `lakecat migrate`, `lakecat store
+//! copy`, a database that restarts under a running server, and several
+//! replicas on one database. Needs the test cluster scripts/test.sh starts
+//! (`LAKECAT_TEST_PG`); the restart test starts a cluster of its own.
+
+mod common;
+
+use lakecat_catalog_api::model::{Database, Function, Partition};
+use lakecat_catalog_api::names::{DatabaseName, TableIdent};
+use lakecat_catalog_api::store::*;
+use lakecat_store_postgres::{testing, PgStore};
+use lakecat_store_sled::SledStore;
+use serde_json::{json, Value};
+use std::process::Command;
+
+fn lakecat(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(args)
+        .env_remove("LAKECAT_CONFIG")
+        .env_remove("LAKECAT_STORE")
+        .env_remove("LAKECAT_DATA_DIR")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A catalog with something of every kind a store keeps.
+fn fill(s: &dyn CatalogStore) {
+    lakecat::services::sample::load(s).unwrap();
+    let d = DatabaseName::new("copyme").unwrap();
+    let mut db = Database::new(d.clone());
+    db.parameters.insert("k".into(), "v".into());
+    s.create_database(db).unwrap();
+    let id = TableIdent::parse("copyme", "t").unwrap();
+    s.create_table(&d, lakecat_catalog_api::conformance::sample_table("t"))
+        .unwrap();
+    for i in 0..3 {
+        let mut t = s.get_table(&id).unwrap();
+        t.description = Some(format!("edit {i}"));
+        s.update_table(&id, t, UpdateTableOptions::default())
+            .unwrap();
+    }
+    let parts: Vec<Partition> = (0..2500)
+        .map(|i| Partition::new(vec![format!("2024-{:02}-01", i % 12 + 1), i.to_string()]))
+        .collect();
+    assert!(s.create_partitions(&id, parts, false).unwrap().is_empty());
+    s.create_partition_index(
+        &id,
+        lakecat_catalog_api::stats::PartitionIndex {
+            index_name: "by_hour".into(),
+            keys: vec!["hour".into()],
+            slot: 0,
+        },
+    )
+    .unwrap();
+    let st: lakecat_catalog_api::stats::ColumnStatistics = serde_json::from_value(json!({
+        "column_name": "id", "column_type": "bigint", "analyzed_time": 1_700_000_000,
+        "statistics_data": {"type": "LONG", "long_column_statistics_data":
+            {"minimum_value": 1, "maximum_value": 9, "number_of_nulls": 0, "number_of_distinct_values": 9}}
+    }))
+    .unwrap();
+    s.update_column_statistics(&id, None, vec![st.clone()])
+        .unwrap();
+    let p = vec!["2024-01-01".to_string(), "0".to_string()];
+    s.update_column_statistics(&id, Some(&p), vec![st]).unwrap();
+    let f: Function = serde_json::from_value(json!({
+        "function_name": "upper2", "class_name": "com.example.Upper", "owner_name": "ann",
+        "owner_type": "USER", "create_time": 0, "resource_uris": []
+    }))
+    .unwrap();
+    s.create_function(&d, f).unwrap();
+    s.write_records(vec![
+        RecordWrite::put("crawler", "c1", b"{\"x\":1}".to_vec()),
+        RecordWrite::put("crawl", "c1/0001", vec![0, 1, 2, 255]),
+    ])
+    .unwrap();
+}
+
+#[test]
+fn store_copy_round_trips_sled_to_postgres_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (before, partitions) = {
+        let s = SledStore::open(&a, 100).unwrap();
+        fill(&s);
+        (
+            lakecat::services::copy::snapshot(&s).unwrap(),
+            s.stats().unwrap().partitions,
+        )
+    };
+    let pg = testing::fresh_database("copy");
+    let a_url = format!("sled://{}", a.display());
+    let (ok, out, err) = lakecat(&[
+        "store", "copy", "--from", &a_url, "--to", &pg, "--output", "json",
+    ]);
+    assert!(ok, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report["partitions"].as_u64().unwrap(),
+        partitions,
+        "{report}"
+    );
+    assert!(partitions > 2500);
+    assert_eq!(report["table_versions"], 3);
+    assert_eq!(report["partition_indexes"], 1);
+    assert_eq!(report["column_statistics"], 2);
+    assert_eq!(report["functions"], 1);
+    assert_eq!(report["records"], 2);
+    // Into a store that is not empty: refused, nothing written.
+    let (ok, _, err) = lakecat(&["store", "copy", "--from", &a_url, "--to", &pg]);
+    assert!(!ok && err.contains("not empty"), "{err}");
+    let (ok, out, err) = lakecat(&["store", "copy", "--from", &pg, "--to", b.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("copied 2 database(s)"), "{out}");
+    let on_pg = lakecat::services::copy::snapshot(&PgStore::open(&pg, 100).unwrap()).unwrap();
+    let back = lakecat::services::copy::snapshot(&SledStore::open(&b, 100).unwrap()).unwrap();
+    assert!(on_pg == before, "PostgreSQL holds a different catalog");
+    assert!(back == before, "the round trip changed the catalog");
+    // The copied index serves filters on the copy.
+    let s = PgStore::open(&pg, 100).unwrap();
+    let id = TableIdent::parse("copyme", "t").unwrap();
+    let f = lakecat_catalog_api::filter::FilterExpr::parse("hour = 7")
+        .unwrap()
+        .unwrap();
+    let n0 = s.partitions_examined();
+    let p = s
+        .list_partitions(&id, Some(&f), &PageRequest::first(10))
+        .unwrap();
+    assert_eq!(p.items.len(), 1);
+    assert!(s.partitions_examined() - n0 <= 2, "the index was not used");
+}
+
+#[test]
+fn migrate_applies_each_migration_once_and_refuses_a_newer_schema() {
+    let pg = testing::fresh_database("migrate");
+    let (ok, out, err) = lakecat(&["migrate", "--store", &pg]);
+    assert!(
+        ok && out.contains("applied migration 1 (catalog)"),
+        "{out}{err}"
+    );
+    let (ok, out, _) = lakecat(&["migrate", "--store", &pg]);
+    assert!(ok && out.contains("nothing to do"), "{out}");
+    let mut c = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    c.batch_execute(
+        "INSERT INTO lakecat_schema_migrations (version, name) VALUES (99, 'from the future')",
+    )
+    .unwrap();
+    for args in [
+        vec!["migrate", "--store", &pg],
+        vec![
+            "serve",
+            "--store",
+            &pg,
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "off",
+        ],
+    ] {
+        let (ok, _, err) = lakecat(&args);
+        assert!(
+            !ok && err.contains("schema version 99, newer than the version 1"),
+            "{args:?}: {err}"
+        );
+    }
+    // The password never shows.
+    let with_password = pg.replacen("lakecat@", "lakecat:hunter2@", 1);
+    let (_, _, err) = lakecat(&["migrate", "--store", &with_password]);
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+fn rest(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
+    let agent = common::agent();
+    let resp = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("POST", Some(b)) => agent.post(url).send_json(b),
+        ("PUT", Some(b)) => agent.put(url).send_json(b),
+        _ => unreachable!(),
+    };
+    match resp {
+        Ok(mut r) => {
+            let status = r.status().as_u16();
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        }
+        Err(e) => (0, json!({ "transport": e.to_string() })),
+    }
+}
+
+fn glue(base: &str, target: &str, body: Value) -> (u16, Value) {
+    let resp = common::agent()
+        .post(&format!("{base}/"))
+        .header("x-amz-target", &format!("AWSGlue.{target}"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .send(body.to_string());
+    match resp {
+        Ok(mut r) => {
+            let status = r.status().as_u16();
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        }
+        Err(e) => (0, json!({ "transport": e.to_string() })),
+    }
+}
+
+fn table(name: &str) -> Value {
+    json!({
+        "name": name, "table_type": "EXTERNAL_TABLE",
+        "partition_keys": [{"name": "batch", "type": "int"}, {"name": "item", "type": "int"}],
+        "storage_descriptor": {"columns": [{"name": "x", "type": "int"}], "location": format!("s3://b/{name}/")}
+    })
+}
+
+/// A server on a PostgreSQL that stops and starts again: requests meanwhile
+/// fail clearly (503, Glue's InternalServiceException), the server keeps
+/// running, and it serves again once the database is back, without a restart.
+#[test]
+fn a_database_restart_is_survived_without_restarting_lakecat() {
+    let cluster = tempfile::tempdir().unwrap();
+    let script = format!("{}/scripts/postgres.sh", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .args([&script, "start", &cluster.path().to_string_lossy()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    struct Stop(String, String);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = Command::new("bash")
+                .args([&self.0, "stop", &self.1])
+                .status();
+        }
+    }
+    let _stop = Stop(
+        script.clone(),
+        cluster.path().to_string_lossy().into_owned(),
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let server = common::start_with_store(
+        &[
+            "--store",
+            &format!("{url}?pool_timeout_secs=2"),
+            "--warehouse-dir",
+            &data.path().to_string_lossy(),
+        ],
+        &[],
+    );
+    let b = &server.base;
+    assert_eq!(
+        rest(
+            "POST",
+            &format!("{b}/v1/databases"),
+            Some(json!({"name": "d"}))
+        )
+        .0,
+        201
+    );
+    let pg_ctl = |cmd: &str| {
+        let st = Command::new("bash")
+            .args([&script, cmd, &cluster.path().to_string_lossy()])
+            .status()
+            .unwrap();
+        assert!(st.success(), "postgres.sh {cmd}");
+    };
+    pg_ctl("stop");
+    let (s, v) = rest("GET", &format!("{b}/v1/databases/d"), None);
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "{v}"
+    );
+    let (s, v) = rest(
+        "POST",
+        &format!("{b}/v1/databases"),
+        Some(json!({"name": "e"})),
+    );
+    assert_eq!(s, 503, "{v}");
+    let (_, v) = glue(b, "GetDatabase", json!({"Name": "d"}));
+    assert_eq!(v["__type"], "InternalServiceException", "{v}");
+    // Health says so too (a load balancer takes the replica out meanwhile),
+    // and the process keeps running.
+    let (s, v) = rest("GET", &format!("{b}/health"), None);
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "{v}"
+    );
+    let mut server = server;
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server exited"
+    );
+    let b = &server.base.clone();
+    pg_ctl("resume");
+    let (s, v) = rest("GET", &format!("{b}/v1/databases/d"), None);
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = rest(
+        "POST",
+        &format!("{b}/v1/databases"),
+        Some(json!({"name": "e"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    // What failed while the database was down left nothing behind.
+    let (_, v) = rest("GET", &format!("{b}/v1/databases"), None);
+    let names: Vec<&str> = v["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert_eq!(names, ["d", "e"], "{v}");
+}
+
+/// Several replicas on one database: a write through one is read through the
+/// others at once, one version wins a race, and a replica killed in the middle
+/// of batch writes leaves every acknowledged batch whole and no other.
+#[test]
+fn replicas_share_one_database() {
+    let url = testing::fresh_database("replicas");
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "--store",
+        url.as_str(),
+        "--warehouse-dir",
+        &data.path().to_string_lossy(),
+    ];
+    let servers: Vec<common::Server> = (0..3)
+        .map(|_| common::start_with_store(&args, &[]))
+        .collect();
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let [a, b, c] = [&bases[0], &bases[1], &bases[2]];
+    assert_eq!(
+        rest(
+            "POST",
+            &format!("{a}/v1/databases"),
+            Some(json!({"name": "d"}))
+        )
+        .0,
+        201
+    );
+    assert_eq!(rest("GET", &format!("{b}/v1/databases/d"), None).0, 200);
+    assert_eq!(
+        rest(
+            "POST",
+            &format!("{b}/v1/databases/d/tables"),
+            Some(table("t"))
+        )
+        .0,
+        201
+    );
+    let (s, t) = rest("GET", &format!("{c}/v1/databases/d/tables/t"), None);
+    assert_eq!(s, 200);
+
+    // The same version_id through two replicas: exactly one update wins.
+    let answers: Vec<u16> = std::thread::scope(|sc| {
+        let hs: Vec<_> = [a, b]
+            .into_iter()
+            .enumerate()
+            .map(|(i, base)| {
+                let mut edit = t.clone();
+                edit["description"] = json!(format!("by {i}"));
+                sc.spawn(move || {
+                    rest(
+                        "PUT",
+                        &format!("{base}/v1/databases/d/tables/t"),
+                        Some(edit),
+                    )
+                    .0
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut sorted = answers.clone();
+    sorted.sort();
+    assert_eq!(sorted, [200, 409], "{answers:?}");
+    let (_, now) = rest("GET", &format!("{c}/v1/databases/d/tables/t"), None);
+    assert_eq!(now["version_id"], 2);
+
+    // Batches of 200 partitions through replica c until it is killed.
+    let acknowledged = std::sync::Mutex::new(Vec::new());
+    let mut servers = servers;
+    let victim = servers.pop().unwrap();
+    let victim_base = victim.base.clone();
+    std::thread::scope(|sc| {
+        let h = sc.spawn(|| {
+            for batch in 0.. {
+                let parts: Vec<Value> = (0..200)
+                    .map(|i| json!({"values": [batch.to_string(), i.to_string()]}))
+                    .collect();
+                let (s, _) = rest(
+                    "POST",
+                    &format!("{victim_base}/v1/databases/d/tables/t/partitions"),
+                    Some(json!({ "partitions": parts })),
+                );
+                if s != 200 {
+                    return;
+                }
+                acknowledged.lock().unwrap().push(batch);
+            }
+        });
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let mut v = victim;
+        let _ = v.child.kill(); // SIGKILL
+        h.join().unwrap();
+    });
+    let acked = acknowledged.into_inner().unwrap();
+    assert!(
+        acked.len() >= 2,
+        "too few batches before the kill: {acked:?}"
+    );
+    // Count partitions per batch through a surviving replica.
+    let store = PgStore::open(&url, 10).unwrap();
+    let id = TableIdent::parse("d", "t").unwrap();
+    let mut per_batch = std::collections::BTreeMap::<String, usize>::new();
+    for p in all_partitions(&store, &id).unwrap() {
+        *per_batch.entry(p.values[0].clone()).or_default() += 1;
+    }
+    for (batch, n) in &per_batch {
+        assert_eq!(*n, 200, "batch {batch} is half-present");
+    }
+    for b in &acked {
+        assert!(
+            per_batch.contains_key(&b.to_string()),
+            "acknowledged batch {b} is missing"
+        );
+    }
+    assert!(per_batch.len() <= acked.len() + 1);
+    // The survivors keep serving, and see the same count.
+    for base in [a, b] {
+        let (s, v) = glue(
+            base,
+            "GetPartitions",
+            json!({"DatabaseName": "d", "TableName": "t", "MaxResults": 1}),
+        );
+        assert_eq!(s, 200, "{v}");
+    }
+}
