@@ -311,6 +311,13 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// The names of the record spaces that hold records, in order.
     fn record_spaces(&self) -> Result<Vec<String>>;
 
+    /// Whether other processes may use this store at the same time (replicas
+    /// on one database). An exclusive store's leftovers of an earlier process
+    /// (a crawl marked running, a lease) belong to no one alive.
+    fn shared(&self) -> bool {
+        false
+    }
+
     // Copying a catalog from one store to another (`lakecat store copy`): what
     // is read is written back as it was, timestamps and versions included, into
     // a store that does not have it yet. Nothing is validated or stamped anew.

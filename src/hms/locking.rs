@@ -7,7 +7,10 @@ use super::thrift::{TStruct, TValue};
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
     use Ex::*;
     Some(match name {
-        "lock" => ok(TValue::Struct(ctx.locks.lock(a.strct(1)))),
+        // Neither declares a MetaException: a store failure is an application error.
+        "lock" => run(name, &[], || {
+            Ok(ok(TValue::Struct(ctx.locks.lock(a.strct(1))?)))
+        }),
         "check_lock" => run(name, &[(1, Meta), (2, Meta), (3, NoSuchLock)], || {
             let id = a.strct(1).and_then(|r| r.int(1)).unwrap_or(-1);
             Ok(ok(TValue::Struct(ctx.locks.check(id)?)))
@@ -23,7 +26,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             }
             Ok(void())
         }),
-        "show_locks" => ok(TValue::Struct(ctx.locks.show())),
+        "show_locks" => run(name, &[], || Ok(ok(TValue::Struct(ctx.locks.show()?)))),
         _ => return None,
     })
 }

@@ -2,38 +2,51 @@
 //! clients that commit by locking a table (PyIceberg's HiveCatalog, Hive's ACID
 //! writers) serialise their commits.
 //!
-//! Locks live in memory: a restart releases them all, as the locks of a crashed
-//! metastore time out. A lock not heard of (locked, checked or heartbeated) for
-//! the timeout is dropped, so a client that dies holding one does not block others
-//! for ever.
+//! The table is one service record in the catalog's store, changed by
+//! compare-and-swap: every replica on a shared store (PostgreSQL) sees the same
+//! locks, as Hive Metastores share theirs through their database, so two commits
+//! through two replicas serialise. A lock not heard of (locked, checked or
+//! heartbeated) for the timeout is dropped, so a client (or replica) that dies
+//! holding one does not block others for ever.
 
 use super::thrift::{TStruct, TValue};
-use lakecat_catalog_api::{Error, Result};
+use lakecat_catalog_api::store::{CatalogStore, Expect, RecordWrite};
+use lakecat_catalog_api::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 const ACQUIRED: i32 = 1;
 const WAITING: i32 = 2;
 const SHARED_WRITE: i64 = 2;
+const SPACE: &str = "hms";
+const KEY: &str = "locks";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Component {
     db: String,
     table: String,
     kind: i64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Held {
     components: Vec<Component>,
-    last_seen: Instant,
+    /// Wall-clock milliseconds: replicas compare it, so it cannot be an `Instant`.
+    last_seen_ms: i64,
     user: String,
     host: String,
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+struct Table {
+    next: i64,
+    locks: BTreeMap<i64, Held>,
+}
+
 pub struct Locks {
-    state: Mutex<(i64, BTreeMap<i64, Held>)>,
+    store: Arc<dyn CatalogStore>,
     timeout: Duration,
 }
 
@@ -52,20 +65,54 @@ fn no_lock(id: i64) -> Error {
     ))
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 impl Locks {
-    pub fn new(timeout: Duration) -> Locks {
-        Locks {
-            state: Mutex::new((1, BTreeMap::new())),
-            timeout,
-        }
+    pub fn new(store: Arc<dyn CatalogStore>, timeout: Duration) -> Locks {
+        Locks { store, timeout }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut i64, &mut BTreeMap<i64, Held>) -> T) -> T {
-        let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let timeout = self.timeout;
-        g.1.retain(|_, h| h.last_seen.elapsed() < timeout);
-        let (next, locks) = &mut *g;
-        f(next, locks)
+    /// Runs `f` on the current table and stores what it changed, again on a
+    /// fresh read if another caller (here or on another replica) changed the
+    /// table meanwhile.
+    fn with<T>(&self, mut f: impl FnMut(&mut Table) -> T) -> Result<T> {
+        let timeout = self.timeout.as_millis() as i64;
+        loop {
+            let cur = self.store.get_record(SPACE, KEY)?;
+            let mut t: Table = match &cur {
+                Some(b) => serde_json::from_slice(b)
+                    .map_err(|e| Error::storage(format!("corrupt lock table: {e}")))?,
+                None => Table {
+                    next: 1,
+                    locks: BTreeMap::new(),
+                },
+            };
+            let now = now_ms();
+            t.locks.retain(|_, h| now - h.last_seen_ms < timeout);
+            let out = f(&mut t);
+            let bytes = serde_json::to_vec(&t)
+                .map_err(|e| Error::storage(format!("encoding the lock table: {e}")))?;
+            if cur.as_deref() == Some(bytes.as_slice()) {
+                return Ok(out);
+            }
+            let expect = match cur {
+                Some(b) => Expect::Equals(b),
+                None => Expect::Absent,
+            };
+            match self
+                .store
+                .write_records(vec![RecordWrite::put(SPACE, KEY, bytes).expecting(expect)])
+            {
+                Ok(()) => return Ok(out),
+                Err(e) if e.kind == ErrorKind::Conflict => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// A lock is acquired when no earlier lock (held or waiting) conflicts with it.
@@ -89,8 +136,8 @@ impl Locks {
             .with(2, TValue::I32(state))
     }
 
-    pub fn lock(&self, req: Option<&TStruct>) -> TStruct {
-        let components = req
+    pub fn lock(&self, req: Option<&TStruct>) -> Result<TStruct> {
+        let components: Vec<Component> = req
             .map(|r| {
                 r.list(1)
                     .iter()
@@ -106,51 +153,49 @@ impl Locks {
         let (user, host) = req
             .map(|r| (r.str(3).unwrap_or_default(), r.str(4).unwrap_or_default()))
             .unwrap_or_default();
-        self.with(|next, locks| {
-            let id = *next;
-            *next += 1;
-            locks.insert(
+        self.with(|t| {
+            let id = t.next;
+            t.next += 1;
+            t.locks.insert(
                 id,
                 Held {
-                    components,
-                    last_seen: Instant::now(),
-                    user,
-                    host,
+                    components: components.clone(),
+                    last_seen_ms: now_ms(),
+                    user: user.clone(),
+                    host: host.clone(),
                 },
             );
-            Self::response(id, Self::state_of(locks, id))
+            Self::response(id, Self::state_of(&t.locks, id))
         })
     }
 
     pub fn check(&self, id: i64) -> Result<TStruct> {
-        self.with(|_, locks| {
-            let h = locks.get_mut(&id).ok_or_else(|| no_lock(id))?;
-            h.last_seen = Instant::now();
-            Ok(Self::response(id, Self::state_of(locks, id)))
-        })
+        self.with(|t| {
+            let h = t.locks.get_mut(&id).ok_or_else(|| no_lock(id))?;
+            h.last_seen_ms = now_ms();
+            Ok(Self::response(id, Self::state_of(&t.locks, id)))
+        })?
     }
 
     pub fn unlock(&self, id: i64) -> Result<()> {
-        self.with(|_, locks| locks.remove(&id).map(|_| ()).ok_or_else(|| no_lock(id)))
+        self.with(|t| t.locks.remove(&id).map(|_| ()).ok_or_else(|| no_lock(id)))?
     }
 
     pub fn heartbeat(&self, id: i64) -> Result<()> {
-        self.with(|_, locks| {
-            let h = locks.get_mut(&id).ok_or_else(|| no_lock(id))?;
-            h.last_seen = Instant::now();
+        self.with(|t| {
+            let h = t.locks.get_mut(&id).ok_or_else(|| no_lock(id))?;
+            h.last_seen_ms = now_ms();
             Ok(())
-        })
+        })?
     }
 
     /// ShowLocksResponse {1: locks [{1 lockid, 2 dbname, 3 tablename, 5 state, 6 type,
     /// 8 lastheartbeat, 10 user, 11 hostname}]}.
-    pub fn show(&self) -> TStruct {
-        self.with(|_, locks| {
-            let ids: Vec<i64> = locks.keys().copied().collect();
+    pub fn show(&self) -> Result<TStruct> {
+        self.with(|t| {
             let mut out = Vec::new();
-            for id in ids {
-                let state = Self::state_of(locks, id);
-                let h = &locks[&id];
+            for (&id, h) in &t.locks {
+                let state = Self::state_of(&t.locks, id);
                 for c in &h.components {
                     out.push(
                         TStruct::new()
@@ -159,7 +204,7 @@ impl Locks {
                             .with_str(3, c.table.clone())
                             .with(5, TValue::I32(state))
                             .with(6, TValue::I32(c.kind as i32))
-                            .with(8, TValue::I64(0))
+                            .with(8, TValue::I64(h.last_seen_ms))
                             .with_str(10, h.user.clone())
                             .with_str(11, h.host.clone()),
                     );
@@ -185,19 +230,29 @@ mod tests {
         )
     }
 
+    /// Two lock tables over one store behave as one: replicas share their locks.
     #[test]
     fn exclusive_locks_queue_and_time_out() {
-        let l = Locks::new(Duration::from_millis(200));
-        let a = l.lock(Some(&req(3, "t")));
+        let store: Arc<dyn CatalogStore> =
+            Arc::new(lakecat_catalog_api::memory::MemoryStore::new(1));
+        let l = Locks::new(store.clone(), Duration::from_millis(200));
+        let other = Locks::new(store, Duration::from_millis(200));
+        let a = l.lock(Some(&req(3, "t"))).unwrap();
         assert_eq!(a.int(2), Some(ACQUIRED as i64));
-        let b = l.lock(Some(&req(3, "t")));
+        let b = other.lock(Some(&req(3, "t"))).unwrap();
         let b_id = b.int(1).unwrap();
         assert_eq!(b.int(2), Some(WAITING as i64));
         // Another table is independent; shared reads of it coexist.
-        assert_eq!(l.lock(Some(&req(1, "u"))).int(2), Some(ACQUIRED as i64));
-        assert_eq!(l.lock(Some(&req(1, "u"))).int(2), Some(ACQUIRED as i64));
+        assert_eq!(
+            l.lock(Some(&req(1, "u"))).unwrap().int(2),
+            Some(ACQUIRED as i64)
+        );
+        assert_eq!(
+            other.lock(Some(&req(1, "u"))).unwrap().int(2),
+            Some(ACQUIRED as i64)
+        );
         l.unlock(a.int(1).unwrap()).unwrap();
-        assert_eq!(l.check(b_id).unwrap().int(2), Some(ACQUIRED as i64));
+        assert_eq!(other.check(b_id).unwrap().int(2), Some(ACQUIRED as i64));
         assert!(l.unlock(a.int(1).unwrap()).is_err());
         std::thread::sleep(Duration::from_millis(250));
         assert!(l.check(b_id).is_err(), "timed out");

@@ -57,8 +57,8 @@ pub async fn serve(
 ) {
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let ctx = Arc::new(context::Ctx {
+        locks: Arc::new(locks::Locks::new(store.clone(), LOCK_TIMEOUT)),
         store,
-        locks: Arc::new(locks::Locks::new(LOCK_TIMEOUT)),
         folders,
         started: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

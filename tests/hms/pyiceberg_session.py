@@ -1,5 +1,6 @@
 """PyIceberg's HiveCatalog against lakecat's metastore front: argv[1] = host:port,
-argv[2] = a scratch folder. Prints "ok" at the end."""
+argv[2] = a scratch folder, argv[3:] = more replicas of the same catalog (the
+concurrent writers then go through different replicas). Prints "ok" at the end."""
 import sys
 import threading
 
@@ -9,8 +10,15 @@ from pyiceberg.schema import Schema
 from pyiceberg.types import LongType, NestedField, StringType
 
 addr, scratch = sys.argv[1], sys.argv[2]
-props = {"uri": f"thrift://{addr}", "warehouse": f"file://{scratch}/iceberg",
-         "py-io-impl": "pyiceberg.io.fsspec.FsspecFileIO"}
+replicas = [addr] + sys.argv[3:]
+
+
+def props_for(a):
+    return {"uri": f"thrift://{a}", "warehouse": f"file://{scratch}/iceberg",
+            "py-io-impl": "pyiceberg.io.fsspec.FsspecFileIO"}
+
+
+props = props_for(addr)
 cat = HiveCatalog("lake", **props)
 
 cat.create_namespace("ice", {"owner": "ann"})
@@ -23,15 +31,16 @@ with t.transaction() as tx:
 assert cat.load_table("ice.events").properties["owner"] == "ann"
 first = cat.load_table("ice.events").metadata_location
 
-# Two writers commit at once from two catalogs (two connections): the metastore's
-# table lock serialises them, and each commit lands on the other's.
+# Two writers commit at once from two catalogs (two connections, to two replicas
+# when there are): the metastore's table lock serialises them, and each commit
+# lands on the other's.
 barrier = threading.Barrier(2)
 errors = []
 
 
 def writer(i):
     try:
-        c = HiveCatalog("lake", **props)
+        c = HiveCatalog("lake", **props_for(replicas[i % len(replicas)]))
         tbl = c.load_table("ice.events")
         barrier.wait()
         with tbl.transaction() as tx:

@@ -1546,6 +1546,10 @@ impl CatalogStore for PgStore {
         })
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     fn record_spaces(&self) -> Result<Vec<String>> {
         off_runtime(|| {
             self.once(|c| {
