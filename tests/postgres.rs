@@ -445,3 +445,191 @@ fn replicas_share_one_database() {
         assert_eq!(s, 200, "{v}");
     }
 }
+
+fn python() -> String {
+    let p = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&p).exists(),
+        "{p} is missing: run scripts/test.sh, which installs the clients into .venv"
+    );
+    p
+}
+
+/// Two PyIceberg HiveCatalog commits through two different replicas serialise:
+/// the Hive Metastore lock table lives in the shared database.
+#[test]
+fn pyiceberg_commits_through_two_replicas_serialise() {
+    let url = testing::fresh_database("locks");
+    let scratch = tempfile::tempdir().unwrap();
+    let s = scratch.path().to_string_lossy().into_owned();
+    let args = [
+        "--store",
+        url.as_str(),
+        "--warehouse-dir",
+        &s,
+        "--allowed-locations",
+        &s,
+    ];
+    let a = common::start_with_store(&args, &[]);
+    let b = common::start_with_store(&args, &[]);
+    let script = format!(
+        "{}/tests/hms/pyiceberg_session.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(python())
+        .args([script.as_str(), &a.thrift, &s, &b.thrift])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
+    let a = common::agent();
+    let r = match (method, body) {
+        ("GET", _) => a.get(url).call(),
+        ("POST", Some(b)) => a.post(url).send_json(b),
+        ("POST", None) => a.post(url).send_empty(),
+        ("PUT", Some(b)) => a.put(url).send_json(b),
+        _ => unreachable!(),
+    };
+    let mut r = r.unwrap();
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_json().unwrap_or(Value::Null))
+}
+
+fn crawler_state(base: &str, name: &str) -> Value {
+    call("GET", &format!("{base}/v1/crawlers/{name}"), None).1
+}
+
+fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> Option<Value>) -> Value {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Managed crawlers across replicas: a stop asked of one replica ends the run
+/// on another; a replica SIGKILLed mid-run loses its lease, the run is recorded
+/// FAILED and the crawler runs again on another replica; and each slot of a
+/// schedule fires once although every replica sees it due.
+#[test]
+fn crawler_runs_hold_leases_and_schedules_fire_once_across_replicas() {
+    let lake = tempfile::tempdir().unwrap();
+    for d in 0..40 {
+        for i in 0..100 {
+            let p = lake.path().join(format!("big/dt={d:02}/part-{i}.json"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "{\"id\": 1, \"name\": \"a\"}\n".repeat(200)).unwrap();
+        }
+    }
+    let small = lake.path().join("small/dt=01/part-0.json");
+    std::fs::create_dir_all(small.parent().unwrap()).unwrap();
+    std::fs::write(&small, "{\"id\": 1}\n").unwrap();
+    let url = testing::fresh_database("leases");
+    let data = tempfile::tempdir().unwrap();
+    let w = data.path().to_string_lossy().into_owned();
+    let args = [
+        "--store",
+        url.as_str(),
+        "--warehouse-dir",
+        &w,
+        "--clock-speed",
+        "300",
+    ];
+    let env = [("LAKECAT_CRAWLER_LEASE_SECS", "2")];
+    let a = common::start_with_store(&args, &env);
+    let b = common::start_with_store(&args, &env);
+    let (ab, bb) = (a.base.clone(), b.base.clone());
+    let big = json!({"name": "big", "database_name": "lake",
+        "targets": {"s3_targets": [{"path": lake.path().join("big").to_string_lossy()}]}});
+    assert_eq!(call("POST", &format!("{ab}/v1/crawlers"), Some(big)).0, 201);
+
+    // Started on A, stopped through B: the run on A ends CANCELLED.
+    assert_eq!(
+        call("POST", &format!("{ab}/v1/crawlers/big/start"), None).0,
+        202
+    );
+    assert_eq!(crawler_state(&bb, "big")["state"], "RUNNING");
+    assert_eq!(
+        call("POST", &format!("{bb}/v1/crawlers/big/stop"), None).0,
+        202
+    );
+    let c = wait_for("the stop to reach replica A", 15, || {
+        let c = crawler_state(&bb, "big");
+        (c["state"] == "READY").then_some(c)
+    });
+    assert_eq!(c["last_crawl"]["status"], "CANCELLED", "{c}");
+
+    // Started on A, A killed: B sees it RUNNING until the lease expires, then FAILED.
+    assert_eq!(
+        call("POST", &format!("{ab}/v1/crawlers/big/start"), None).0,
+        202
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(crawler_state(&bb, "big")["state"], "RUNNING");
+    drop(a); // SIGKILL
+    let c = wait_for("the dead replica's run to be marked FAILED", 20, || {
+        let c = crawler_state(&bb, "big");
+        (c["state"] == "READY").then_some(c)
+    });
+    assert_eq!(c["last_crawl"]["status"], "FAILED", "{c}");
+    let (_, crawls) = call("GET", &format!("{bb}/v1/crawlers/big/crawls"), None);
+    assert_eq!(crawls["crawls"][0]["state"], "FAILED", "{crawls}");
+    // And it runs on B.
+    assert_eq!(
+        call("POST", &format!("{bb}/v1/crawlers/big/start"), None).0,
+        202
+    );
+    let c = wait_for("the run on B", 60, || {
+        let c = crawler_state(&bb, "big");
+        (c["state"] == "READY").then_some(c)
+    });
+    assert_eq!(c["last_crawl"]["status"], "SUCCEEDED", "{c}");
+
+    // A five-minute schedule at 300× fires about once a second; with three
+    // replicas each slot still fires once.
+    let a2 = common::start_with_store(&args, &env);
+    let c2 = common::start_with_store(&args, &env);
+    let small = json!({"name": "small", "database_name": "lake",
+        "targets": {"s3_targets": [{"path": lake.path().join("small").to_string_lossy()}]}});
+    assert_eq!(
+        call("POST", &format!("{bb}/v1/crawlers"), Some(small)).0,
+        201
+    );
+    let (s, v) = call(
+        "PUT",
+        &format!("{bb}/v1/crawlers/small/schedule"),
+        Some(json!({"schedule_expression": "cron(0/5 * * * ? *)"})),
+    );
+    assert!(s < 300, "{v}");
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let (s, v) = call(
+        "PUT",
+        &format!("{bb}/v1/crawlers/small/schedule"),
+        Some(json!({"state": "NOT_SCHEDULED"})),
+    );
+    assert!(s < 300, "{v}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (_, crawls) = call(
+        "GET",
+        &format!("{}/v1/crawlers/small/crawls", a2.base),
+        None,
+    );
+    let n = crawls["crawls"].as_array().unwrap().len();
+    // Six seconds hold about six slots; replicas that each fired every slot
+    // would have made about eighteen runs.
+    assert!((3..=9).contains(&n), "{n} runs: {crawls}");
+    drop(c2);
+}

@@ -7,7 +7,15 @@
 //! entry, file inventory, consumed events) lands all at once. The catalog itself is
 //! written by the engine, one atomic write per table, before that final group: a
 //! crash in between leaves a consistent catalog and a run still marked RUNNING,
-//! which the next start of the service marks FAILED.
+//! which is marked FAILED once no one holds the run's lease.
+//!
+//! Many replicas may share one store (PostgreSQL). A run holds a lease (a record
+//! with an expiry) that its replica renews while it runs; a replica that dies
+//! stops renewing it, and once it expires any replica marks the run FAILED and
+//! may start the crawler again. A stop asked of any replica reaches the run
+//! through the crawler's record, which the lease keeper watches. Each slot of a
+//! schedule is claimed by compare-and-swap before it fires, so it fires once
+//! whichever replicas see it due.
 //!
 //! Runs execute on their own threads (crawls block on I/O and CPU); the scheduler
 //! is a task on the server's runtime that starts crawlers whose cron schedule is
@@ -34,6 +42,10 @@ const RUNS: &str = "crawl";
 const CLASSIFIERS: &str = "classifier";
 const INVENTORIES: &str = "inventory";
 const EVENTS: &str = "s3event";
+const LEASES: &str = "lease";
+const SLOTS: &str = "schedule-slot";
+/// How long a run's lease lasts unless renewed (`LAKECAT_CRAWLER_LEASE_SECS`).
+const DEFAULT_LEASE_SECS: u64 = 30;
 /// Runs kept per crawler; older ones are dropped as new ones are recorded.
 const MAX_RUNS: usize = 1000;
 
@@ -170,8 +182,22 @@ struct Outcome {
     notes: Vec<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+struct Lease {
+    replica: String,
+    crawl_id: String,
+    expires_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    (now_secs() * 1000.0) as i64
+}
+
 pub struct Crawlers {
     store: Arc<dyn CatalogStore>,
+    /// This process among the replicas sharing the store.
+    replica: String,
+    lease: Duration,
     runtime: tokio::runtime::Handle,
     /// Cancel flags of the runs in progress, by crawler name.
     running: Mutex<HashMap<String, Arc<AtomicBool>>>,
@@ -187,24 +213,61 @@ impl Crawlers {
         runtime: tokio::runtime::Handle,
         clock: Clock,
     ) -> Result<Arc<Crawlers>> {
+        let lease = std::env::var("LAKECAT_CRAWLER_LEASE_SECS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(DEFAULT_LEASE_SECS);
+        let exclusive = !store.shared();
         let s = Arc::new(Crawlers {
             store,
+            replica: format!(
+                "{}-{:x}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            ),
+            lease: Duration::from_secs(lease),
             runtime,
             running: Mutex::new(HashMap::new()),
             clock,
             seq: AtomicU64::new(0),
         });
-        s.recover()?;
+        // On a store no other process uses, every run in progress was this
+        // process's predecessor's, whatever its lease says.
+        s.recover(exclusive)?;
         Ok(s)
     }
 
-    fn recover(&self) -> Result<()> {
+    /// Whether the run of crawler `name` has a lease someone still renews.
+    fn leased(&self, name: &str) -> Result<bool> {
+        Ok(match self.store.get_record(LEASES, name)? {
+            Some(b) => parse::<Lease>(&b)?.expires_ms > now_ms(),
+            None => false,
+        })
+    }
+
+    /// Marks FAILED the runs in progress whose lease expired (all of them with
+    /// `all`), and makes their crawlers READY.
+    fn recover(&self, all: bool) -> Result<()> {
         for (name, bytes) in all_records(&*self.store, CRAWLERS, "")? {
-            let mut c: Crawler = parse(&bytes)?;
-            if c.state == CrawlerState::Ready {
+            let c: Crawler = parse(&bytes)?;
+            if c.state == CrawlerState::Ready || (!all && self.leased(&name)?) {
                 continue;
             }
-            let msg = "lakecat stopped while this crawl ran; its tables were written one by one, so each is as it was before or after the run";
+            match self.recover_one(&name, c, bytes) {
+                Err(e) if e.kind == ErrorKind::Conflict => {} // someone else did
+                r => r?,
+            }
+        }
+        Ok(())
+    }
+
+    fn recover_one(&self, name: &str, mut c: Crawler, bytes: Vec<u8>) -> Result<()> {
+        {
+            let msg = "the lakecat running this crawl stopped before it ended; its tables were written one by one, so each is as it was before or after the run";
             let mut writes = Vec::new();
             for (key, rb) in all_records(&*self.store, RUNS, &format!("{name}/"))? {
                 let mut r: CrawlRun = parse(&rb)?;
@@ -224,9 +287,9 @@ impl Crawlers {
                 start_time: start,
                 message_prefix: None,
             });
-            writes.push(
-                RecordWrite::put(CRAWLERS, &name, json(&c)?).expecting(Expect::Equals(bytes)),
-            );
+            writes
+                .push(RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes)));
+            writes.push(RecordWrite::delete(LEASES, name));
             self.store.write_records(writes)?;
             tracing::warn!("crawler {name}: its last run was interrupted; marked FAILED");
         }
@@ -363,7 +426,8 @@ impl Crawlers {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        format!("{t:020}-{n:04}")
+        // The replica part keeps ids from two replicas apart within a nanosecond.
+        format!("{t:020}-{n:04}-{}", self.replica)
     }
 
     /// Records a history entry, dropping the oldest beyond [`MAX_RUNS`].
@@ -384,7 +448,15 @@ impl Crawlers {
     /// Starts a run; `trigger` says why (`api`, `schedule`). Returns the crawl id.
     pub fn start(self: &Arc<Self>, name: &str, trigger: &str) -> Result<String> {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        let (mut c, bytes) = self.load(name)?;
+        let (mut c, mut bytes) = self.load(name)?;
+        if c.state != CrawlerState::Ready && !running.contains_key(name) && !self.leased(name)? {
+            // Its replica died mid-run: record that, then start afresh.
+            match self.recover_one(name, c, bytes) {
+                Err(e) if e.kind == ErrorKind::Conflict => {}
+                r => r?,
+            }
+            (c, bytes) = self.load(name)?;
+        }
         if c.state != CrawlerState::Ready || running.contains_key(name) {
             return Err(
                 Error::conflict(format!("crawler {name} is already running"))
@@ -403,9 +475,15 @@ impl Crawlers {
             start_time: start as i64,
             message_prefix: Some(run.crawl_id.clone()),
         });
+        let lease = json(&Lease {
+            replica: self.replica.clone(),
+            crawl_id: run.crawl_id.clone(),
+            expires_ms: now_ms() + self.lease.as_millis() as i64,
+        })?;
         let mut writes =
             vec![RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))];
         writes.extend(self.run_writes(name, &run)?);
+        writes.push(RecordWrite::put(LEASES, name, lease.clone()));
         self.store.write_records(writes)?;
         let cancel = Arc::new(AtomicBool::new(false));
         running.insert(name.to_string(), cancel.clone());
@@ -414,7 +492,7 @@ impl Crawlers {
         let (name, id) = (name.to_string(), run.crawl_id.clone());
         std::thread::Builder::new()
             .name(format!("crawl {name}"))
-            .spawn(move || me.execute(&name, run, c, cancel))
+            .spawn(move || me.execute(&name, run, c, cancel, lease))
             .map_err(|e| Error::storage(format!("cannot start a crawl thread: {e}")))?;
         Ok(id)
     }
@@ -446,8 +524,63 @@ impl Crawlers {
         Ok(())
     }
 
-    fn execute(&self, name: &str, mut run: CrawlRun, c: Crawler, cancel: Arc<AtomicBool>) {
-        let result = self.crawl_once(&c, &cancel);
+    /// Renews the lease of the run of `name` until `done` says the run ended;
+    /// cancels the run when a stop was asked (through any replica) or the lease
+    /// was lost. Returns the lease's last bytes.
+    fn keep_lease(
+        &self,
+        name: &str,
+        mut lease: Vec<u8>,
+        cancel: &AtomicBool,
+        done: std::sync::mpsc::Receiver<()>,
+    ) -> Vec<u8> {
+        // Often enough that a stop asked through another replica is seen at once.
+        let every = (self.lease / 3).clamp(Duration::from_millis(200), Duration::from_secs(1));
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done.recv_timeout(every) {
+            if let Ok((c, _)) = self.load(name) {
+                if c.state == CrawlerState::Stopping {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            let Ok(mut l) = parse::<Lease>(&lease) else {
+                return lease;
+            };
+            l.expires_ms = now_ms() + self.lease.as_millis() as i64;
+            let Ok(next) = json(&l) else { return lease };
+            let w = RecordWrite::put(LEASES, name, next.clone())
+                .expecting(Expect::Equals(lease.clone()));
+            match self.store.write_records(vec![w]) {
+                Ok(()) => lease = next,
+                Err(e) if e.kind == ErrorKind::Conflict => {
+                    tracing::error!(
+                        "crawler {name}: the run's lease was taken over; cancelling it"
+                    );
+                    cancel.store(true, Ordering::Relaxed);
+                    return lease;
+                }
+                // The store is unreachable for now: try again next time; the
+                // lease may expire meanwhile, and then the conflict above ends the run.
+                Err(e) => tracing::warn!("crawler {name}: renewing the lease: {e}"),
+            }
+        }
+        lease
+    }
+
+    fn execute(
+        &self,
+        name: &str,
+        mut run: CrawlRun,
+        c: Crawler,
+        cancel: Arc<AtomicBool>,
+        lease: Vec<u8>,
+    ) {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let (result, lease) = std::thread::scope(|s| {
+            let keeper = s.spawn(|| self.keep_lease(name, lease, &cancel, done_rx));
+            let result = self.crawl_once(&c, &cancel);
+            let _ = done_tx.send(());
+            (result, keeper.join().unwrap_or_default())
+        });
         // Out of the running set before READY is written, so that a client that sees
         // READY can start the crawler again at once (until then it is still RUNNING).
         self.running
@@ -517,11 +650,21 @@ impl Crawlers {
                 writes.push(
                     RecordWrite::put(CRAWLERS, name, json(&cur)?).expecting(Expect::Equals(bytes)),
                 );
+                // Only while the run still holds its lease: once another replica
+                // has declared it failed, its end is no longer this run's to record.
+                writes.push(
+                    RecordWrite::delete(LEASES, name).expecting(Expect::Equals(lease.clone())),
+                );
                 writes.extend(self.run_writes(name, &run)?);
                 self.store.write_records(writes)
             })();
             match &finish {
-                Err(e) if e.kind == ErrorKind::Conflict => continue,
+                Err(e) if e.kind == ErrorKind::Conflict => {
+                    if self.store.get_record(LEASES, name).ok().flatten().as_ref() != Some(&lease) {
+                        break;
+                    }
+                    continue;
+                }
                 _ => break,
             }
         }
@@ -828,8 +971,8 @@ impl Crawlers {
             match due {
                 Ok(Ok((d, n))) => {
                     next = n;
-                    for name in d {
-                        self.fire(&name);
+                    for (name, slot) in d {
+                        self.fire(&name, slot);
                     }
                 }
                 Ok(Err(e)) => {
@@ -844,8 +987,14 @@ impl Crawlers {
         }
     }
 
-    /// The names of crawlers whose next run is due, moving their next time on.
-    fn due(&self, next: &mut HashMap<String, (String, DateTime<Utc>)>) -> Result<Vec<String>> {
+    /// The crawlers whose next run is due, with the slot (the scheduled time, in
+    /// milliseconds) that is due, moving their next time on. Runs whose replica
+    /// died are marked FAILED on the way.
+    fn due(
+        &self,
+        next: &mut HashMap<String, (String, DateTime<Utc>)>,
+    ) -> Result<Vec<(String, i64)>> {
+        self.recover(false)?;
         let now = self.clock.now();
         let mut due = Vec::new();
         let mut seen = BTreeSet::new();
@@ -870,7 +1019,7 @@ impl Crawlers {
                 },
             };
             if at <= now {
-                due.push(name.clone());
+                due.push((name.clone(), at.timestamp_millis()));
                 if let Some(n) = cron.next_after(now) {
                     next.insert(name, (s.schedule_expression, n));
                 } else {
@@ -884,7 +1033,35 @@ impl Crawlers {
         Ok(due)
     }
 
-    fn fire(self: &Arc<Self>, name: &str) {
+    /// Claims the slot (once across replicas: a slot no later than the last one
+    /// claimed is not fired again), then starts the crawler.
+    fn claim(&self, name: &str, slot: i64) -> Result<bool> {
+        let cur = self.store.get_record(SLOTS, name)?;
+        let last = cur.as_ref().map(|b| parse::<i64>(b)).transpose()?;
+        if last.is_some_and(|l| l >= slot) {
+            return Ok(false);
+        }
+        let expect = match cur {
+            Some(b) => Expect::Equals(b),
+            None => Expect::Absent,
+        };
+        let w = RecordWrite::put(SLOTS, name, json(&slot)?).expecting(expect);
+        match self.store.write_records(vec![w]) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind == ErrorKind::Conflict => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn fire(self: &Arc<Self>, name: &str, slot: i64) {
+        match self.claim(name, slot) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!("crawler {name}: claiming a scheduled run: {e}");
+                return;
+            }
+        }
         match self.start(name, "schedule") {
             Ok(id) => tracing::info!("crawler {name}: scheduled run {id} started"),
             Err(e) if e.code == Some(codes::RUNNING) => {

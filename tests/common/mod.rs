@@ -69,7 +69,13 @@ pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> 
     }
     let mut args: Vec<&str> = store.iter().map(String::as_str).collect();
     args.extend_from_slice(extra);
-    start_with_store(&args, env)
+    // A server killed mid-crawl hands its run on once its lease expires: on a
+    // shared store, tests should not wait the default half minute for that.
+    let mut env = env.to_vec();
+    if on_postgres() {
+        env.push(("LAKECAT_CRAWLER_LEASE_SECS", "2"));
+    }
+    start_with_store(&args, &env)
 }
 
 /// Starts `lakecat serve` with exactly these arguments after the addresses
