@@ -1,14 +1,16 @@
-//! Catalog-core benchmarks against the real `lakecat serve` (release build), over HTTP.
+//! Catalog-core benchmarks against the real `lakecat serve` (release build), over
+//! HTTP, on the embedded sled store and on PostgreSQL, printed side by side.
 //!
-//! `cargo bench --bench catalog` (or `bash scripts/bench.sh`, which also installs wrk).
-//! Environment: LAKECAT_BENCH_PARTITIONS (default 1,000,000), LAKECAT_BENCH_WRITERS (4).
+//! `cargo bench --bench catalog` (or `bash scripts/bench.sh`, which also installs wrk
+//! and starts the PostgreSQL cluster). Environment: LAKECAT_BENCH_PARTITIONS (default
+//! 1,000,000), LAKECAT_BENCH_WRITERS (4), LAKECAT_TEST_PG (the cluster).
 //!
 //! 1. Register N partitions through the REST batch call (1,000 a call, each acknowledged
 //!    only once durable): partitions/s.
 //! 2. Filtered lookups `dt = '…' AND hour > 5` (leading key fixed): p50/p99 over HTTP.
 //! 3. A full unfiltered listing paged through 1,000 at a time: time, and server peak RSS.
 //! 4. GET of one table with 64 concurrent connections (wrk, when installed): requests/s,
-//!    server RSS at idle and under load.
+//!    server RSS at idle and under load; on PostgreSQL also spread over two replicas.
 
 #[path = "server.rs"]
 mod server;
@@ -26,6 +28,30 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// What one store measured.
+#[derive(Default)]
+struct Figures {
+    register_rate: f64,
+    register_secs: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    list_secs: f64,
+    rss_before_mib: u64,
+    rss_after_mib: u64,
+    /// (label, requests/s, p99) of the GetTable runs.
+    get: Vec<(String, String, String)>,
+    rss_idle_mib: u64,
+    rss_load_mib: u64,
+}
+
+/// Requests/s of a `wrk` "Requests/sec: N" line.
+fn rps(line: &str) -> f64 {
+    line.split_whitespace()
+        .last()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
 fn main() {
     // `cargo bench` passes `--bench`. Without it (`cargo test --all-targets`) this is a
     // smoke run on a small table, so the benchmark cannot rot unnoticed.
@@ -36,10 +62,70 @@ fn main() {
         2_400
     };
     let writers = server::env_usize("LAKECAT_BENCH_WRITERS", 4);
+    println!("lakecat catalog benchmarks ({total} partitions, {writers} writer connections, release build)\n");
+    let sled = {
+        let srv = server::start();
+        run(&[&srv], total, writers, full)
+    };
+    let pg = match server::postgres_database("bench_catalog") {
+        Ok(url) => {
+            let a = server::start_on(Some(&url), &[]);
+            let b = server::start_on(Some(&url), &[]);
+            Some(run(&[&a, &b], total, writers, full))
+        }
+        Err(why) => {
+            println!("PostgreSQL skipped: {why}\n");
+            None
+        }
+    };
+    let rows = |f: &dyn Fn(&Figures) -> String| {
+        println!("   {:<36} {}", "lakecat on sled (embedded)", f(&sled));
+        match &pg {
+            Some(p) => println!("   {:<36} {}", "lakecat on PostgreSQL", f(p)),
+            None => println!("   {:<36} (not run)", "lakecat on PostgreSQL"),
+        }
+    };
+    println!("1. register {total} partitions, REST batches of 1000, {writers} writers, durable");
+    rows(&|f| format!("{:>10.0} partitions/s  ({:.1} s)", f.register_rate, f.register_secs));
+    println!("   {:<36} {:>10} partitions/s  (sled >= 250000, PostgreSQL >= 50000)", "target", "");
+    println!("   {:<36} {:>10} partitions/s  (measured earlier on this machine; `cargo bench --bench hms` runs it)", "Hive Metastore 2.3.10 (Derby)", "~70");
+    println!("\n2. filtered lookup `dt = '…' AND hour > 5` on {total} partitions, sequential HTTP calls");
+    rows(&|f| format!("p50 {:.2} ms   p99 {:.2} ms   (target p99 <= 5 ms)", f.p50_ms, f.p99_ms));
+    println!("\n3. full unfiltered listing, pages of 1000");
+    rows(&|f| {
+        format!(
+            "{:.1} s ({:.0} partitions/s); server peak RSS {} MiB before, {} MiB after",
+            f.list_secs,
+            total as f64 / f.list_secs,
+            f.rss_before_mib,
+            f.rss_after_mib
+        )
+    });
+    if !full {
+        println!("\nsmoke run done (run `cargo bench --bench catalog` for the figures)");
+        return;
+    }
+    println!("\n4. GET one table, 64 concurrent connections, 10 s (wrk -t2)");
+    for (who, f) in [("sled", Some(&sled)), ("PostgreSQL", pg.as_ref())] {
+        let Some(f) = f else { continue };
+        for (label, r, p99) in &f.get {
+            println!("   {:<36} {r}   latency {p99}", format!("lakecat on {who}, {label}"));
+        }
+        println!(
+            "   {:<36} server RSS idle {} MiB, after load {} MiB",
+            "", f.rss_idle_mib, f.rss_load_mib
+        );
+    }
+    println!("   {:<36} sled >= 30000 req/s; PostgreSQL >= 15000 req/s in total", "target");
+}
+
+/// The four steps against `servers` (replicas of one catalog; the first one
+/// takes every call but the spread GetTable run).
+fn run(servers: &[&server::Server], total: usize, writers: usize, full: bool) -> Figures {
+    let mut fig = Figures::default();
     let hours = 24;
     let days = total.div_ceil(hours);
-    let srv = server::start();
-    let (pid, base) = (srv.pid, srv.base.clone());
+    let (pid, base) = (servers[0].pid, servers[0].base.clone());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(true)
         .build()
@@ -57,8 +143,6 @@ fn main() {
         .send_json(table)
         .unwrap();
     let dt = |d: usize| format!("day-{d:06}");
-
-    println!("lakecat catalog benchmarks ({total} partitions, {writers} writer connections, release build)\n");
 
     // 1. Registration.
     let parts_url = format!("{base}/v1/databases/bench/tables/events/partitions");
@@ -94,15 +178,8 @@ fn main() {
             });
         }
     });
-    let secs = start.elapsed().as_secs_f64();
-    let rate = total as f64 / secs;
-    println!("1. register {total} partitions, REST batches of 1000, durable");
-    println!(
-        "   {:<44} {:>12.0} partitions/s  ({secs:.1} s)",
-        "lakecat", rate
-    );
-    println!("   {:<44} {:>12} partitions/s  (figure from the issue, measured earlier on this machine; not re-run here)", "Hive Metastore 2.3.10 (Derby)", "~70");
-    println!("   {:<44} {:>12} partitions/s", "target", ">= 100000");
+    fig.register_secs = start.elapsed().as_secs_f64();
+    fig.register_rate = total as f64 / fig.register_secs;
 
     // 2. Filtered lookups.
     let mut lat = Vec::new();
@@ -127,13 +204,7 @@ fn main() {
     lat.sort();
     let pct =
         |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    println!("\n2. filtered lookup `dt = '…' AND hour > 5` on {total} partitions, {n} sequential HTTP calls");
-    println!(
-        "   {:<44} p50 {:.2} ms   p99 {:.2} ms   (target p99 <= 5 ms)",
-        "lakecat",
-        pct(0.50),
-        pct(0.99)
-    );
+    (fig.p50_ms, fig.p99_ms) = (pct(0.50), pct(0.99));
 
     // 3. Full listing, paged.
     let before = rss_kib(pid, "VmHWM:");
@@ -153,37 +224,41 @@ fn main() {
         }
     }
     assert_eq!(seen, total);
-    println!("\n3. full unfiltered listing, pages of 1000");
-    println!(
-        "   {:<44} {:.1} s ({:.0} partitions/s); server peak RSS {} MiB before, {} MiB after",
-        "lakecat",
-        t.elapsed().as_secs_f64(),
-        total as f64 / t.elapsed().as_secs_f64(),
-        before / 1024,
-        rss_kib(pid, "VmHWM:") / 1024
-    );
-
+    fig.list_secs = t.elapsed().as_secs_f64();
+    fig.rss_before_mib = before / 1024;
+    fig.rss_after_mib = rss_kib(pid, "VmHWM:") / 1024;
     if !full {
-        println!("\nsmoke run done (run `cargo bench --bench catalog` for the figures)");
-        return;
+        return fig;
     }
-    // 4. GET one table under 64 connections.
+    // 4. GET one table under 64 connections: on one replica, then spread.
     std::thread::sleep(Duration::from_secs(1));
-    let idle = rss_kib(pid, "VmRSS:");
-    println!("\n4. GET one table, 64 concurrent connections, 10 s");
-    let url = format!("{base}/v1/databases/bench/tables/events");
-    match server::wrk(&["-t2", "-c64", "-d10s", "--latency", &url]) {
-        Ok((rps, p99)) => {
-            println!(
-                "   {:<44} {rps}   latency {p99}   (target >= 30000 req/s)",
-                "lakecat (wrk -t2 -c64)"
-            );
-            println!(
-                "   server RSS idle {} MiB, after load {} MiB",
-                idle / 1024,
-                rss_kib(pid, "VmRSS:") / 1024
-            );
-        }
-        Err(e) => println!("   {e}"),
+    fig.rss_idle_mib = rss_kib(pid, "VmRSS:") / 1024;
+    let url = |b: &str| format!("{b}/v1/databases/bench/tables/events");
+    match server::wrk(&["-t2", "-c64", "-d10s", "--latency", &url(&base)]) {
+        Ok((r, p99)) => fig.get.push(("one replica".into(), r, p99)),
+        Err(e) => fig.get.push(("one replica".into(), e, String::new())),
     }
+    fig.rss_load_mib = rss_kib(pid, "VmRSS:") / 1024;
+    if servers.len() > 1 {
+        let runs: Vec<_> = std::thread::scope(|s| {
+            let hs: Vec<_> = servers
+                .iter()
+                .map(|srv| {
+                    let u = url(&srv.base);
+                    s.spawn(move || server::wrk(&["-t1", "-c32", "-d10s", "--latency", &u]))
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        if runs.iter().all(|r| r.is_ok()) {
+            let total: f64 = runs.iter().map(|r| rps(&r.as_ref().unwrap().0)).sum();
+            let p99s: Vec<String> = runs.iter().map(|r| r.as_ref().unwrap().1.clone()).collect();
+            fig.get.push((
+                format!("{} replicas (32 conns each)", servers.len()),
+                format!("Requests/sec: {total:.0} in total"),
+                p99s.join(" / "),
+            ));
+        }
+    }
+    fig
 }

@@ -1,5 +1,7 @@
-//! The Hive Metastore front beside the real Hive Metastore 2.3.10 (embedded Derby,
-//! from the pyspark wheel), same client, same run.
+//! The Hive Metastore front beside the real Hive Metastore 2.3.10 (from the pyspark
+//! wheel), same client, same run: lakecat on sled and on PostgreSQL, the real
+//! metastore on embedded Derby and on the same PostgreSQL (Debian's JDBC driver,
+//! which scripts/bench.sh installs).
 //!
 //! `cargo bench --bench hms` (or `bash scripts/bench.sh hms`). Environment:
 //! LAKECAT_BENCH_HMS_PARTITIONS (default 20,000).
@@ -107,10 +109,10 @@ fn main() {
     }
     // hms_client.py places its database in /tmp/lakecat-bench-hms, as it does on
     // the real metastore; lakecat changes folders only where it is allowed to.
-    let srv = server::start_with_env(&[("LAKECAT_ALLOWED_LOCATIONS", "/tmp/lakecat-bench-hms")]);
-    let ours = srv.thrift.clone();
-    println!("Hive Metastore front: one sequential hmsclient, {n} partitions\n");
-    let a = client(&ours, n);
+    let env = [("LAKECAT_ALLOWED_LOCATIONS", "/tmp/lakecat-bench-hms")];
+    let fresh = || {
+        let _ = std::fs::remove_dir_all("/tmp/lakecat-bench-hms");
+    };
     let row = |who: &str, v: &Value| {
         println!(
             "   {who:<36} get_table {:>6.2} ms   register {n} partitions {:>7.2} s   by_filter ({} partitions) {:>7.1} ms   like ({} partitions) {:>7.1} ms   partition names {:>7.1} ms",
@@ -123,26 +125,52 @@ fn main() {
             v["names_ms"].as_f64().unwrap(),
         )
     };
-    row("lakecat", &a);
-    let dir = tempfile::tempdir().unwrap();
-    let reference = if full {
-        let h = hive::real_hms(dir.path());
+    println!("Hive Metastore front: one sequential hmsclient, {n} partitions\n");
+    // (label, Thrift address, what keeps the server alive)
+    let mut targets: Vec<(String, String, Box<dyn std::any::Any>)> = Vec::new();
+    fresh();
+    let srv = server::start_on(None, &env);
+    row("lakecat on sled", &client(&srv.thrift, n));
+    targets.push(("lakecat on sled".into(), srv.thrift.clone(), Box::new(srv)));
+    let pg = server::postgres_database("bench_hms");
+    match &pg {
+        Ok(url) => {
+            fresh();
+            let srv = server::start_on(Some(url), &env);
+            row("lakecat on PostgreSQL", &client(&srv.thrift, n));
+            targets.push(("lakecat on PostgreSQL".into(), srv.thrift.clone(), Box::new(srv)));
+        }
+        Err(why) => println!("   lakecat on PostgreSQL skipped: {why}"),
+    }
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    if full {
+        fresh();
+        let h = hive::real_hms(dirs.0.path());
         let addr = format!("127.0.0.1:{}", h.port);
         row("Hive Metastore 2.3.10 (Derby)", &client(&addr, n));
-        Some((h, addr))
+        targets.push(("Hive Metastore 2.3.10 (Derby)".into(), addr, Box::new(h)));
+        let jar = Path::new(hive::POSTGRES_JDBC_JAR).exists();
+        match (server::postgres_database("bench_hms_peer"), jar) {
+            (Ok(url), true) => {
+                fresh();
+                let h = hive::real_hms_on(dirs.1.path(), Some(&url));
+                let addr = format!("127.0.0.1:{}", h.port);
+                row("Hive Metastore 2.3.10 (PostgreSQL)", &client(&addr, n));
+                targets.push(("Hive Metastore 2.3.10 (PostgreSQL)".into(), addr, Box::new(h)));
+            }
+            (Err(why), _) => println!("   Hive Metastore on PostgreSQL skipped: {why}"),
+            (_, false) => println!(
+                "   Hive Metastore on PostgreSQL skipped: {} is missing (scripts/bench.sh installs it)",
+                hive::POSTGRES_JDBC_JAR
+            ),
+        }
     } else {
-        println!("   (the reference metastore runs with --bench only)");
-        None
-    };
+        println!("   (the reference metastores run with --bench only)");
+    }
     let secs = if full { 10.0 } else { 1.0 };
     println!("\n2. get_table, 32 concurrent connections, {secs} s");
-    let (rate, p99) = load(&ours, 32, secs);
-    println!("   {:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms", "lakecat");
-    if let Some((_h, addr)) = &reference {
+    for (who, addr, _alive) in &targets {
         let (rate, p99) = load(addr, 32, secs);
-        println!(
-            "   {:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms",
-            "Hive Metastore 2.3.10 (Derby)"
-        );
+        println!("   {who:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms");
     }
 }

@@ -35,7 +35,24 @@ pub fn start() -> Server {
 
 /// [`start`] with extra environment variables (an S3 endpoint and keys).
 pub fn start_with_env(env: &[(&str, &str)]) -> Server {
+    start_on(None, env)
+}
+
+/// A server on the store `url` (a fresh sled folder when `None`).
+pub fn start_on(url: Option<&str>, env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let store = match url {
+        Some(u) => vec![
+            "--store".to_string(),
+            u.to_string(),
+            "--warehouse-dir".to_string(),
+            dir.path().join("warehouse").to_string_lossy().into_owned(),
+        ],
+        None => vec![
+            "--data-dir".to_string(),
+            dir.path().to_string_lossy().into_owned(),
+        ],
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .args([
             "serve",
@@ -43,9 +60,8 @@ pub fn start_with_env(env: &[(&str, &str)]) -> Server {
             "127.0.0.1:0",
             "--thrift-addr",
             "127.0.0.1:0",
-            "--data-dir",
         ])
-        .arg(dir.path())
+        .args(&store)
         .envs(env.iter().copied())
         .env("LAKECAT_LOG", "warn,lakecat=info")
         .stderr(Stdio::piped())
@@ -70,6 +86,18 @@ pub fn start_with_env(env: &[(&str, &str)]) -> Server {
         thrift,
         pid,
         _dir: dir,
+    }
+}
+
+/// A fresh PostgreSQL database in the cluster scripts/bench.sh (or test.sh)
+/// starts, or `None` with the reason when there is none.
+pub fn postgres_database(label: &str) -> Result<String, String> {
+    match std::env::var(lakecat_store_postgres::testing::TEST_PG_VAR) {
+        Ok(_) => Ok(lakecat_store_postgres::testing::fresh_database(label)),
+        Err(_) => Err(format!(
+            "{} is not set: scripts/bench.sh starts a PostgreSQL cluster and sets it",
+            lakecat_store_postgres::testing::TEST_PG_VAR
+        )),
     }
 }
 

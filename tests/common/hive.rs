@@ -1,4 +1,4 @@
-//! The real Hive Metastore 2.3.10 (embedded Derby) from the pyspark wheel, for the
+//! The real Hive Metastore 2.3.10 (embedded Derby, or on PostgreSQL) from the pyspark wheel, for the
 //! differential tests and the benchmarks.
 #![allow(dead_code)]
 
@@ -46,14 +46,43 @@ impl Drop for RealHms {
 }
 
 pub fn real_hms(dir: &Path) -> RealHms {
+    real_hms_on(dir, None)
+}
+
+/// Debian's PostgreSQL JDBC driver (`libpostgresql-jdbc-java`).
+pub const POSTGRES_JDBC_JAR: &str = "/usr/share/java/postgresql.jar";
+
+/// The real Hive Metastore 2.3.10 with its metadata in embedded Derby, or in the
+/// PostgreSQL database at `postgres` (a `postgres://user@host:port/db` URL without
+/// a password), as a Hive Metastore runs in production.
+pub fn real_hms_on(dir: &Path, postgres: Option<&str>) -> RealHms {
     let conf = dir.join("conf");
     std::fs::create_dir_all(&conf).unwrap();
     let d = dir.display();
+    let connection = match postgres {
+        None => format!(
+            "<property><name>javax.jdo.option.ConnectionURL</name><value>jdbc:derby:;databaseName={d}/db;create=true</value></property>"
+        ),
+        Some(url) => {
+            let rest = url.strip_prefix("postgres://").expect("a postgres:// URL");
+            let (user, hostdb) = rest.split_once('@').expect("user@host");
+            format!(
+                "<property><name>javax.jdo.option.ConnectionURL</name><value>jdbc:postgresql://{hostdb}</value></property>
+<property><name>javax.jdo.option.ConnectionDriverName</name><value>org.postgresql.Driver</value></property>
+<property><name>javax.jdo.option.ConnectionUserName</name><value>{user}</value></property>"
+            )
+        }
+    };
+    let extra_jar = if postgres.is_some() {
+        format!(":{POSTGRES_JDBC_JAR}")
+    } else {
+        String::new()
+    };
     std::fs::write(
         conf.join("hive-site.xml"),
         format!(
             r#"<configuration>
-<property><name>javax.jdo.option.ConnectionURL</name><value>jdbc:derby:;databaseName={d}/db;create=true</value></property>
+{connection}
 <property><name>datanucleus.schema.autoCreateAll</name><value>true</value></property>
 <property><name>hive.metastore.schema.verification</name><value>false</value></property>
 <property><name>datanucleus.connectionPoolingType</name><value>DBCP</value></property>
@@ -68,7 +97,7 @@ pub fn real_hms(dir: &Path) -> RealHms {
         // Derby writes derby.log into the working directory unless told otherwise.
         .arg(format!("-Dderby.stream.error.file={}/derby.log", dir.display()))
         .arg("-cp")
-        .arg(format!("{}:{}/*", conf.display(), spark_jars().display()))
+        .arg(format!("{}:{}/*{extra_jar}", conf.display(), spark_jars().display()))
         .args(["org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
