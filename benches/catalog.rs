@@ -86,11 +86,26 @@ fn main() {
         }
     };
     println!("1. register {total} partitions, REST batches of 1000, {writers} writers, durable");
-    rows(&|f| format!("{:>10.0} partitions/s  ({:.1} s)", f.register_rate, f.register_secs));
-    println!("   {:<36} {:>10} partitions/s  (sled >= 250000, PostgreSQL >= 50000)", "target", "");
+    rows(&|f| {
+        format!(
+            "{:>10.0} partitions/s  ({:.1} s)",
+            f.register_rate, f.register_secs
+        )
+    });
+    println!(
+        "   {:<36} {:>10} partitions/s  (sled >= 250000, PostgreSQL >= 50000)",
+        "target", ""
+    );
     println!("   {:<36} {:>10} partitions/s  (measured earlier on this machine; `cargo bench --bench hms` runs it)", "Hive Metastore 2.3.10 (Derby)", "~70");
-    println!("\n2. filtered lookup `dt = '…' AND hour > 5` on {total} partitions, sequential HTTP calls");
-    rows(&|f| format!("p50 {:.2} ms   p99 {:.2} ms   (target p99 <= 5 ms)", f.p50_ms, f.p99_ms));
+    println!(
+        "\n2. filtered lookup `dt = '…' AND hour > 5` on {total} partitions, sequential HTTP calls"
+    );
+    rows(&|f| {
+        format!(
+            "p50 {:.2} ms   p99 {:.2} ms   (target p99 <= 5 ms)",
+            f.p50_ms, f.p99_ms
+        )
+    });
     println!("\n3. full unfiltered listing, pages of 1000");
     rows(&|f| {
         format!(
@@ -109,14 +124,20 @@ fn main() {
     for (who, f) in [("sled", Some(&sled)), ("PostgreSQL", pg.as_ref())] {
         let Some(f) = f else { continue };
         for (label, r, p99) in &f.get {
-            println!("   {:<36} {r}   latency {p99}", format!("lakecat on {who}, {label}"));
+            println!(
+                "   {:<36} {r}   latency {p99}",
+                format!("lakecat on {who}, {label}")
+            );
         }
         println!(
             "   {:<36} server RSS idle {} MiB, after load {} MiB",
             "", f.rss_idle_mib, f.rss_load_mib
         );
     }
-    println!("   {:<36} sled >= 30000 req/s; PostgreSQL >= 15000 req/s in total", "target");
+    println!(
+        "   {:<36} sled >= 30000 req/s; PostgreSQL >= 15000 req/s in total",
+        "target"
+    );
 }
 
 /// The four steps against `servers` (replicas of one catalog; the first one

@@ -138,7 +138,11 @@ fn main() {
             fresh();
             let srv = server::start_on(Some(url), &env);
             row("lakecat on PostgreSQL", &client(&srv.thrift, n));
-            targets.push(("lakecat on PostgreSQL".into(), srv.thrift.clone(), Box::new(srv)));
+            targets.push((
+                "lakecat on PostgreSQL".into(),
+                srv.thrift.clone(),
+                Box::new(srv),
+            ));
         }
         Err(why) => println!("   lakecat on PostgreSQL skipped: {why}"),
     }

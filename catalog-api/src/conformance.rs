@@ -27,6 +27,47 @@ pub fn run_all(make: Factory) {
     column_statistics(&*make(10));
     records(&*make(10));
     images(&*make(10), &*make(10));
+    replacements(&*make(10));
+}
+
+/// `replace_partitions` is all or nothing and keeps values and creation times.
+pub fn replacements(s: &dyn CatalogStore) {
+    let id = setup(s, "rp", "t");
+    assert!(s
+        .create_partitions(&id, vec![part("a", 1), part("a", 2)], false)
+        .unwrap()
+        .is_empty());
+    let before = all_partitions(s, &id).unwrap();
+    let changed = |p: Partition| {
+        let mut p = p;
+        p.parameters.insert("k".into(), "v".into());
+        p.create_time = 1;
+        p
+    };
+    // One missing partition: nothing is written.
+    let e = s
+        .replace_partitions(&id, vec![changed(part("a", 1)), changed(part("b", 9))])
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+    assert_eq!(all_partitions(s, &id).unwrap(), before);
+    // One invalid partition: nothing is written.
+    let bad = Partition::new(vec!["a".into()]);
+    assert_eq!(
+        kind(s.replace_partitions(&id, vec![changed(part("a", 1)), bad])),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(all_partitions(s, &id).unwrap(), before);
+    s.replace_partitions(&id, vec![changed(part("a", 1)), changed(part("a", 2))])
+        .unwrap();
+    for (old, new) in before.iter().zip(all_partitions(s, &id).unwrap()) {
+        assert_eq!(new.parameters.get("k").map(String::as_str), Some("v"));
+        assert_eq!(new.create_time, old.create_time, "creation time kept");
+        assert_eq!(new.values, old.values);
+    }
+    assert_eq!(
+        kind(s.replace_partitions(&tid("rp", "none"), vec![])),
+        ErrorKind::NotFound
+    );
 }
 
 /// What one store exports, another imports unchanged: timestamps, versions,

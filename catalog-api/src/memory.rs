@@ -385,6 +385,16 @@ impl CatalogStore for MemoryStore {
         Ok(errors)
     }
 
+    fn replace_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()> {
+        let mut s = self.write();
+        let e = s.entry_mut(id)?;
+        let puts =
+            plan_partition_replacements(id, &e.table, parts, |k| Ok(e.partitions.get(k).cloned()))?;
+        let changes = PartitionChanges::new(&e.indexes, &e.table, Vec::new(), puts)?;
+        e.apply(changes);
+        Ok(())
+    }
+
     fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
         let s = self.read();
         let e = s.entry(id)?;

@@ -222,6 +222,10 @@ pub trait CatalogStore: Send + Sync + 'static {
         values: &[String],
         part: Partition,
     ) -> Result<Partition>;
+    /// Replaces existing partitions (each keeps its values and creation time) all
+    /// or nothing: one that does not exist or is invalid fails the call and
+    /// nothing is written (Hive's `alter_partitions`).
+    fn replace_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()>;
     /// Deletes the existing partitions in one atomic step and reports the missing ones.
     fn delete_partitions(
         &self,

@@ -424,14 +424,8 @@ impl Ctx {
     pub fn alter_partitions(&self, id: &TableIdent, parts: &[&TStruct]) -> Result<()> {
         self.store.get_table(id).map_err(no_table(id))?;
         let parts: Vec<Partition> = parts.iter().map(|p| partition_of(p)).collect();
-        for p in &parts {
-            self.store.get_partition(id, &p.values)?;
-        }
-        for p in parts {
-            let values = p.values.clone();
-            self.store.update_partition(id, &values, p)?;
-        }
-        Ok(())
+        // All or nothing, as the Hive Metastore's one transaction.
+        self.store.replace_partitions(id, parts)
     }
 
     pub fn add_partitions(

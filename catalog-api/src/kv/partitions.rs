@@ -122,6 +122,36 @@ pub fn plan_partition_update(
     Ok((old_key, new_key, part))
 }
 
+/// Checks a [`crate::store::CatalogStore::replace_partitions`] batch against the
+/// current partitions (`current` answers a partition by its key) and returns
+/// the partitions to write with their keys; the first missing or invalid one
+/// fails the whole batch.
+pub fn plan_partition_replacements(
+    id: &TableIdent,
+    table: &Table,
+    parts: Vec<Partition>,
+    mut current: impl FnMut(&[u8]) -> Result<Option<Partition>>,
+) -> Result<Vec<EncodedPartition>> {
+    let mut out: Vec<EncodedPartition> = Vec::with_capacity(parts.len());
+    for p in parts {
+        let values = p.values.clone();
+        check_values_for(table, &values)?;
+        let key = encode_values(&values);
+        let Some(cur) = current(&key)? else {
+            return Err(partition_not_found(id, &values));
+        };
+        let (_, new, p) = plan_partition_update(id, table, &values, &cur, p, |_| Ok(false))?;
+        if new != key {
+            return Err(Error::invalid(format!(
+                "partition {values:?} of table {id}: a replacement keeps its values"
+            )));
+        }
+        out.retain(|(k, _)| *k != key);
+        out.push((key, p));
+    }
+    Ok(out)
+}
+
 /// The checked parts of a [`TableWrite`], ready for a backend to apply.
 pub struct PlannedTableWrite {
     pub table: Table,

@@ -1029,6 +1029,21 @@ impl CatalogStore for PgStore {
         })
     }
 
+    fn replace_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()> {
+        off_runtime(|| {
+            self.write(|tx| {
+                let rec = record(tx, id, true)?;
+                let puts = plan_partition_replacements(id, &rec.table, parts, |k| {
+                    partition_doc(tx, rec.id, k)?
+                        .map(|d| from_json(&d))
+                        .transpose()
+                })?;
+                let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
+                apply_changes(tx, rec.id, changes)
+            })
+        })
+    }
+
     fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
         off_runtime(|| {
             self.read(|tx| {

@@ -828,6 +828,25 @@ impl CatalogStore for SledStore {
         Ok(errors)
     }
 
+    fn replace_partitions(&self, id: &TableIdent, parts: Vec<Partition>) -> Result<()> {
+        {
+            let _g = self.lock();
+            let rec = self.record(id)?;
+            let puts = plan_partition_replacements(id, &rec.table, parts, |k| {
+                match self.partition(rec.id, k)? {
+                    Some(b) => Ok(Some(self.decode(rec.id, k, &b)?)),
+                    None => Ok(None),
+                }
+            })?;
+            let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
+            let ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
+            self.commit(rec.id, || {
+                self.partitions.apply_batch(batch_of(ops)).map_err(se)
+            })?;
+        }
+        self.durable()
+    }
+
     fn get_partition(&self, id: &TableIdent, values: &[String]) -> Result<Partition> {
         let rec = self.record(id)?;
         check_values_for(&rec.table, values)?;
