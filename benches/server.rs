@@ -40,13 +40,30 @@ pub fn start_with_env(env: &[(&str, &str)]) -> Server {
 
 /// A server on the store `url` (a fresh sled folder when `None`).
 pub fn start_on(url: Option<&str>, env: &[(&str, &str)]) -> Server {
+    launch(url, None, &[], env)
+}
+
+/// A server with extra flags on the sled folder `dir` (fresh when `None`; a
+/// given one outlives the server, so another can open it next).
+pub fn start_with(dir: Option<&std::path::Path>, args: &[&str]) -> Server {
+    let url = dir.map(|d| format!("sled://{}", d.display()));
+    launch(url.as_deref(), dir, args, &[])
+}
+
+fn launch(
+    url: Option<&str>,
+    data: Option<&std::path::Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let warehouse = data.unwrap_or(dir.path()).join("warehouse");
     let store = match url {
         Some(u) => vec![
             "--store".to_string(),
             u.to_string(),
             "--warehouse-dir".to_string(),
-            dir.path().join("warehouse").to_string_lossy().into_owned(),
+            warehouse.to_string_lossy().into_owned(),
         ],
         None => vec![
             "--data-dir".to_string(),
@@ -62,6 +79,7 @@ pub fn start_on(url: Option<&str>, env: &[(&str, &str)]) -> Server {
             "127.0.0.1:0",
         ])
         .args(&store)
+        .args(args)
         .envs(env.iter().copied())
         .env("LAKECAT_LOG", "warn,lakecat=info")
         .stderr(Stdio::piped())
@@ -76,13 +94,16 @@ pub fn start_on(url: Option<&str>, env: &[(&str, &str)]) -> Server {
             thrift = l[i + 22..].split_whitespace().next().unwrap().to_string();
         }
         if let Some(i) = l.find("listening on http://") {
-            break l[i + 20..].split_whitespace().next().unwrap().to_string();
+            break format!("http://{}", l[i + 20..].split_whitespace().next().unwrap());
+        }
+        if let Some(i) = l.find("listening on https://") {
+            break format!("https://{}", l[i + 21..].split_whitespace().next().unwrap());
         }
     };
     std::thread::spawn(move || for _ in lines {});
     Server {
         child,
-        base: format!("http://{addr}"),
+        base: addr,
         thrift,
         pid,
         _dir: dir,

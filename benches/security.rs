@@ -1,0 +1,240 @@
+//! The cost of security, in one run: GetTable over HTTP and HTTPS (wrk, 64
+//! connections), and the Hive Metastore's get_table over plain Thrift, Thrift
+//! with TLS and Thrift with SASL PLAIN (64 connections, a Rust load generator
+//! on lakecat's own Thrift codec).
+//!
+//! `cargo bench --bench security` (or `bash scripts/bench.sh security`, which
+//! installs wrk). The certificate is made with the `openssl` command.
+
+#[path = "server.rs"]
+mod server;
+
+use lakecat::hms::thrift::{self, Reader, TStruct};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+
+trait Conn: Read + Write + Send {}
+impl<T: Read + Write + Send> Conn for T {}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Plain,
+    Tls,
+    Sasl,
+}
+
+fn connect(addr: &str, mode: Mode, roots: &Arc<rustls::RootCertStore>) -> Box<dyn Conn> {
+    let tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_nodelay(true).unwrap();
+    match mode {
+        Mode::Plain => Box::new(tcp),
+        Mode::Tls => {
+            let cfg = rustls::ClientConfig::builder()
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth();
+            let name = ServerName::try_from("127.0.0.1").unwrap().to_owned();
+            let c = rustls::ClientConnection::new(Arc::new(cfg), name).unwrap();
+            Box::new(rustls::StreamOwned::new(c, tcp))
+        }
+        Mode::Sasl => {
+            let mut tcp = tcp;
+            let msg = |status: u8, body: &[u8]| {
+                let mut m = vec![status];
+                m.extend_from_slice(&(body.len() as u32).to_be_bytes());
+                m.extend_from_slice(body);
+                m
+            };
+            tcp.write_all(&msg(1, b"PLAIN")).unwrap();
+            tcp.write_all(&msg(2, b"\0bench\0secret")).unwrap();
+            let mut head = [0u8; 5];
+            tcp.read_exact(&mut head).unwrap();
+            let len = u32::from_be_bytes(head[1..5].try_into().unwrap()) as usize;
+            let mut rest = vec![0u8; len];
+            tcp.read_exact(&mut rest).unwrap();
+            assert_eq!(head[0], 5, "SASL negotiation did not complete");
+            Box::new(tcp)
+        }
+    }
+}
+
+/// get_table calls from `conns` connections for `secs`: calls/s and p99 in ms.
+fn load(
+    addr: &str,
+    mode: Mode,
+    roots: &Arc<rustls::RootCertStore>,
+    conns: usize,
+    secs: f64,
+) -> (f64, f64) {
+    let args = TStruct::new().with_str(1, "bench").with_str(2, "events");
+    let call = thrift::write_message("get_table", thrift::CALL, 1, &args);
+    let msg = if mode == Mode::Sasl {
+        let mut m = (call.len() as u32).to_be_bytes().to_vec();
+        m.extend_from_slice(&call);
+        m
+    } else {
+        call
+    };
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    let lat: Vec<Duration> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..conns)
+            .map(|_| {
+                let msg = msg.clone();
+                s.spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap();
+                    let mut c = connect(addr, mode, roots);
+                    let mut lat = Vec::new();
+                    let mut buf = vec![0u8; 1 << 16];
+                    while Instant::now() < end {
+                        let t = Instant::now();
+                        c.write_all(&msg).unwrap();
+                        c.flush().unwrap();
+                        if mode == Mode::Sasl {
+                            let mut len = [0u8; 4];
+                            c.read_exact(&mut len).unwrap();
+                            let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+                            c.read_exact(&mut body).unwrap();
+                        } else {
+                            let mut got = Vec::new();
+                            loop {
+                                let n = c.read(&mut buf).unwrap();
+                                assert!(n > 0);
+                                got.extend_from_slice(&buf[..n]);
+                                let done = rt.block_on(async {
+                                    let mut r: &[u8] = &got[1..];
+                                    Reader::new(&mut r, got.len()).message(got[0]).await.is_ok()
+                                });
+                                if done {
+                                    break;
+                                }
+                            }
+                        }
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let mut lat = lat;
+    lat.sort();
+    let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    (lat.len() as f64 / secs, p99)
+}
+
+fn server_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(true)
+        .build()
+        .into()
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args([
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        // A server certificate, not a CA's: rustls refuses a CA used as an end entity.
+        .args([
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ])
+        .output();
+    if !made.as_ref().is_ok_and(|o| o.status.success()) {
+        println!("the openssl command could not make a certificate; nothing measured");
+        return;
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(&cert).unwrap())
+        .unwrap();
+    let roots = Arc::new(roots);
+    let (c, k) = (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    );
+    // The same catalog (one table) in each server's folder, made over plain HTTP
+    // before the TLS server opens it.
+    let folders = [
+        dir.path().join("plain"),
+        dir.path().join("tls"),
+        dir.path().join("sasl"),
+    ];
+    let agent = server_agent();
+    let table = serde_json::json!({"name": "events", "table_type": "EXTERNAL_TABLE",
+        "storage_descriptor": {"columns": [{"name": "id", "type": "bigint"}], "location": "s3://b/events/"}});
+    for f in &folders {
+        let s = server::start_with(Some(f), &[]);
+        agent
+            .post(&format!("{}/v1/databases", s.base))
+            .send_json(serde_json::json!({"name": "bench"}))
+            .unwrap();
+        agent
+            .post(&format!("{}/v1/databases/bench/tables", s.base))
+            .send_json(&table)
+            .unwrap();
+    }
+    let plain = server::start_with(Some(&folders[0]), &[]);
+    let tls = server::start_with(
+        Some(&folders[1]),
+        &["--tls-cert", &c, "--tls-key", &k, "--thrift-tls"],
+    );
+    let sasl = server::start_with(Some(&folders[2]), &["--thrift-users", "bench:secret"]);
+    let secs = if full { 10.0 } else { 1.0 };
+    println!("The cost of security: GetTable, 64 connections, {secs} s each, same run\n");
+    println!("1. HTTP GetTable (REST), wrk -t2 -c64");
+    if full {
+        for (who, s) in [("plain HTTP", &plain), ("HTTPS (TLS 1.3, P-256)", &tls)] {
+            let url = format!("{}/v1/databases/bench/tables/events", s.base);
+            match server::wrk(&["-t2", "-c64", &format!("-d{secs}s"), "--latency", &url]) {
+                Ok((r, p99)) => println!("   {who:<36} {r}   latency {p99}"),
+                Err(e) => println!("   {who:<36} {e}"),
+            }
+        }
+    } else {
+        println!("   (wrk runs with --bench only)");
+    }
+    println!("\n2. Thrift get_table, 64 connections");
+    for (who, s, mode) in [
+        ("plain Thrift", &plain, Mode::Plain),
+        ("Thrift over TLS", &tls, Mode::Tls),
+        ("Thrift with SASL PLAIN", &sasl, Mode::Sasl),
+    ] {
+        let (rate, p99) = load(&s.thrift, mode, &roots, 64, secs);
+        println!("   {who:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms");
+    }
+}
