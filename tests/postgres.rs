@@ -318,6 +318,107 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
         .filter_map(|d| d["name"].as_str())
         .collect();
     assert_eq!(names, ["d", "e"], "{v}");
+
+    // Under load: two replicas take batches of partitions while the database
+    // restarts. Batches fail meanwhile; every acknowledged one is whole, none
+    // is half there, and both replicas serve afterwards without a restart.
+    let second = common::start_with_store(
+        &[
+            "--store",
+            &format!("{url}?pool_timeout_secs=2"),
+            "--warehouse-dir",
+            &data.path().to_string_lossy(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        rest(
+            "POST",
+            &format!("{b}/v1/databases/d/tables"),
+            Some(table("t"))
+        )
+        .0,
+        201
+    );
+    let bases = [b.clone(), second.base.clone()];
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (acked, failed) = std::thread::scope(|sc| {
+        let writers: Vec<_> = bases
+            .iter()
+            .enumerate()
+            .map(|(w, base)| {
+                let stop = &stop;
+                sc.spawn(move || {
+                    let (mut acked, mut failed) = (Vec::new(), 0);
+                    let mut n = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let batch = w * 1_000_000 + n;
+                        n += 1;
+                        let parts: Vec<Value> = (0..50)
+                            .map(|i| json!({"values": [batch.to_string(), i.to_string()]}))
+                            .collect();
+                        let (s, v) = rest(
+                            "POST",
+                            &format!("{base}/v1/databases/d/tables/t/partitions"),
+                            Some(json!({ "partitions": parts })),
+                        );
+                        match s {
+                            200 => {
+                                assert_eq!(v["errors"].as_array().map(Vec::len), Some(0), "{v}");
+                                acked.push(batch);
+                            }
+                            503 | 500 => failed += 1,
+                            other => panic!("unexpected answer {other}: {v}"),
+                        }
+                    }
+                    (acked, failed)
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        pg_ctl("stop");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        pg_ctl("resume");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        writers.into_iter().fold((Vec::new(), 0), |(mut a, f), h| {
+            let (x, y) = h.join().unwrap();
+            a.extend(x);
+            (a, f + y)
+        })
+    });
+    assert!(failed > 0, "no batch failed: the database did not go away");
+    let store = PgStore::open(&url, 10).unwrap();
+    let id = TableIdent::parse("d", "t").unwrap();
+    let mut per_batch = std::collections::BTreeMap::<usize, usize>::new();
+    for p in all_partitions(&store, &id).unwrap() {
+        *per_batch.entry(p.values[0].parse().unwrap()).or_default() += 1;
+    }
+    for (batch, n) in &per_batch {
+        assert_eq!(*n, 50, "batch {batch} is half-present");
+    }
+    for a in &acked {
+        assert!(
+            per_batch.contains_key(a),
+            "acknowledged batch {a} is missing"
+        );
+    }
+    let after: Vec<u16> = bases
+        .iter()
+        .map(|base| rest("GET", &format!("{base}/v1/databases/d/tables/t"), None).0)
+        .collect();
+    assert_eq!(after, [200, 200], "both replicas serve again");
+    for (w, base) in bases.iter().enumerate() {
+        let parts: Vec<Value> = (0..50)
+            .map(|i| json!({"values": [format!("after-{w}"), i.to_string()]}))
+            .collect();
+        let (s, v) = rest(
+            "POST",
+            &format!("{base}/v1/databases/d/tables/t/partitions"),
+            Some(json!({ "partitions": parts })),
+        );
+        assert_eq!(s, 200, "replica {w} takes writes again: {v}");
+    }
 }
 
 /// Several replicas on one database: a write through one is read through the

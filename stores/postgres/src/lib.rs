@@ -35,19 +35,19 @@ use lakecat_catalog_api::model::{Database, Function, Partition, Table, TableVers
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::stats::*;
 use lakecat_catalog_api::store::*;
-use postgres::{GenericClient, IsolationLevel, NoTls, Row};
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::{IsolationLevel, NoTls, Row};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+mod conn;
 mod migrate;
 pub mod testing;
+use conn::{Cx, Manager};
 pub use migrate::{migrate, schema_version, SCHEMA_VERSION};
 
-type Manager = PostgresConnectionManager<NoTls>;
 type Conn = r2d2::PooledConnection<Manager>;
 
 /// Rows written per statement: large batches go in chunks that keep each
@@ -193,7 +193,7 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("lakecat");
         }
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = Manager::new(config);
         // Connections are made as needed, so a server that starts while the
         // database is down keeps running and serves once it is back.
         let pool = r2d2::Pool::builder()
@@ -209,7 +209,7 @@ impl PgStore {
             examined: AtomicU64::new(0),
         };
         let mut c = store.conn()?;
-        migrate(&mut *c)?;
+        migrate(&mut c.client)?;
         drop(c);
         store.purge()?;
         Ok(store)
@@ -229,27 +229,24 @@ impl PgStore {
     }
 
     /// Runs `f` in one transaction; nothing of it is visible unless it commits.
-    fn write<T>(&self, f: impl FnOnce(&mut postgres::Transaction) -> Result<T>) -> Result<T> {
+    fn write<T>(&self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
         self.transaction(false, f)
     }
 
     /// Runs `f` on one snapshot of the database.
-    fn read<T>(&self, f: impl FnOnce(&mut postgres::Transaction) -> Result<T>) -> Result<T> {
+    fn read<T>(&self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
         self.transaction(true, f)
     }
 
     /// Pooled connections die when the database restarts, and only show it
     /// when used: a transaction whose `BEGIN` finds its connection gone has done
     /// nothing, so it starts again once on a fresh connection.
-    fn transaction<T>(
-        &self,
-        read_only: bool,
-        f: impl FnOnce(&mut postgres::Transaction) -> Result<T>,
-    ) -> Result<T> {
+    fn transaction<T>(&self, read_only: bool, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
         let mut f = Some(f);
         for attempt in 0..2 {
             let mut c = self.conn()?;
-            let mut b = c.build_transaction();
+            let conn::PgConn { client, stmts } = &mut *c;
+            let mut b = client.build_transaction();
             if read_only {
                 b = b
                     .isolation_level(IsolationLevel::RepeatableRead)
@@ -260,7 +257,10 @@ impl PgStore {
                 Err(e) if attempt == 0 && connection_lost(&e) => continue,
                 Err(e) => return Err(pe(e)),
             };
-            let out = (f.take().expect("runs once"))(&mut tx)?;
+            let out = {
+                let mut cx = Cx::tx(&mut tx, stmts);
+                (f.take().expect("runs once"))(&mut cx)?
+            };
             tx.commit().map_err(pe)?;
             return Ok(out);
         }
@@ -270,12 +270,18 @@ impl PgStore {
     /// Runs a single statement's worth of work outside a transaction; like
     /// [`PgStore::transaction`], once more on a fresh connection when the
     /// pooled one turns out dead.
-    fn once<T>(&self, mut f: impl FnMut(&mut postgres::Client) -> Result<T>) -> Result<T> {
+    fn once<T>(&self, mut f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
         let mut c = self.conn()?;
-        match f(&mut c) {
-            Err(e) if e.kind == ErrorKind::Unavailable && c.is_closed() => {
+        let r = {
+            let conn::PgConn { client, stmts } = &mut *c;
+            f(&mut Cx::client(client, stmts))
+        };
+        match r {
+            Err(e) if e.kind == ErrorKind::Unavailable && c.client.is_closed() => {
                 drop(c);
-                f(&mut *self.conn()?)
+                let mut c = self.conn()?;
+                let conn::PgConn { client, stmts } = &mut *c;
+                f(&mut Cx::client(client, stmts))
             }
             r => r,
         }
@@ -287,6 +293,7 @@ impl PgStore {
     fn purge(&self) -> Result<()> {
         let mut c = self.conn()?;
         let ids: Vec<i64> = c
+            .client
             .query("SELECT table_id FROM lc_purge", &[])
             .map_err(pe)?
             .iter()
@@ -303,9 +310,10 @@ impl PgStore {
                     "DELETE FROM {table} WHERE ctid IN \
                      (SELECT ctid FROM {table} WHERE table_id = $1 LIMIT $2)"
                 );
-                while c.execute(&sql, &[&id, &PURGE_CHUNK]).map_err(pe)? > 0 {}
+                while c.client.execute(&sql, &[&id, &PURGE_CHUNK]).map_err(pe)? > 0 {}
             }
-            c.execute("DELETE FROM lc_purge WHERE table_id = $1", &[&id])
+            c.client
+                .execute("DELETE FROM lc_purge WHERE table_id = $1", &[&id])
                 .map_err(pe)?;
         }
         Ok(())
@@ -347,7 +355,7 @@ impl Drop for PgStore {
     }
 }
 
-fn db_exists(c: &mut impl GenericClient, name: &DatabaseName) -> Result<()> {
+fn db_exists(c: &mut Cx, name: &DatabaseName) -> Result<()> {
     let found = c
         .query_opt(
             "SELECT 1 FROM lc_databases WHERE name = $1",
@@ -361,7 +369,7 @@ fn db_exists(c: &mut impl GenericClient, name: &DatabaseName) -> Result<()> {
 }
 
 /// The table's row; with `lock`, locked for the rest of the transaction.
-fn record(c: &mut impl GenericClient, id: &TableIdent, lock: bool) -> Result<TableRecord> {
+fn record(c: &mut Cx, id: &TableIdent, lock: bool) -> Result<TableRecord> {
     let sql = if lock {
         "SELECT id, doc, indexes, partition_count FROM lc_tables WHERE db = $1 AND name = $2 FOR UPDATE"
     } else {
@@ -379,7 +387,7 @@ fn record(c: &mut impl GenericClient, id: &TableIdent, lock: bool) -> Result<Tab
     }
 }
 
-fn partition_doc(c: &mut impl GenericClient, tid: i64, key: &[u8]) -> Result<Option<String>> {
+fn partition_doc(c: &mut Cx, tid: i64, key: &[u8]) -> Result<Option<String>> {
     Ok(c.query_opt(
         "SELECT doc FROM lc_partitions WHERE table_id = $1 AND pkey = $2",
         &[&tid, &key],
@@ -389,11 +397,7 @@ fn partition_doc(c: &mut impl GenericClient, tid: i64, key: &[u8]) -> Result<Opt
 }
 
 /// The creation times of those of `keys` that are partitions of table `tid`.
-fn existing(
-    c: &mut impl GenericClient,
-    tid: i64,
-    keys: &[Vec<u8>],
-) -> Result<HashMap<Vec<u8>, i64>> {
+fn existing(c: &mut Cx, tid: i64, keys: &[Vec<u8>]) -> Result<HashMap<Vec<u8>, i64>> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(CHUNK) {
         for r in c
@@ -410,7 +414,7 @@ fn existing(
 }
 
 /// Applies the partition changes of table `tid`: removals first, then additions.
-fn apply_changes(c: &mut impl GenericClient, tid: i64, ch: PartitionChanges) -> Result<()> {
+fn apply_changes(c: &mut Cx, tid: i64, ch: PartitionChanges) -> Result<()> {
     let dropped: Vec<Vec<u8>> = ch
         .stats_moves
         .iter()
@@ -470,7 +474,7 @@ fn apply_changes(c: &mut impl GenericClient, tid: i64, ch: PartitionChanges) -> 
     insert_entries(c, tid, &ch.index_puts)
 }
 
-fn insert_entries(c: &mut impl GenericClient, tid: i64, entries: &[Vec<u8>]) -> Result<()> {
+fn insert_entries(c: &mut Cx, tid: i64, entries: &[Vec<u8>]) -> Result<()> {
     for chunk in entries.chunks(CHUNK) {
         c.execute(
             "INSERT INTO lc_partition_index_entries (table_id, entry)
@@ -483,7 +487,7 @@ fn insert_entries(c: &mut impl GenericClient, tid: i64, entries: &[Vec<u8>]) -> 
 }
 
 /// Archives `old` as a version of table `tid`, keeping the newest `cap`.
-fn archive(c: &mut impl GenericClient, tid: i64, old: &Table, cap: usize) -> Result<()> {
+fn archive(c: &mut Cx, tid: i64, old: &Table, cap: usize) -> Result<()> {
     let v = old.version_id.unwrap_or(1) as i64;
     c.execute(
         "INSERT INTO lc_table_versions (table_id, version, doc) VALUES ($1, $2, $3)
@@ -503,22 +507,29 @@ fn archive(c: &mut impl GenericClient, tid: i64, old: &Table, cap: usize) -> Res
 /// Rows of a `(db, name, doc)` table in name order after the page token, the
 /// names matching `pattern`, fetched in chunks until the page is full.
 fn named_page<T>(
-    c: &mut impl GenericClient,
+    c: &mut Cx,
     table: &str,
     db: &DatabaseName,
     pattern: Option<&regex::Regex>,
     page: &PageRequest,
     decode: impl Fn(&str) -> Result<T>,
 ) -> Result<Page<T>> {
-    let sql =
-        format!("SELECT name, doc FROM {table} WHERE db = $1 AND name > $2 ORDER BY name LIMIT $3");
+    let sql = match table {
+        "lc_tables" => {
+            "SELECT name, doc FROM lc_tables WHERE db = $1 AND name > $2 ORDER BY name LIMIT $3"
+        }
+        "lc_functions" => {
+            "SELECT name, doc FROM lc_functions WHERE db = $1 AND name > $2 ORDER BY name LIMIT $3"
+        }
+        other => unreachable!("no named listing of {other}"),
+    };
     let mut after = page_start(page)?.unwrap_or_default();
     let want = page.limit.max(1) + 1;
     let mut found = Vec::new();
     loop {
         let chunk = if pattern.is_some() { 1000 } else { want };
         let rows = c
-            .query(&sql, &[&db.as_str(), &after, &(chunk as i64)])
+            .query(sql, &[&db.as_str(), &after, &(chunk as i64)])
             .map_err(pe)?;
         let n = rows.len();
         for r in rows {
@@ -537,10 +548,10 @@ fn named_page<T>(
 
 /// Reads a key range of `lc_partitions` (or of the index entries) in keyset
 /// pages, growing as a selective filter skips rows.
-struct RangeReader<'a, 'c, C: GenericClient> {
+struct RangeReader<'a, 'c, 'x, 't> {
     /// Shared with whoever loads partitions between two reads (a listing over
     /// an index), so that both read the same snapshot.
-    c: &'a std::cell::RefCell<&'c mut C>,
+    c: &'a std::cell::RefCell<&'c mut Cx<'x, 't>>,
     tid: i64,
     index: bool,
     with_docs: bool,
@@ -552,30 +563,30 @@ struct RangeReader<'a, 'c, C: GenericClient> {
     done: bool,
 }
 
-impl<C: GenericClient> RangeReader<'_, '_, C> {
+impl RangeReader<'_, '_, '_, '_> {
     fn fill(&mut self) -> Result<()> {
-        let (col, from) = if self.index {
-            ("entry, ''::text", "lc_partition_index_entries")
+        // Three fixed statements (prepared once per connection): the lower bound
+        // is inclusive (after a key k, the next key is k followed by 0x00, its
+        // immediate successor), and a missing upper bound is a NULL.
+        let sql = if self.index {
+            "SELECT entry, ''::text FROM lc_partition_index_entries WHERE table_id = $1 \
+             AND entry >= $2 AND ($3::bytea IS NULL OR entry < $3) ORDER BY entry LIMIT $4"
         } else if self.with_docs {
-            ("pkey, doc", "lc_partitions")
+            "SELECT pkey, doc FROM lc_partitions WHERE table_id = $1 \
+             AND pkey >= $2 AND ($3::bytea IS NULL OR pkey < $3) ORDER BY pkey LIMIT $4"
         } else {
-            ("pkey, ''::text", "lc_partitions")
+            "SELECT pkey, ''::text FROM lc_partitions WHERE table_id = $1 \
+             AND pkey >= $2 AND ($3::bytea IS NULL OR pkey < $3) ORDER BY pkey LIMIT $4"
         };
-        let key = if self.index { "entry" } else { "pkey" };
-        let lower = if self.inclusive { ">=" } else { ">" };
-        let upper = if self.end.is_some() {
-            format!("AND {key} < $3")
-        } else {
-            "AND $3::bytea IS NULL".into()
-        };
-        let sql = format!(
-            "SELECT {col} FROM {from} WHERE table_id = $1 AND {key} {lower} $2 {upper} ORDER BY {key} LIMIT $4"
-        );
+        if !self.inclusive {
+            self.next.push(0);
+            self.inclusive = true;
+        }
         let rows = self
             .c
             .borrow_mut()
             .query(
-                &sql,
+                sql,
                 &[&self.tid, &self.next, &self.end, &(self.chunk as i64)],
             )
             .map_err(pe)?;
@@ -600,7 +611,7 @@ impl<C: GenericClient> RangeReader<'_, '_, C> {
     }
 }
 
-impl<C: GenericClient> Iterator for RangeReader<'_, '_, C> {
+impl Iterator for RangeReader<'_, '_, '_, '_> {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -619,8 +630,8 @@ impl<C: GenericClient> Iterator for RangeReader<'_, '_, C> {
     }
 }
 
-impl<'a, 'c, C: GenericClient> RangeReader<'a, 'c, C> {
-    fn new(c: &'a std::cell::RefCell<&'c mut C>, tid: i64, start: Vec<u8>) -> Self {
+impl<'a, 'c, 'x, 't> RangeReader<'a, 'c, 'x, 't> {
+    fn new(c: &'a std::cell::RefCell<&'c mut Cx<'x, 't>>, tid: i64, start: Vec<u8>) -> Self {
         RangeReader {
             c,
             tid,
@@ -643,7 +654,7 @@ fn decode_partition(bytes: &[u8]) -> Result<Partition> {
 /// The partition a statistics call names (`None`: the table's own), checked
 /// to exist, with its key.
 fn stats_target(
-    c: &mut impl GenericClient,
+    c: &mut Cx,
     id: &TableIdent,
     rec: &TableRecord,
     partition: Option<&[String]>,
@@ -1136,7 +1147,7 @@ impl CatalogStore for PgStore {
                     reader,
                     |_, b| decode_partition(b),
                     |k| {
-                        Ok(partition_doc(&mut **cell.borrow_mut(), rec.id, k)?
+                        Ok(partition_doc(&mut cell.borrow_mut(), rec.id, k)?
                             .map(String::into_bytes))
                     },
                     values_only,
