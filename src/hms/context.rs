@@ -428,11 +428,14 @@ impl Ctx {
         self.store.replace_partitions(id, parts)
     }
 
+    /// Adds partitions (of one or several tables) and returns them as stored;
+    /// with `fetch` false only their number is wanted, and nothing is read back.
     pub fn add_partitions(
         &self,
         parts: &[TValue],
         if_not_exists: bool,
-    ) -> Result<Vec<(Table, Partition)>> {
+        fetch: bool,
+    ) -> Result<(usize, Vec<(Table, Partition)>)> {
         let mut by_table: Vec<(TableIdent, Vec<Partition>)> = Vec::new();
         for p in parts.iter().filter_map(TValue::as_struct) {
             let id =
@@ -443,6 +446,7 @@ impl Ctx {
             }
         }
         let mut out = Vec::new();
+        let mut count = 0;
         for (id, ps) in by_table {
             let t = self.store.get_table(&id).map_err(no_table(&id))?;
             let wanted: Vec<Vec<String>> = ps.iter().map(|p| p.values.clone()).collect();
@@ -450,13 +454,17 @@ impl Ctx {
             if let Some(e) = errors.first() {
                 return Err(e.error.clone());
             }
+            count += wanted.len();
+            if !fetch {
+                continue;
+            }
             for v in wanted {
                 if let Ok(p) = self.store.get_partition(&id, &v) {
                     out.push((t.clone(), p));
                 }
             }
         }
-        Ok(out)
+        Ok((count, out))
     }
 }
 

@@ -18,7 +18,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
                     .get(1)
                     .cloned()
                     .ok_or_else(|| Error::invalid("argument new_part is missing"))?;
-                let added = ctx.add_partitions(&[p], false)?;
+                let (_, added) = ctx.add_partitions(&[p], false, true)?;
                 let (t, p) = added
                     .into_iter()
                     .next()
@@ -30,7 +30,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             name,
             &[(1, InvalidObject), (2, AlreadyExists), (3, Meta)],
             || {
-                let n = ctx.add_partitions(a.list(1), false)?.len();
+                let (n, _) = ctx.add_partitions(a.list(1), false, false)?;
                 Ok(ok(TValue::I32(n as i32)))
             },
         ),
@@ -56,9 +56,10 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
                         )
                     })
                     .collect();
-                let added = ctx.add_partitions(&parts, r.bool(4).unwrap_or(false))?;
+                let need = r.bool(5).unwrap_or(true);
+                let (_, added) = ctx.add_partitions(&parts, r.bool(4).unwrap_or(false), need)?;
                 let mut res = TStruct::new();
-                if r.bool(5).unwrap_or(true) {
+                if need {
                     res = res.with(
                         1,
                         TValue::struct_list(added.iter().map(|(t, p)| partition(p, t))),
