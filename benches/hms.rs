@@ -16,14 +16,12 @@
 mod hive;
 #[path = "server.rs"]
 mod server;
+#[path = "thrift_load.rs"]
+mod thrift_load;
 
-use lakecat::hms::thrift::{self, Reader, TStruct};
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn client(addr: &str, partitions: usize) -> Value {
     let python = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
@@ -41,56 +39,6 @@ fn client(addr: &str, partitions: usize) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// get_table calls from `conns` connections for `secs`: calls/s and p99 in ms.
-fn load(addr: &str, conns: usize, secs: f64) -> (f64, f64) {
-    let args = TStruct::new().with_str(1, "bench").with_str(2, "events");
-    let msg = thrift::write_message("get_table", thrift::CALL, 1, &args);
-    let end = Instant::now() + Duration::from_secs_f64(secs);
-    let lat: Vec<Duration> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..conns)
-            .map(|_| {
-                let msg = msg.clone();
-                s.spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .build()
-                        .unwrap();
-                    let mut c = TcpStream::connect(addr).unwrap();
-                    c.set_nodelay(true).unwrap();
-                    let mut lat = Vec::new();
-                    let mut buf = vec![0u8; 1 << 16];
-                    while Instant::now() < end {
-                        let t = Instant::now();
-                        c.write_all(&msg).unwrap();
-                        let mut got = Vec::new();
-                        loop {
-                            let n = c.read(&mut buf).unwrap();
-                            assert!(n > 0);
-                            got.extend_from_slice(&buf[..n]);
-                            let done = rt.block_on(async {
-                                let mut r: &[u8] = &got[1..];
-                                Reader::new(&mut r, got.len()).message(got[0]).await.is_ok()
-                            });
-                            if done {
-                                break;
-                            }
-                        }
-                        lat.push(t.elapsed());
-                    }
-                    lat
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    });
-    let mut lat = lat;
-    lat.sort();
-    let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    (lat.len() as f64 / secs, p99)
 }
 
 fn main() {
@@ -174,7 +122,7 @@ fn main() {
     let secs = if full { 10.0 } else { 1.0 };
     println!("\n2. get_table, 32 concurrent connections, {secs} s");
     for (who, addr, _alive) in &targets {
-        let (rate, p99) = load(addr, 32, secs);
+        let (rate, p99) = thrift_load::load(32, secs, false, &|| Box::new(thrift_load::tcp(addr)));
         println!("   {who:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms");
     }
 }

@@ -8,19 +8,16 @@
 
 #[path = "server.rs"]
 mod server;
+#[path = "thrift_load.rs"]
+mod thrift_load;
 
-use lakecat::hms::thrift::{self, Reader, TStruct};
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use thrift_load::Conn;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-
-trait Conn: Read + Write + Send {}
-impl<T: Read + Write + Send> Conn for T {}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -30,8 +27,7 @@ enum Mode {
 }
 
 fn connect(addr: &str, mode: Mode, roots: &Arc<rustls::RootCertStore>) -> Box<dyn Conn> {
-    let tcp = TcpStream::connect(addr).unwrap();
-    tcp.set_nodelay(true).unwrap();
+    let tcp = thrift_load::tcp(addr);
     match mode {
         Mode::Plain => Box::new(tcp),
         Mode::Tls => {
@@ -61,76 +57,6 @@ fn connect(addr: &str, mode: Mode, roots: &Arc<rustls::RootCertStore>) -> Box<dy
             Box::new(tcp)
         }
     }
-}
-
-/// get_table calls from `conns` connections for `secs`: calls/s and p99 in ms.
-fn load(
-    addr: &str,
-    mode: Mode,
-    roots: &Arc<rustls::RootCertStore>,
-    conns: usize,
-    secs: f64,
-) -> (f64, f64) {
-    let args = TStruct::new().with_str(1, "bench").with_str(2, "events");
-    let call = thrift::write_message("get_table", thrift::CALL, 1, &args);
-    let msg = if mode == Mode::Sasl {
-        let mut m = (call.len() as u32).to_be_bytes().to_vec();
-        m.extend_from_slice(&call);
-        m
-    } else {
-        call
-    };
-    let end = Instant::now() + Duration::from_secs_f64(secs);
-    let lat: Vec<Duration> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..conns)
-            .map(|_| {
-                let msg = msg.clone();
-                s.spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .build()
-                        .unwrap();
-                    let mut c = connect(addr, mode, roots);
-                    let mut lat = Vec::new();
-                    let mut buf = vec![0u8; 1 << 16];
-                    while Instant::now() < end {
-                        let t = Instant::now();
-                        c.write_all(&msg).unwrap();
-                        c.flush().unwrap();
-                        if mode == Mode::Sasl {
-                            let mut len = [0u8; 4];
-                            c.read_exact(&mut len).unwrap();
-                            let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
-                            c.read_exact(&mut body).unwrap();
-                        } else {
-                            let mut got = Vec::new();
-                            loop {
-                                let n = c.read(&mut buf).unwrap();
-                                assert!(n > 0);
-                                got.extend_from_slice(&buf[..n]);
-                                let done = rt.block_on(async {
-                                    let mut r: &[u8] = &got[1..];
-                                    Reader::new(&mut r, got.len()).message(got[0]).await.is_ok()
-                                });
-                                if done {
-                                    break;
-                                }
-                            }
-                        }
-                        lat.push(t.elapsed());
-                    }
-                    lat
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    });
-    let mut lat = lat;
-    lat.sort();
-    let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    (lat.len() as f64 / secs, p99)
 }
 
 fn server_agent() -> ureq::Agent {
@@ -234,7 +160,10 @@ fn main() {
         ("Thrift over TLS", &tls, Mode::Tls),
         ("Thrift with SASL PLAIN", &sasl, Mode::Sasl),
     ] {
-        let (rate, p99) = load(&s.thrift, mode, &roots, 64, secs);
+        let addr = s.thrift.clone();
+        let (rate, p99) = thrift_load::load(64, secs, mode == Mode::Sasl, &|| {
+            connect(&addr, mode, &roots)
+        });
         println!("   {who:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms");
     }
 }
