@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::call;
 use serde_json::{json, Value};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -52,22 +53,6 @@ fn boto3_drives_the_crawler_life_cycle() {
         String::from_utf8_lossy(&out.stderr)
     );
     server.sigterm();
-}
-
-fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
-    let a = common::agent();
-    let r = match (method, body) {
-        ("GET", _) => a.get(url).call(),
-        ("DELETE", _) => a.delete(url).call(),
-        ("POST", Some(b)) => a.post(url).send_json(b),
-        ("POST", None) => a.post(url).send_empty(),
-        ("PUT", Some(b)) => a.put(url).send_json(b),
-        _ => unreachable!(),
-    };
-    let mut r = r.unwrap();
-    let status = r.status().as_u16();
-    let v = r.body_mut().read_json().unwrap_or(Value::Null);
-    (status, v)
 }
 
 fn wait_ready(base: &str, name: &str) -> Value {

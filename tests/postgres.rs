@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::call;
 use lakecat_catalog_api::model::{Database, Function, Partition};
 use lakecat_catalog_api::names::{DatabaseName, TableIdent};
 use lakecat_catalog_api::store::*;
@@ -173,24 +174,6 @@ fn migrate_applies_each_migration_once_and_refuses_a_newer_schema() {
     assert!(!err.contains("hunter2"), "{err}");
 }
 
-fn rest(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
-    let agent = common::agent();
-    let resp = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        ("POST", Some(b)) => agent.post(url).send_json(b),
-        ("PUT", Some(b)) => agent.put(url).send_json(b),
-        _ => unreachable!(),
-    };
-    match resp {
-        Ok(mut r) => {
-            let status = r.status().as_u16();
-            let text = r.body_mut().read_to_string().unwrap_or_default();
-            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-        }
-        Err(e) => (0, json!({ "transport": e.to_string() })),
-    }
-}
-
 fn glue(base: &str, target: &str, body: Value) -> (u16, Value) {
     let resp = common::agent()
         .post(&format!("{base}/"))
@@ -256,7 +239,7 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
     );
     let b = &server.base;
     assert_eq!(
-        rest(
+        call(
             "POST",
             &format!("{b}/v1/databases"),
             Some(json!({"name": "d"}))
@@ -272,13 +255,13 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
         assert!(st.success(), "postgres.sh {cmd}");
     };
     pg_ctl("stop");
-    let (s, v) = rest("GET", &format!("{b}/v1/databases/d"), None);
+    let (s, v) = call("GET", &format!("{b}/v1/databases/d"), None);
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (503, Some("unavailable")),
         "{v}"
     );
-    let (s, v) = rest(
+    let (s, v) = call(
         "POST",
         &format!("{b}/v1/databases"),
         Some(json!({"name": "e"})),
@@ -288,7 +271,7 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
     assert_eq!(v["__type"], "InternalServiceException", "{v}");
     // Health says so too (a load balancer takes the replica out meanwhile),
     // and the process keeps running.
-    let (s, v) = rest("GET", &format!("{b}/health"), None);
+    let (s, v) = call("GET", &format!("{b}/health"), None);
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (503, Some("unavailable")),
@@ -301,16 +284,16 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
     );
     let b = &server.base.clone();
     pg_ctl("resume");
-    let (s, v) = rest("GET", &format!("{b}/v1/databases/d"), None);
+    let (s, v) = call("GET", &format!("{b}/v1/databases/d"), None);
     assert_eq!(s, 200, "{v}");
-    let (s, v) = rest(
+    let (s, v) = call(
         "POST",
         &format!("{b}/v1/databases"),
         Some(json!({"name": "e"})),
     );
     assert_eq!(s, 201, "{v}");
     // What failed while the database was down left nothing behind.
-    let (_, v) = rest("GET", &format!("{b}/v1/databases"), None);
+    let (_, v) = call("GET", &format!("{b}/v1/databases"), None);
     let names: Vec<&str> = v["databases"]
         .as_array()
         .unwrap()
@@ -332,7 +315,7 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
         &[],
     );
     assert_eq!(
-        rest(
+        call(
             "POST",
             &format!("{b}/v1/databases/d/tables"),
             Some(table("t"))
@@ -357,7 +340,7 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
                         let parts: Vec<Value> = (0..50)
                             .map(|i| json!({"values": [batch.to_string(), i.to_string()]}))
                             .collect();
-                        let (s, v) = rest(
+                        let (s, v) = call(
                             "POST",
                             &format!("{base}/v1/databases/d/tables/t/partitions"),
                             Some(json!({ "partitions": parts })),
@@ -405,14 +388,14 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
     }
     let after: Vec<u16> = bases
         .iter()
-        .map(|base| rest("GET", &format!("{base}/v1/databases/d/tables/t"), None).0)
+        .map(|base| call("GET", &format!("{base}/v1/databases/d/tables/t"), None).0)
         .collect();
     assert_eq!(after, [200, 200], "both replicas serve again");
     for (w, base) in bases.iter().enumerate() {
         let parts: Vec<Value> = (0..50)
             .map(|i| json!({"values": [format!("after-{w}"), i.to_string()]}))
             .collect();
-        let (s, v) = rest(
+        let (s, v) = call(
             "POST",
             &format!("{base}/v1/databases/d/tables/t/partitions"),
             Some(json!({ "partitions": parts })),
@@ -440,7 +423,7 @@ fn replicas_share_one_database() {
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let [a, b, c] = [&bases[0], &bases[1], &bases[2]];
     assert_eq!(
-        rest(
+        call(
             "POST",
             &format!("{a}/v1/databases"),
             Some(json!({"name": "d"}))
@@ -448,9 +431,9 @@ fn replicas_share_one_database() {
         .0,
         201
     );
-    assert_eq!(rest("GET", &format!("{b}/v1/databases/d"), None).0, 200);
+    assert_eq!(call("GET", &format!("{b}/v1/databases/d"), None).0, 200);
     assert_eq!(
-        rest(
+        call(
             "POST",
             &format!("{b}/v1/databases/d/tables"),
             Some(table("t"))
@@ -458,7 +441,7 @@ fn replicas_share_one_database() {
         .0,
         201
     );
-    let (s, t) = rest("GET", &format!("{c}/v1/databases/d/tables/t"), None);
+    let (s, t) = call("GET", &format!("{c}/v1/databases/d/tables/t"), None);
     assert_eq!(s, 200);
 
     // The same version_id through two replicas: exactly one update wins.
@@ -470,7 +453,7 @@ fn replicas_share_one_database() {
                 let mut edit = t.clone();
                 edit["description"] = json!(format!("by {i}"));
                 sc.spawn(move || {
-                    rest(
+                    call(
                         "PUT",
                         &format!("{base}/v1/databases/d/tables/t"),
                         Some(edit),
@@ -484,7 +467,7 @@ fn replicas_share_one_database() {
     let mut sorted = answers.clone();
     sorted.sort();
     assert_eq!(sorted, [200, 409], "{answers:?}");
-    let (_, now) = rest("GET", &format!("{c}/v1/databases/d/tables/t"), None);
+    let (_, now) = call("GET", &format!("{c}/v1/databases/d/tables/t"), None);
     assert_eq!(now["version_id"], 2);
 
     // Batches of 200 partitions through replica c until it is killed.
@@ -498,7 +481,7 @@ fn replicas_share_one_database() {
                 let parts: Vec<Value> = (0..200)
                     .map(|i| json!({"values": [batch.to_string(), i.to_string()]}))
                     .collect();
-                let (s, _) = rest(
+                let (s, _) = call(
                     "POST",
                     &format!("{victim_base}/v1/databases/d/tables/t/partitions"),
                     Some(json!({ "partitions": parts })),
@@ -587,20 +570,6 @@ fn pyiceberg_commits_through_two_replicas_serialise() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
-    let a = common::agent();
-    let r = match (method, body) {
-        ("GET", _) => a.get(url).call(),
-        ("POST", Some(b)) => a.post(url).send_json(b),
-        ("POST", None) => a.post(url).send_empty(),
-        ("PUT", Some(b)) => a.put(url).send_json(b),
-        _ => unreachable!(),
-    };
-    let mut r = r.unwrap();
-    let status = r.status().as_u16();
-    (status, r.body_mut().read_json().unwrap_or(Value::Null))
 }
 
 fn crawler_state(base: &str, name: &str) -> Value {

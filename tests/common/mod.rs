@@ -158,3 +158,28 @@ pub fn agent() -> ureq::Agent {
         .build()
         .into()
 }
+
+/// One REST call: the status and the JSON body (`Null` when there is none). A
+/// connection that fails answers status 0 with `{"transport": reason}`.
+pub fn call(method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let a = agent();
+    let r = match (method, body) {
+        ("GET", _) => a.get(url).call(),
+        ("DELETE", _) => a.delete(url).call(),
+        ("POST", Some(b)) => a.post(url).send_json(b),
+        ("POST", None) => a.post(url).send_empty(),
+        ("PUT", Some(b)) => a.put(url).send_json(b),
+        _ => unreachable!("{method} {url}"),
+    };
+    match r {
+        Ok(mut r) => {
+            let status = r.status().as_u16();
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            )
+        }
+        Err(e) => (0, serde_json::json!({ "transport": e.to_string() })),
+    }
+}
