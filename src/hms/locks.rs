@@ -48,7 +48,13 @@ struct Table {
 pub struct Locks {
     store: Arc<dyn CatalogStore>,
     timeout: Duration,
+    /// Locks held or waiting at once: the table is one record rewritten by
+    /// every call, so a client asking for locks without end must be stopped.
+    max: usize,
 }
+
+/// Far more than commits hold at once; small enough that the record stays cheap.
+pub const MAX_LOCKS: usize = 5_000;
 
 fn conflicts(a: &Component, b: &Component) -> bool {
     let same = a.db.eq_ignore_ascii_case(&b.db)
@@ -74,7 +80,15 @@ fn now_ms() -> i64 {
 
 impl Locks {
     pub fn new(store: Arc<dyn CatalogStore>, timeout: Duration) -> Locks {
-        Locks { store, timeout }
+        Locks::with_limit(store, timeout, MAX_LOCKS)
+    }
+
+    pub fn with_limit(store: Arc<dyn CatalogStore>, timeout: Duration, max: usize) -> Locks {
+        Locks {
+            store,
+            timeout,
+            max,
+        }
     }
 
     /// Runs `f` on the current table and stores what it changed, again on a
@@ -153,7 +167,13 @@ impl Locks {
         let (user, host) = req
             .map(|r| (r.str(3).unwrap_or_default(), r.str(4).unwrap_or_default()))
             .unwrap_or_default();
+        let max = self.max;
         self.with(|t| {
+            if t.locks.len() >= max {
+                return Err(Error::limit(format!(
+                    "{max} locks are held or waiting already; release some (or let them time out) first"
+                )));
+            }
             let id = t.next;
             t.next += 1;
             t.locks.insert(
@@ -165,8 +185,8 @@ impl Locks {
                     host: host.clone(),
                 },
             );
-            Self::response(id, Self::state_of(&t.locks, id))
-        })
+            Ok(Self::response(id, Self::state_of(&t.locks, id)))
+        })?
     }
 
     pub fn check(&self, id: i64) -> Result<TStruct> {
@@ -256,5 +276,19 @@ mod tests {
         assert!(l.unlock(a.int(1).unwrap()).is_err());
         std::thread::sleep(Duration::from_millis(250));
         assert!(l.check(b_id).is_err(), "timed out");
+    }
+
+    #[test]
+    fn the_lock_table_is_bounded() {
+        let store: Arc<dyn CatalogStore> =
+            Arc::new(lakecat_catalog_api::memory::MemoryStore::new(1));
+        let l = Locks::with_limit(store, Duration::from_secs(60), 3);
+        let ids: Vec<i64> = (0..3)
+            .map(|_| l.lock(Some(&req(1, "t"))).unwrap().int(1).unwrap())
+            .collect();
+        let e = l.lock(Some(&req(1, "t"))).unwrap_err();
+        assert!(e.message.contains("3 locks are held"), "{e}");
+        l.unlock(ids[0]).unwrap();
+        assert!(l.lock(Some(&req(1, "t"))).is_ok());
     }
 }
