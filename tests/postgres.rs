@@ -371,21 +371,8 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
         })
     });
     assert!(failed > 0, "no batch failed: the database did not go away");
-    let store = PgStore::open(&url, 10).unwrap();
-    let id = TableIdent::parse("d", "t").unwrap();
-    let mut per_batch = std::collections::BTreeMap::<usize, usize>::new();
-    for p in all_partitions(&store, &id).unwrap() {
-        *per_batch.entry(p.values[0].parse().unwrap()).or_default() += 1;
-    }
-    for (batch, n) in &per_batch {
-        assert_eq!(*n, 50, "batch {batch} is half-present");
-    }
-    for a in &acked {
-        assert!(
-            per_batch.contains_key(a),
-            "acknowledged batch {a} is missing"
-        );
-    }
+    let acked: Vec<String> = acked.iter().map(usize::to_string).collect();
+    assert_batches_whole(&url, 50, &acked);
     let after: Vec<u16> = bases
         .iter()
         .map(|base| call("GET", &format!("{base}/v1/databases/d/tables/t"), None).0)
@@ -502,23 +489,9 @@ fn replicas_share_one_database() {
         acked.len() >= 2,
         "too few batches before the kill: {acked:?}"
     );
-    // Count partitions per batch through a surviving replica.
-    let store = PgStore::open(&url, 10).unwrap();
-    let id = TableIdent::parse("d", "t").unwrap();
-    let mut per_batch = std::collections::BTreeMap::<String, usize>::new();
-    for p in all_partitions(&store, &id).unwrap() {
-        *per_batch.entry(p.values[0].clone()).or_default() += 1;
-    }
-    for (batch, n) in &per_batch {
-        assert_eq!(*n, 200, "batch {batch} is half-present");
-    }
-    for b in &acked {
-        assert!(
-            per_batch.contains_key(&b.to_string()),
-            "acknowledged batch {b} is missing"
-        );
-    }
-    assert!(per_batch.len() <= acked.len() + 1);
+    let acked: Vec<String> = acked.iter().map(usize::to_string).collect();
+    let batches = assert_batches_whole(&url, 200, &acked);
+    assert!(batches <= acked.len() + 1);
     // The survivors keep serving, and see the same count.
     for base in [a, b] {
         let (s, v) = glue(
@@ -528,6 +501,28 @@ fn replicas_share_one_database() {
         );
         assert_eq!(s, 200, "{v}");
     }
+}
+
+/// Checks table `d.t` of the database at `url` after batch writes of `size`
+/// partitions each (the batch is the first value): every batch is whole, and
+/// every acknowledged one is there. Returns how many batches are there.
+fn assert_batches_whole(url: &str, size: usize, acked: &[String]) -> usize {
+    let store = PgStore::open(url, 10).unwrap();
+    let id = TableIdent::parse("d", "t").unwrap();
+    let mut per_batch = std::collections::BTreeMap::<String, usize>::new();
+    for p in all_partitions(&store, &id).unwrap() {
+        *per_batch.entry(p.values[0].clone()).or_default() += 1;
+    }
+    for (batch, n) in &per_batch {
+        assert_eq!(*n, size, "batch {batch} is half-present");
+    }
+    for a in acked {
+        assert!(
+            per_batch.contains_key(a),
+            "acknowledged batch {a} is missing"
+        );
+    }
+    per_batch.len()
 }
 
 fn python() -> String {
