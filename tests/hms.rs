@@ -23,6 +23,50 @@ fn python() -> String {
     p
 }
 
+/// The Thrift calls a server has answered, from its `/metrics`: method -> outcomes.
+fn thrift_calls(base: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let text = common::agent()
+        .get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let mut calls = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for line in text.lines() {
+        let Some(labels) = line.strip_prefix("lakecat_thrift_calls_total{") else {
+            continue;
+        };
+        let label = |k: &str| {
+            let start = labels.find(&format!("{k}=\"")).unwrap() + k.len() + 2;
+            labels[start..].split('"').next().unwrap().to_string()
+        };
+        calls
+            .entry(label("method"))
+            .or_default()
+            .push(label("outcome"));
+    }
+    calls
+}
+
+/// A real client's session made only calls lakecat serves; prints them (the README's
+/// list of what each engine calls comes from these runs).
+fn assert_all_served(client: &str, base: &str) {
+    let calls = thrift_calls(base);
+    eprintln!(
+        "{client} called: {}",
+        calls.keys().cloned().collect::<Vec<_>>().join(" ")
+    );
+    assert!(
+        !calls.is_empty(),
+        "no lakecat_thrift_calls_total in /metrics"
+    );
+    assert!(
+        !calls.contains_key("unknown"),
+        "{client} called methods lakecat does not serve: {calls:?}"
+    );
+}
+
 /// Runs tests/hms/spark_session.py against a metastore; its JSON line of answers.
 fn spark_session(thrift: &str, scratch: &Path, server: &str) -> serde_json::Value {
     let script = format!("{}/tests/hms/spark_session.py", env!("CARGO_MANIFEST_DIR"));
@@ -91,6 +135,7 @@ fn spark_answers_the_same_with_lakecat_as_with_the_real_hive_metastore() {
         .map(|p| p["values"][0].as_str().unwrap())
         .collect();
     assert_eq!(values, ["2024-02-01", "2024-02-02"], "{v}");
+    assert_all_served("Spark", &server.base);
     server.sigterm();
 }
 
@@ -469,6 +514,7 @@ fn client_script(name: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_all_served(name, &server.base);
     server.sigterm();
 }
 

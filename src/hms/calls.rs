@@ -15,6 +15,32 @@ use super::{
 type Family = fn(&Ctx, &str, &TStruct) -> Option<Answer>;
 
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
+    let (method, answer) = match answer(ctx, name, a) {
+        Some(answer) => (name.to_string(), answer),
+        None => (
+            // A fixed label, so that clients inventing names cannot grow the metric.
+            "unknown".to_string(),
+            // Hive's Kryo-serialised expressions (get_partitions_by_expr) land here on
+            // purpose: answered as unknown, the client prunes partitions itself.
+            Answer::Application(
+                format!("Invalid method name: '{name}'"),
+                super::thrift::UNKNOWN_METHOD,
+            ),
+        ),
+    };
+    // Which calls each engine makes, and which fail, is what an operator (and the
+    // engine-compatibility tests) need to see.
+    let outcome = match &answer {
+        Answer::Reply(r) if r.fields.iter().any(|(id, _)| *id > 0) => "exception",
+        Answer::Reply(_) | Answer::None => "ok",
+        Answer::Application(..) => "refused",
+    };
+    metrics::counter!("lakecat_thrift_calls_total", "method" => method, "outcome" => outcome)
+        .increment(1);
+    answer
+}
+
+fn answer(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
     let families: [Family; 9] = [
         session::call,
         catalogs::call,
@@ -26,15 +52,5 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
         locking::call,
         transactions::call,
     ];
-    for family in families {
-        if let Some(answer) = family(ctx, name, a) {
-            return answer;
-        }
-    }
-    // Hive's Kryo-serialised expressions (get_partitions_by_expr) land here on
-    // purpose: answered as unknown, the client prunes partitions itself.
-    Answer::Application(
-        format!("Invalid method name: '{name}'"),
-        super::thrift::UNKNOWN_METHOD,
-    )
+    families.into_iter().find_map(|family| family(ctx, name, a))
 }

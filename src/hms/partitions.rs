@@ -164,6 +164,15 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             let (t, ps) = partitions(ctx, &id, f.as_ref(), limit(a, 4)).map_err(no_table(&id))?;
             Ok(ok(partition_list(&t, &ps)))
         }),
+        // Hive 4's request form (hive_metastore.thrift: 1 catName, 2 dbName, 3 tblName,
+        // 4 filter, 5 maxParts); it answers the bare list, as the old call does.
+        "get_partitions_by_filter_req" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
+            let r = req(a)?;
+            let id = req_table(r, 1, 2, 3)?;
+            let f = parse_hive_filter(&r.str(4).unwrap_or_default())?;
+            let (t, ps) = partitions(ctx, &id, f.as_ref(), limit(r, 5)).map_err(no_table(&id))?;
+            Ok(ok(partition_list(&t, &ps)))
+        }),
         "get_num_partitions_by_filter" => run(name, &[(1, Meta), (2, NoSuchObject)], || {
             let id = tid(a, 1, 2)?;
             let f = parse_hive_filter(&a.str(3).unwrap_or_default())?;
