@@ -20,6 +20,8 @@ pub struct ServeOptions {
     pub folders: Arc<crate::services::folders::Folders>,
     /// The hosts whose SNS `SubscribeURL`s may be visited.
     pub sns_confirm_hosts: Vec<String>,
+    /// The SNS signing certificates and topics trusted.
+    pub sns_signatures: Arc<crate::services::sns::Signatures>,
     /// Connections open at once and idle time, per port.
     pub limits: crate::net::Limits,
     /// Bytes of request bodies held at once across all HTTP requests.
@@ -86,6 +88,7 @@ pub async fn serve(
         sns: Arc::new(crate::services::sns::ConfirmHosts::new(
             &opts.sns_confirm_hosts,
         )),
+        sns_signatures: opts.sns_signatures.clone(),
     };
     let router = app_with_auth(
         state,

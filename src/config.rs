@@ -36,6 +36,10 @@ pub struct FileConfig {
     pub allowed_locations: Option<Vec<String>>,
     /// Hosts (`host`, `host:port`, `*.suffix`) whose SNS `SubscribeURL`s lakecat visits.
     pub sns_confirm_hosts: Option<Vec<String>>,
+    /// PEM files of the SNS signing certificates trusted on `/v1/events/s3`.
+    pub sns_certificates: Option<Vec<PathBuf>>,
+    /// SNS topic ARNs whose messages are accepted.
+    pub sns_topics: Option<Vec<String>>,
     /// Connections open at once on each port.
     pub max_connections: Option<usize>,
     /// Seconds a connection may send nothing before it is closed.
@@ -70,6 +74,10 @@ pub struct ServeFlags {
     pub allowed_locations: Option<String>,
     /// `HOST,HOST2`.
     pub sns_confirm_hosts: Option<String>,
+    /// `FILE,FILE2`.
+    pub sns_certificates: Option<String>,
+    /// `ARN,ARN2`.
+    pub sns_topics: Option<String>,
     pub max_connections: Option<usize>,
     pub idle_timeout_secs: Option<u64>,
     pub max_inflight_body_bytes: Option<usize>,
@@ -147,6 +155,8 @@ pub struct ServeConfig {
     pub folders: crate::services::folders::Folders,
     /// Whose SNS `SubscribeURL`s may be visited (see [`crate::services::sns`]).
     pub sns_confirm_hosts: Vec<String>,
+    /// The SNS certificates and topics trusted (see [`crate::services::sns::Signatures`]).
+    pub sns_signatures: std::sync::Arc<crate::services::sns::Signatures>,
     /// Connections and idle time per port (see [`crate::net`]).
     pub limits: crate::net::Limits,
     /// Bytes of request bodies held at once (see [`crate::net::body_budget`]).
@@ -173,6 +183,8 @@ impl ServeConfig {
             warehouse_dir,
             allowed_locations,
             sns_confirm_hosts,
+            sns_certificates,
+            sns_topics,
             max_connections,
             idle_timeout_secs,
             max_inflight_body_bytes,
@@ -249,6 +261,22 @@ impl ServeConfig {
             return Err("--auth sigv4 protects HTTP only, and the Hive Metastore Thrift port has no authentication: require SASL PLAIN there (--thrift-users), turn it off (--thrift-addr off) or accept it knowingly (--allow-unauthenticated-thrift)".into());
         }
         let sns_confirm_hosts = allowed_list(sns_confirm_hosts, file.sns_confirm_hosts);
+        let sns_certificates: Vec<PathBuf> = match sns_certificates {
+            Some(list) => list
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+            None => file.sns_certificates.unwrap_or_default(),
+        };
+        let sns_topics: Vec<String> = allowed_list(sns_topics, file.sns_topics)
+            .into_iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let sns_signatures = std::sync::Arc::new(
+            crate::services::sns::Signatures::load(&sns_certificates, &sns_topics)
+                .map_err(|e| format!("sns_certificates: {e}"))?,
+        );
         let defaults = crate::net::Limits::default();
         let limits = crate::net::Limits {
             max_connections: max_connections
@@ -281,6 +309,7 @@ impl ServeConfig {
             inflight_body_bytes,
             limits,
             sns_confirm_hosts,
+            sns_signatures,
             folders,
             keys,
             thrift_addr,

@@ -87,6 +87,14 @@ enum Command {
         /// only logged, for the operator to visit.
         #[arg(long, env = "LAKECAT_SNS_CONFIRM_HOSTS", value_name = "HOSTS")]
         sns_confirm_hosts: Option<String>,
+        /// PEM files of the SNS signing certificates to trust (FILE,FILE2; download
+        /// each from the SigningCertURL in SNS's messages). With them, only SNS
+        /// messages whose signature verifies are accepted on /v1/events/s3.
+        #[arg(long, env = "LAKECAT_SNS_CERTIFICATES", value_name = "FILES")]
+        sns_certificates: Option<String>,
+        /// SNS topic ARNs whose messages are accepted (ARN,ARN2); others are refused.
+        #[arg(long, env = "LAKECAT_SNS_TOPICS", value_name = "ARNS")]
+        sns_topics: Option<String>,
         /// Connections open at once on each port (HTTP, Thrift) [default: 512].
         #[arg(long, env = "LAKECAT_MAX_CONNECTIONS", value_name = "N")]
         max_connections: Option<usize>,
@@ -395,6 +403,8 @@ fn run(cli: Cli) -> Result<(), String> {
             warehouse_dir,
             allowed_locations,
             sns_confirm_hosts,
+            sns_certificates,
+            sns_topics,
             max_connections,
             idle_timeout_secs,
             max_inflight_body_bytes,
@@ -418,6 +428,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     warehouse_dir,
                     allowed_locations,
                     sns_confirm_hosts,
+                    sns_certificates,
+                    sns_topics,
                     max_connections,
                     idle_timeout_secs,
                     max_inflight_body_bytes,
@@ -474,6 +486,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         thrift,
                         folders: Arc::new(cfg.folders.clone()),
                         sns_confirm_hosts: cfg.sns_confirm_hosts.clone(),
+                        sns_signatures: cfg.sns_signatures.clone(),
                         limits: cfg.limits.clone(),
                         inflight_body_bytes: cfg.inflight_body_bytes,
                         tls: cfg.tls.clone(),

@@ -481,3 +481,223 @@ fn a_request_slower_than_the_idle_timeout_still_gets_its_answer() {
     );
     assert!(s.sigterm().success());
 }
+
+/// Signs `text` with `key` (PEM) by openssl: SHA1withRSA (`sha1`) or SHA256withRSA.
+fn openssl_sign(key: &std::path::Path, digest: &str, text: &str) -> String {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("text");
+    std::fs::write(&input, text).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["dgst", &format!("-{digest}"), "-sign"])
+        .arg(key)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    base64::engine::general_purpose::STANDARD.encode(out.stdout)
+}
+
+/// A self-signed RSA certificate and its key, as openssl makes them.
+fn openssl_cert(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (key, cert) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pem")),
+    );
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+        ])
+        .arg(format!("/CN={name}"))
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (key, cert)
+}
+
+/// SNS's string to sign, built here from AWS's documentation ("Verifying the
+/// signatures of Amazon SNS messages"), independently of the server's.
+fn sns_string_to_sign(m: &Value) -> String {
+    let fields: &[&str] = if m["Type"] == "Notification" {
+        &[
+            "Message",
+            "MessageId",
+            "Subject",
+            "Timestamp",
+            "TopicArn",
+            "Type",
+        ]
+    } else {
+        &[
+            "Message",
+            "MessageId",
+            "SubscribeURL",
+            "Timestamp",
+            "Token",
+            "TopicArn",
+            "Type",
+        ]
+    };
+    fields
+        .iter()
+        .filter_map(|f| m[*f].as_str().map(|v| format!("{f}\n{v}\n")))
+        .collect()
+}
+
+fn post_sns(base: &str, m: &Value) -> (u16, Value) {
+    let kind = m["Type"].as_str().unwrap_or("Notification");
+    let body = m.to_string();
+    let (status, v, _) = call(
+        "POST",
+        &format!("{base}/v1/events/s3"),
+        &[
+            ("x-amz-sns-message-type", kind),
+            ("content-type", "application/json"),
+        ],
+        &body,
+    );
+    (status, v)
+}
+
+/// Issue 16: SNS message signatures are verified against the certificates the
+/// operator pinned; nothing forged, tampered or unsigned is visited or queued.
+#[test]
+fn sns_messages_must_carry_a_signature_from_a_pinned_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = openssl_cert(dir.path(), "sns");
+    let (other_key, _) = openssl_cert(dir.path(), "attacker");
+    let target = listener(false);
+    let topic = "arn:aws:sns:us-east-1:123456789012:lake-events";
+    let s = common::start(
+        &dir.path().join("catalog"),
+        &[
+            "--sns-certificates",
+            &cert.to_string_lossy(),
+            "--sns-topics",
+            topic,
+            "--sns-confirm-hosts",
+            &format!("127.0.0.1:{}", target.port),
+        ],
+    );
+    let confirmation = json!({
+        "Type": "SubscriptionConfirmation",
+        "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+        "Token": "2336412f37fb687f5d51e6e2425",
+        "TopicArn": topic,
+        "Message": "You have chosen to subscribe to the topic.",
+        "SubscribeURL": format!("http://127.0.0.1:{}/confirm?token=2336412f", target.port),
+        "Timestamp": "2026-12-03T12:00:00.000Z",
+        "SignatureVersion": "1",
+        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem",
+    });
+    let sign = |m: &Value, key: &std::path::Path, digest: &str| {
+        let mut m = m.clone();
+        m["Signature"] = json!(openssl_sign(key, digest, &sns_string_to_sign(&m)));
+        m
+    };
+
+    // Forged: signed by another key, or changed after signing, or not signed.
+    let forged = sign(&confirmation, &other_key, "sha1");
+    let mut tampered = sign(&confirmation, &key, "sha1");
+    tampered["SubscribeURL"] = json!(format!("http://127.0.0.1:{}/internal/admin", target.port));
+    let mut unsigned = confirmation.clone();
+    unsigned["Signature"] = json!("");
+    for m in [&forged, &tampered, &unsigned] {
+        let (status, v) = post_sns(&s.base, m);
+        assert_eq!(status, 403, "{v}");
+        assert_eq!(v["error"]["code"], "access_denied", "{v}");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        target.seen.lock().unwrap().is_empty(),
+        "nothing was visited"
+    );
+
+    // Signed by the pinned certificate (SignatureVersion 1, SHA1withRSA): visited.
+    let (status, v) = post_sns(&s.base, &sign(&confirmation, &key, "sha1"));
+    assert_eq!((status, &v["confirmed"]), (200, &json!(true)), "{v}");
+    assert_eq!(
+        target.seen.lock().unwrap().as_slice(),
+        ["GET /confirm?token=2336412f HTTP/1.1"]
+    );
+
+    // A notification with SignatureVersion 2 (SHA256withRSA) and a Subject: queued.
+    let records = json!({"Records": [{"eventName": "ObjectCreated:Put", "eventTime": "2026-12-03T12:00:00.000Z",
+        "s3": {"bucket": {"name": "lake"}, "object": {"key": "sales/dt=1/a.csv", "size": 10}}}]});
+    let mut note = json!({
+        "Type": "Notification",
+        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "TopicArn": topic,
+        "Subject": "Amazon S3 Notification",
+        "Message": records.to_string(),
+        "Timestamp": "2026-12-03T12:00:01.000Z",
+        "SignatureVersion": "2",
+    });
+    let signed = sign(&note, &key, "sha256");
+    let (status, v) = post_sns(&s.base, &signed);
+    assert_eq!((status, &v["events"]), (200, &json!(1)), "{v}");
+    // The same message signed as version 1 but labelled 2 does not verify.
+    let mut relabelled = sign(&note, &key, "sha1");
+    relabelled["SignatureVersion"] = json!("2");
+    assert_eq!(post_sns(&s.base, &relabelled).0, 403);
+    // Another topic, even correctly signed, is refused.
+    note["TopicArn"] = json!("arn:aws:sns:us-east-1:123456789012:other");
+    let (status, v) = post_sns(&s.base, &sign(&note, &key, "sha256"));
+    assert_eq!(status, 403, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--sns-topics"),
+        "{v}"
+    );
+    // A header that disagrees with the signed Type is refused.
+    let (status, v, _) = call(
+        "POST",
+        &format!("{}/v1/events/s3", s.base),
+        &[("x-amz-sns-message-type", "SubscriptionConfirmation")],
+        &signed.to_string(),
+    );
+    assert_eq!(status, 400, "{v}");
+    // A bare S3 event (no SNS envelope) carries no signature.
+    let (status, v, _) = call(
+        "POST",
+        &format!("{}/v1/events/s3", s.base),
+        &[],
+        &records.to_string(),
+    );
+    assert_eq!(status, 403, "{v}");
+    s.sigterm();
+
+    // A certificate file that is not one stops the server at start, naming it.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "off",
+            "--sns-certificates",
+        ])
+        .arg(&junk)
+        .arg("--data-dir")
+        .arg(dir.path().join("other"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("junk.pem"), "{err}");
+}

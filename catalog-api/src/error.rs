@@ -25,6 +25,8 @@ pub enum ErrorKind {
     /// The store cannot be reached now (its database is down or overloaded);
     /// nothing was written, and the same request may succeed later.
     Unavailable,
+    /// The caller may not do this (an unverified or untrusted message, a missing grant).
+    AccessDenied,
 }
 
 impl ErrorKind {
@@ -38,6 +40,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Storage => "storage",
             ErrorKind::Unavailable => "unavailable",
+            ErrorKind::AccessDenied => "access_denied",
         }
     }
 }
@@ -74,6 +77,9 @@ impl Error {
     }
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, message)
+    }
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::AccessDenied, message)
     }
     pub fn limit(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::LimitExceeded, message)

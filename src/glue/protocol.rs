@@ -21,6 +21,7 @@ pub fn glue_error(e: &Error) -> &'static str {
         ErrorKind::Conflict => "ConcurrentModificationException",
         ErrorKind::LimitExceeded => "ResourceNumberLimitExceededException",
         ErrorKind::Storage | ErrorKind::Unavailable => "InternalServiceException",
+        ErrorKind::AccessDenied => "AccessDeniedException",
     }
 }
 

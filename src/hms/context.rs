@@ -71,7 +71,7 @@ pub fn fail(e: &Error, slots: &[(i16, Ex)]) -> Answer {
             &[Ex::InvalidInput, Ex::InvalidObject, Ex::InvalidOperation]
         }
         ErrorKind::Conflict => &[Ex::InvalidOperation],
-        ErrorKind::Storage | ErrorKind::Unavailable => &[],
+        ErrorKind::Storage | ErrorKind::Unavailable | ErrorKind::AccessDenied => &[],
     };
     let slot = wanted
         .iter()

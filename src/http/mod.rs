@@ -40,6 +40,8 @@ pub struct AppState {
     pub folders: Arc<crate::services::folders::Folders>,
     /// Where SNS subscription confirmations may be fetched.
     pub sns: Arc<crate::services::sns::ConfirmHosts>,
+    /// Which SNS messages are trusted on `/v1/events/s3`.
+    pub sns_signatures: Arc<crate::services::sns::Signatures>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             crawlers: None,
             folders: Arc::new(crate::services::folders::Folders::none()),
             sns: Arc::default(),
+            sns_signatures: Arc::default(),
         }
     }
 }

@@ -208,11 +208,23 @@ pub async fn s3_events(
     let c = service(&s)?;
     let v: Value = serde_json::from_slice(&body)
         .map_err(|e| Error::invalid(format!("the event body is not JSON: {e}")))?;
-    let sns_type = headers
+    let header_type = headers
         .get("x-amz-sns-message-type")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| v.get("Type").and_then(Value::as_str).map(str::to_string));
+        .and_then(|h| h.to_str().ok());
+    let body_type = v.get("Type").and_then(Value::as_str);
+    if let (Some(h), Some(b)) = (header_type, body_type) {
+        // The signature covers the body's Type only; the two must agree.
+        if h != b {
+            return Err(Error::invalid(format!(
+                "x-amz-sns-message-type {h:?} differs from the message's Type {b:?}"
+            ))
+            .into());
+        }
+    }
+    let sns_type = header_type.or(body_type).map(str::to_string);
+    // Before anything is visited or queued: a forged confirmation must not make the
+    // server fetch anything, nor a forged notification crawl anything.
+    s.sns_signatures.check(&v)?;
     let notification = match sns_type.as_deref() {
         Some("SubscriptionConfirmation") => {
             let url = v
