@@ -51,6 +51,7 @@ pub async fn serve(
     )
     .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
+    let audit = crate::services::audit::Audit::start(store.clone());
     let hms = match opts.thrift {
         Some(listener) => {
             let tls = match (&opts.tls, opts.thrift_tls) {
@@ -66,10 +67,13 @@ pub async fn serve(
             Some(tokio::spawn(crate::hms::serve(
                 store.clone(),
                 listener,
-                opts.folders.clone(),
-                opts.limits.clone(),
-                tls,
-                opts.thrift_users.clone().map(Arc::new),
+                crate::hms::Options {
+                    folders: opts.folders.clone(),
+                    limits: opts.limits.clone(),
+                    tls,
+                    users: opts.thrift_users.clone().map(Arc::new),
+                    audit: audit.clone(),
+                },
                 stopped.clone(),
             )))
         }
@@ -89,6 +93,7 @@ pub async fn serve(
             &opts.sns_confirm_hosts,
         )),
         sns_signatures: opts.sns_signatures.clone(),
+        audit: audit.clone(),
     };
     let router = app_with_auth(
         state,
@@ -123,6 +128,8 @@ pub async fn serve(
     let c = crawlers.clone();
     let _ =
         tokio::task::spawn_blocking(move || c.stop_all(std::time::Duration::from_secs(10))).await;
+    let _ =
+        tokio::task::spawn_blocking(move || audit.flush(std::time::Duration::from_secs(5))).await;
     r
 }
 
@@ -176,6 +183,11 @@ pub fn app_with_auth(
             crate::http::auth::check_signature,
         ));
     }
+    // Outside the signature check, so that refusals are audited too.
+    router = router.layer(axum::middleware::from_fn_with_state(
+        state.audit.clone(),
+        crate::http::audit::track,
+    ));
     // Bodies are reserved from the budget before anything reads them, the
     // signature check included.
     router

@@ -90,12 +90,21 @@ impl axum::serve::Listener for CappedListener {
 /// How many requests a connection is serving. While one is, the silence is the
 /// server's (a long DDL repair, say), not the client's: hyper reads the socket
 /// mid-request to notice a client that left, and that read must not time out.
+/// It also carries the connection's peer, for the audit log.
 #[derive(Debug, Clone, Default)]
-pub struct InFlight(Arc<AtomicUsize>);
+pub struct InFlight {
+    count: Arc<AtomicUsize>,
+    pub peer: Option<std::net::SocketAddr>,
+}
 
 impl InFlight {
     fn busy(&self) -> bool {
-        self.0.load(Ordering::Relaxed) > 0
+        self.count.load(Ordering::Relaxed) > 0
+    }
+
+    pub fn with_peer(mut self, peer: std::net::SocketAddr) -> Self {
+        self.peer = Some(peer);
+        self
     }
 }
 
@@ -135,7 +144,7 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Capp
     for InFlight
 {
     fn connect_info(s: axum::serve::IncomingStream<'_, CappedListener>) -> Self {
-        s.io().in_flight()
+        s.io().in_flight().with_peer(*s.remote_addr())
     }
 }
 
@@ -156,10 +165,10 @@ pub async fn mark_in_flight(
     struct Done(InFlight);
     impl Drop for Done {
         fn drop(&mut self) {
-            self.0 .0.fetch_sub(1, Ordering::Relaxed);
+            self.0.count.fetch_sub(1, Ordering::Relaxed);
         }
     }
-    f.0.fetch_add(1, Ordering::Relaxed);
+    f.count.fetch_add(1, Ordering::Relaxed);
     let _done = Done(f);
     next.run(req).await
 }

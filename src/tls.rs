@@ -203,7 +203,7 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsL
     for crate::net::InFlight
 {
     fn connect_info(s: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
-        s.io().get_ref().0.in_flight()
+        s.io().get_ref().0.in_flight().with_peer(*s.remote_addr())
     }
 }
 

@@ -701,3 +701,77 @@ fn sns_messages_must_carry_a_signature_from_a_pinned_certificate() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("junk.pem"), "{err}");
 }
+
+/// Issue 16: an audit log of every write and every refusal, on every front, kept
+/// across a restart and readable over REST.
+#[test]
+fn writes_and_refusals_are_audited_on_every_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--auth",
+        "sigv4",
+        "--access-keys",
+        "AKIDAUDIT:audit-secret",
+        "--thrift-users",
+        "ann:s3cret",
+    ];
+    let script = |s: &common::Server, mode: &str| -> Vec<Value> {
+        let out =
+            std::process::Command::new(format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")))
+                .arg(format!(
+                    "{}/tests/glue/audit_session.py",
+                    env!("CARGO_MANIFEST_DIR")
+                ))
+                .args([s.base.as_str(), s.thrift.as_str(), mode])
+                .output()
+                .unwrap();
+        assert!(
+            out.status.success(),
+            "audit_session.py {mode}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["entries"].as_array().unwrap().clone()
+    };
+    let s = common::start(dir.path(), &args);
+    script(&s, "act");
+    s.sigterm();
+    // After a restart, what was recorded is still there, in order.
+    let s = common::start(dir.path(), &args);
+    let entries = script(&s, "read");
+    s.sigterm();
+    let brief: Vec<(String, String, String, String)> = entries
+        .iter()
+        .map(|e| {
+            let f = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (f("front"), f("action"), f("principal"), f("outcome"))
+        })
+        .collect();
+    let expected = [
+        ("glue", "CreateDatabase", "AKIDAUDIT", "ok"),
+        ("glue", "CreateDatabase", "AKIDAUDIT", "rejected"),
+        (
+            "glue",
+            "CreateDatabase",
+            "AKIDAUDIT (unverified)",
+            "refused",
+        ),
+        ("thrift", "create_database", "ann", "ok"),
+        ("thrift", "SASL PLAIN", "unknown", "refused"),
+    ];
+    let expected: Vec<(String, String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(brief, expected, "{entries:#?}");
+    for e in &entries {
+        assert!(
+            e["source"].as_str().unwrap().starts_with("127.0.0.1:"),
+            "{e}"
+        );
+        assert!(e["time"].as_str().unwrap().ends_with('Z'), "{e}");
+    }
+    assert_eq!(entries[1]["status"], 400, "{}", entries[1]);
+    assert_eq!(entries[2]["status"], 403, "{}", entries[2]);
+}

@@ -40,6 +40,44 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
     answer
 }
 
+/// Whether a call may change the catalog (or its locks): those are audited.
+pub fn is_write(name: &str) -> bool {
+    const WRITES: [&str; 16] = [
+        "create_",
+        "drop_",
+        "alter_",
+        "add_",
+        "update_",
+        "delete_",
+        "rename_",
+        "append_",
+        "exchange_",
+        "truncate_",
+        "set_aggr_stats_for",
+        "grant_",
+        "revoke_",
+        "lock",
+        "unlock",
+        "open_txns",
+    ];
+    WRITES.iter().any(|p| name.starts_with(p))
+}
+
+/// How a call ended, in the audit log's words, with the error's message.
+pub fn audit_outcome(answer: &Answer) -> (String, Option<String>) {
+    match answer {
+        Answer::Reply(r) => match r.fields.iter().find(|(id, _)| *id > 0) {
+            Some((_, v)) => ("rejected".into(), v.as_struct().and_then(|s| s.str(1))),
+            None => ("ok".into(), None),
+        },
+        Answer::None => ("ok".into(), None),
+        Answer::Application(m, t) if *t == super::thrift::INTERNAL_ERROR => {
+            ("failed".into(), Some(m.clone()))
+        }
+        Answer::Application(m, _) => ("rejected".into(), Some(m.clone())),
+    }
+}
+
 fn answer(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
     let families: [Family; 9] = [
         session::call,

@@ -36,6 +36,8 @@ pub struct Ctx {
     /// Where `default` and managed tables without a location live, and which
     /// folders calls may create, move and delete.
     pub folders: Arc<Folders>,
+    /// Where writes and refusals are recorded.
+    pub audit: crate::services::audit::Audit,
     pub started: i64,
 }
 

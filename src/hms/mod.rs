@@ -45,21 +45,37 @@ const MAX_MESSAGE: usize = 256 << 20;
 /// Hive's default `hive.txn.timeout`.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How the Thrift port is served.
+pub struct Options {
+    /// The warehouse, and which folders calls may create, move and delete.
+    pub folders: Arc<crate::services::folders::Folders>,
+    pub limits: crate::net::Limits,
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// SASL PLAIN users, when the port requires them.
+    pub users: Option<Arc<sasl::Users>>,
+    pub audit: crate::services::audit::Audit,
+}
+
 /// Accepts connections until `shutdown` turns true.
 pub async fn serve(
     store: Arc<dyn CatalogStore>,
     listener: TcpListener,
-    folders: Arc<crate::services::folders::Folders>,
-    limits: crate::net::Limits,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    users: Option<Arc<sasl::Users>>,
+    opts: Options,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    let Options {
+        folders,
+        limits,
+        tls,
+        users,
+        audit,
+    } = opts;
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let ctx = Arc::new(context::Ctx {
         locks: Arc::new(locks::Locks::new(store.clone(), LOCK_TIMEOUT)),
         store,
         folders,
+        audit,
         started: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
@@ -128,19 +144,55 @@ async fn authenticated<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
+    let mut session = Session {
+        peer,
+        user: None,
+        claimed: None,
+    };
     if let Some(users) = users {
         match sasl::negotiate(&mut stream, &users).await {
-            Ok(user) => tracing::debug!("thrift connection from {peer} authenticated as {user}"),
+            Ok(user) => {
+                tracing::debug!("thrift connection from {peer} authenticated as {user}");
+                session.user = Some(user);
+            }
             Err(why) => {
                 tracing::info!("thrift connection from {peer} refused: {why}");
+                let mut e = crate::services::audit::Entry::new("thrift", "SASL PLAIN", "unknown");
+                e.source = peer.to_string();
+                e.outcome = "refused".into();
+                e.detail = Some(why.to_string());
+                ctx.audit.record(e);
                 return Ok(());
             }
         }
     }
-    connection(ctx, stream).await
+    connection(ctx, stream, session).await
 }
 
-async fn connection<S>(ctx: Arc<context::Ctx>, stream: S) -> Result<(), ThriftError>
+/// Who is on a connection, for the audit log.
+struct Session {
+    peer: std::net::SocketAddr,
+    /// The SASL user, verified.
+    user: Option<String>,
+    /// The name a client gave in `set_ugi`, unverified.
+    claimed: Option<String>,
+}
+
+impl Session {
+    fn principal(&self) -> String {
+        match (&self.user, &self.claimed) {
+            (Some(u), _) => u.clone(),
+            (None, Some(c)) => format!("{c} (unverified)"),
+            (None, None) => "anonymous".into(),
+        }
+    }
+}
+
+async fn connection<S>(
+    ctx: Arc<context::Ctx>,
+    stream: S,
+    mut session: Session,
+) -> Result<(), ThriftError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
@@ -196,6 +248,9 @@ where
                 "message type {kind} where a call was expected"
             )));
         }
+        if name == "set_ugi" {
+            session.claimed = args.str(1).map(|u| u.chars().take(128).collect());
+        }
         let c = ctx.clone();
         let method = name.clone();
         let answer = tokio::task::spawn_blocking(move || calls::call(&c, &method, &args))
@@ -203,6 +258,13 @@ where
             .unwrap_or_else(|e| {
                 context::Answer::Application(format!("internal error: {e}"), thrift::INTERNAL_ERROR)
             });
+        if calls::is_write(&name) {
+            let mut e =
+                crate::services::audit::Entry::new("thrift", name.clone(), session.principal());
+            e.source = session.peer.to_string();
+            (e.outcome, e.detail) = calls::audit_outcome(&answer);
+            ctx.audit.record(e);
+        }
         let bytes = match answer {
             context::Answer::None => continue,
             _ if kind == thrift::ONEWAY => continue,

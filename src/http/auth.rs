@@ -52,11 +52,14 @@ pub async fn check_signature(
         now,
     );
     match r {
-        Ok(_) => {
+        Ok(key) => {
             let mut parts = parts;
             parts.uri = without_signature_params(&parts.uri);
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
+            let mut resp = next
+                .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await;
+            resp.extensions_mut().insert(super::audit::Principal(key));
+            resp
         }
         Err(refusal) => {
             let status = if refusal.kind == "UnrecognizedClientException" {

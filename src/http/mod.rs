@@ -7,6 +7,7 @@
 //! Writes run on the blocking pool because they end in an fsync; reads are
 //! in-memory lookups most of the time and run inline.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod health;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub sns: Arc<crate::services::sns::ConfirmHosts>,
     /// Which SNS messages are trusted on `/v1/events/s3`.
     pub sns_signatures: Arc<crate::services::sns::Signatures>,
+    /// Where writes and refusals are recorded.
+    pub audit: crate::services::audit::Audit,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             folders: Arc::new(crate::services::folders::Folders::none()),
             sns: Arc::default(),
             sns_signatures: Arc::default(),
+            audit: Default::default(),
         }
     }
 }

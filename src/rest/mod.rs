@@ -1,6 +1,7 @@
 //! lakecat's own REST API under `/v1`, one file per resource family; its routes
 //! are documented in `openapi.yaml` (a test holds the two together).
 
+pub mod audit;
 pub mod crawlers;
 pub mod databases;
 pub mod ddl;
@@ -14,7 +15,8 @@ use axum::http::Method;
 
 /// Adds the REST routes to `r`.
 pub fn routes(r: Routes) -> Routes {
-    r.add(Method::GET, "/v1/databases", databases::list_databases)
+    r.add(Method::GET, "/v1/audit", audit::list_audit)
+        .add(Method::GET, "/v1/databases", databases::list_databases)
         .add(Method::POST, "/v1/databases", databases::create_database)
         .add(Method::GET, "/v1/databases/{db}", databases::get_database)
         .add(

@@ -11,8 +11,10 @@
 //! - [`search`]: table search (REST and Glue's SearchTables);
 //! - [`sns`]: confirming SNS subscriptions only at hosts the operator lists;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
+//! - [`audit`]: the audit log of every write and refusal, from every front;
 //! - [`copy`]: `lakecat store copy`, a whole catalog from one store into another.
 
+pub mod audit;
 pub mod copy;
 pub mod crawlers;
 pub mod engine;
