@@ -32,6 +32,9 @@ pub struct ServeOptions {
     pub thrift_tls: bool,
     /// SASL PLAIN on the Thrift port, with these users.
     pub thrift_users: Option<crate::hms::sasl::Users>,
+    /// Permissions on, with these principals always administrators; `None` = off
+    /// (every caller may do everything).
+    pub admins: Option<Vec<String>>,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -44,14 +47,29 @@ pub async fn serve(
     opts: ServeOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let crawlers = crate::services::crawlers::Crawlers::new(
-        store.clone(),
-        tokio::runtime::Handle::current(),
-        crate::services::crawlers::Clock::new(opts.clock_speed),
-    )
+    use crate::services::permissions::{run_as, scope, Actor, Authorizer, GuardedStore};
+    // The audit log is kept by the server itself, beneath any permission.
+    let audit = crate::services::audit::Audit::start(store.clone());
+    let (store, permissions) = match opts.admins.clone() {
+        Some(admins) => {
+            let auth = Arc::new(Authorizer::new(store.clone(), admins));
+            let guarded: Arc<dyn CatalogStore> = Arc::new(GuardedStore {
+                inner: store,
+                auth: auth.clone(),
+            });
+            (guarded, Some(auth))
+        }
+        None => (store, None),
+    };
+    let crawlers = run_as(Actor::System, || {
+        crate::services::crawlers::Crawlers::new(
+            store.clone(),
+            tokio::runtime::Handle::current(),
+            crate::services::crawlers::Clock::new(opts.clock_speed),
+        )
+    })
     .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
-    let audit = crate::services::audit::Audit::start(store.clone());
     let hms = match opts.thrift {
         Some(listener) => {
             let tls = match (&opts.tls, opts.thrift_tls) {
@@ -79,11 +97,12 @@ pub async fn serve(
         }
         None => None,
     };
-    let scheduler = tokio::spawn(
+    let scheduler = tokio::spawn(scope(
+        Actor::System,
         crawlers
             .clone()
             .run_scheduler(std::time::Duration::from_millis(250), stopped),
-    );
+    ));
     let state = crate::http::AppState {
         store,
         metrics: crate::http::metrics::Metrics::global(),
@@ -94,6 +113,7 @@ pub async fn serve(
         )),
         sns_signatures: opts.sns_signatures.clone(),
         audit: audit.clone(),
+        permissions,
     };
     let router = app_with_auth(
         state,
@@ -126,8 +146,12 @@ pub async fn serve(
         let _ = h.await;
     }
     let c = crawlers.clone();
-    let _ =
-        tokio::task::spawn_blocking(move || c.stop_all(std::time::Duration::from_secs(10))).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        run_as(Actor::System, || {
+            c.stop_all(std::time::Duration::from_secs(10))
+        })
+    })
+    .await;
     let _ =
         tokio::task::spawn_blocking(move || audit.flush(std::time::Duration::from_secs(5))).await;
     r
@@ -176,7 +200,11 @@ pub fn app_with_auth(
     keys: Option<Arc<crate::http::sigv4::Keys>>,
     budget: crate::net::BodyBudget,
 ) -> Router {
-    let mut router = routes().into_router().fallback(no_route);
+    let mut router = routes()
+        .into_router()
+        .fallback(no_route)
+        // Innermost: the handlers run for the principal the signature check found.
+        .layer(axum::middleware::from_fn(crate::http::auth::actor));
     if let Some(keys) = keys {
         router = router.layer(axum::middleware::from_fn_with_state(
             (keys, max_body_bytes),

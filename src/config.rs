@@ -40,6 +40,10 @@ pub struct FileConfig {
     pub sns_certificates: Option<Vec<PathBuf>>,
     /// SNS topic ARNs whose messages are accepted.
     pub sns_topics: Option<Vec<String>>,
+    /// `none` or `grants`.
+    pub authorization: Option<String>,
+    /// Principals always administrators under `authorization = "grants"`.
+    pub admins: Option<Vec<String>>,
     /// Connections open at once on each port.
     pub max_connections: Option<usize>,
     /// Seconds a connection may send nothing before it is closed.
@@ -78,6 +82,9 @@ pub struct ServeFlags {
     pub sns_certificates: Option<String>,
     /// `ARN,ARN2`.
     pub sns_topics: Option<String>,
+    pub authorization: Option<String>,
+    /// `P,P2`.
+    pub admins: Option<String>,
     pub max_connections: Option<usize>,
     pub idle_timeout_secs: Option<u64>,
     pub max_inflight_body_bytes: Option<usize>,
@@ -157,6 +164,8 @@ pub struct ServeConfig {
     pub sns_confirm_hosts: Vec<String>,
     /// The SNS certificates and topics trusted (see [`crate::services::sns::Signatures`]).
     pub sns_signatures: std::sync::Arc<crate::services::sns::Signatures>,
+    /// Permissions on, with these principals always administrators; `None` = off.
+    pub admins: Option<Vec<String>>,
     /// Connections and idle time per port (see [`crate::net`]).
     pub limits: crate::net::Limits,
     /// Bytes of request bodies held at once (see [`crate::net::body_budget`]).
@@ -185,6 +194,8 @@ impl ServeConfig {
             sns_confirm_hosts,
             sns_certificates,
             sns_topics,
+            authorization,
+            admins,
             max_connections,
             idle_timeout_secs,
             max_inflight_body_bytes,
@@ -273,6 +284,20 @@ impl ServeConfig {
             .into_iter()
             .filter(|t| !t.trim().is_empty())
             .collect();
+        let admins: Vec<String> = allowed_list(admins, file.admins)
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        let admins = match authorization.or(file.authorization).as_deref() {
+            None | Some("none") => None,
+            Some("grants") => Some(admins),
+            Some(other) => {
+                return Err(format!(
+                    "authorization {other:?} is not one of none, grants"
+                ))
+            }
+        };
         let sns_signatures = std::sync::Arc::new(
             crate::services::sns::Signatures::load(&sns_certificates, &sns_topics)
                 .map_err(|e| format!("sns_certificates: {e}"))?,
@@ -310,6 +335,7 @@ impl ServeConfig {
             limits,
             sns_confirm_hosts,
             sns_signatures,
+            admins,
             folders,
             keys,
             thrift_addr,

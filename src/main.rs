@@ -19,6 +19,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of `serve`'s many flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the catalog over HTTP (REST API under /v1, /health, /metrics, /openapi.yaml).
@@ -95,6 +97,14 @@ enum Command {
         /// SNS topic ARNs whose messages are accepted (ARN,ARN2); others are refused.
         #[arg(long, env = "LAKECAT_SNS_TOPICS", value_name = "ARNS")]
         sns_topics: Option<String>,
+        /// `none` (every caller may do everything) or `grants` (each principal only
+        /// what it was granted, on every front) [default: none].
+        #[arg(long, env = "LAKECAT_AUTHORIZATION", value_name = "MODE")]
+        authorization: Option<String>,
+        /// Principals (access keys, SASL users) that are always administrators
+        /// under `--authorization grants` (P,P2).
+        #[arg(long, env = "LAKECAT_ADMINS", value_name = "PRINCIPALS")]
+        admins: Option<String>,
         /// Connections open at once on each port (HTTP, Thrift) [default: 512].
         #[arg(long, env = "LAKECAT_MAX_CONNECTIONS", value_name = "N")]
         max_connections: Option<usize>,
@@ -405,6 +415,8 @@ fn run(cli: Cli) -> Result<(), String> {
             sns_confirm_hosts,
             sns_certificates,
             sns_topics,
+            authorization,
+            admins,
             max_connections,
             idle_timeout_secs,
             max_inflight_body_bytes,
@@ -430,6 +442,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     sns_confirm_hosts,
                     sns_certificates,
                     sns_topics,
+                    authorization,
+                    admins,
                     max_connections,
                     idle_timeout_secs,
                     max_inflight_body_bytes,
@@ -487,6 +501,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         folders: Arc::new(cfg.folders.clone()),
                         sns_confirm_hosts: cfg.sns_confirm_hosts.clone(),
                         sns_signatures: cfg.sns_signatures.clone(),
+                        admins: cfg.admins.clone(),
                         limits: cfg.limits.clone(),
                         inflight_body_bytes: cfg.inflight_body_bytes,
                         tls: cfg.tls.clone(),
@@ -721,13 +736,20 @@ fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {
             let folders = file.folders(&url, None, None);
             let store = open_store(&file, &url)?;
             let rt = runtime()?;
-            let out = lakecat::services::sql::execute(
-                &*store,
-                &folders,
-                rt.handle(),
-                &script,
-                &a.database,
-            );
+            // Whoever holds the store holds the catalog: the command runs as the
+            // server itself, and may manage grants (GRANT ADMIN ON CATALOG …).
+            use lakecat::services::permissions::{run_as, Actor, Authorizer};
+            let grants = std::sync::Arc::new(Authorizer::new(store.clone(), vec![]));
+            let out = run_as(Actor::System, || {
+                lakecat::services::sql::execute(
+                    &*store,
+                    &folders,
+                    rt.handle(),
+                    &script,
+                    &a.database,
+                    Some(grants),
+                )
+            });
             let mut v = serde_json::json!({"results": out.results});
             if let Some(e) = out.error {
                 v["error"] = serde_json::json!({

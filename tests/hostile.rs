@@ -775,3 +775,41 @@ fn writes_and_refusals_are_audited_on_every_front() {
     assert_eq!(entries[1]["status"], 400, "{}", entries[1]);
     assert_eq!(entries[2]["status"], 403, "{}", entries[2]);
 }
+
+/// Issue 16: permissions. A principal gets only what it was granted, on every
+/// front (Glue, REST, DDL, Thrift), and a refused call changes nothing.
+#[test]
+fn grants_hold_on_every_front_and_refusals_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::start(
+        dir.path(),
+        &[
+            "--auth",
+            "sigv4",
+            "--access-keys",
+            "ROOT:root-secret,READER:reader-secret,WRITER:writer-secret",
+            "--thrift-users",
+            "reader:rpw",
+            "--authorization",
+            "grants",
+            "--admins",
+            "ROOT",
+        ],
+    );
+    let out =
+        std::process::Command::new(format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")))
+            .arg(format!(
+                "{}/tests/glue/permissions_session.py",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .args([s.base.as_str(), s.thrift.as_str()])
+            .output()
+            .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "permissions_session.py:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.sigterm();
+}

@@ -46,6 +46,7 @@ impl Env {
             self.rt.handle(),
             sql,
             "default",
+            None,
         )
     }
     fn ok(&self, sql: &str) -> ScriptOutcome {

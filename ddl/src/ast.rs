@@ -183,6 +183,28 @@ pub enum Statement {
     Use {
         database: String,
     },
+    /// `GRANT` (`grant`) or `REVOKE` privileges on an object to or from a user.
+    Grant {
+        grant: bool,
+        /// Lower case (`select`, `all`, …); the executor maps them.
+        privileges: Vec<String>,
+        object: GrantObject,
+        principal: String,
+    },
+    /// `SHOW GRANT [USER name] [ON object]`.
+    ShowGrant {
+        principal: Option<String>,
+        object: Option<GrantObject>,
+    },
+}
+
+/// What a grant is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantObject {
+    /// `CATALOG` (or Hive's `SERVER`): everything.
+    Catalog,
+    Database(String),
+    Table(QualifiedName),
 }
 
 impl Statement {
@@ -210,6 +232,9 @@ impl Statement {
             Statement::ShowColumns { .. } => "SHOW COLUMNS",
             Statement::Describe { .. } => "DESCRIBE",
             Statement::Use { .. } => "USE",
+            Statement::Grant { grant: true, .. } => "GRANT",
+            Statement::Grant { grant: false, .. } => "REVOKE",
+            Statement::ShowGrant { .. } => "SHOW GRANT",
         }
     }
 }

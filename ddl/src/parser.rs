@@ -93,9 +93,9 @@ pub fn unescape(raw: &str) -> String {
 }
 
 /// Statements that are SQL but not DDL lakecat runs.
-const UNSUPPORTED: [&str; 16] = [
-    "SELECT", "INSERT", "WITH", "UPDATE", "DELETE", "MERGE", "VALUES", "EXPLAIN", "GRANT",
-    "REVOKE", "TRUNCATE", "ANALYZE", "LOAD", "EXPORT", "IMPORT", "UNLOAD",
+const UNSUPPORTED: [&str; 14] = [
+    "SELECT", "INSERT", "WITH", "UPDATE", "DELETE", "MERGE", "VALUES", "EXPLAIN", "TRUNCATE",
+    "ANALYZE", "LOAD", "EXPORT", "IMPORT", "UNLOAD",
 ];
 
 /// Parses a script of `;`-separated statements.
@@ -415,7 +415,7 @@ impl StatementParser {
         Err(self.error_at(
             &t,
             DdlErrorKind::Unsupported,
-            format!("{what} is not supported: lakecat runs catalog DDL (CREATE, DROP, ALTER, MSCK, SHOW, DESCRIBE, USE)"),
+            format!("{what} is not supported: lakecat runs catalog DDL (CREATE, DROP, ALTER, MSCK, SHOW, DESCRIBE, USE, GRANT, REVOKE)"),
         ))
     }
 
@@ -484,6 +484,10 @@ impl StatementParser {
             Statement::Use {
                 database: self.ident()?,
             }
+        } else if self.word("GRANT") {
+            self.grant(true)?
+        } else if self.word("REVOKE") {
+            self.grant(false)?
         } else {
             return self
                 .expected("a DDL statement (CREATE, DROP, ALTER, MSCK, SHOW, DESCRIBE or USE)");
@@ -817,7 +821,77 @@ impl StatementParser {
         self.expected("ADD, DROP, REPLACE COLUMNS, SET, PARTITION or RECOVER PARTITIONS")
     }
 
+    /// `GRANT privs ON object TO USER name`, `REVOKE privs ON object FROM USER name`
+    /// (Hive's form; privileges are checked by the executor).
+    fn grant(&mut self, grant: bool) -> R<Statement> {
+        let mut privileges = vec![self.ident()?];
+        while self.token(&Token::Comma) {
+            privileges.push(self.ident()?);
+        }
+        // Privileges are names, folded like any: SELECT and select are one.
+        self.expect_word("ON")?;
+        let object = self.grant_object()?;
+        self.expect_word(if grant { "TO" } else { "FROM" })?;
+        let principal = self.grantee()?;
+        if grant && self.words(&["WITH", "GRANT", "OPTION"]) {
+            return self.unsupported("WITH GRANT OPTION");
+        }
+        Ok(Statement::Grant {
+            grant,
+            privileges,
+            object,
+            principal,
+        })
+    }
+
+    fn grant_object(&mut self) -> R<GrantObject> {
+        if self.word("TABLE") {
+            return Ok(GrantObject::Table(self.qname()?));
+        }
+        if self.word("DATABASE") || self.word("SCHEMA") {
+            return Ok(GrantObject::Database(self.ident()?));
+        }
+        if self.word("CATALOG") || self.word("SERVER") {
+            return Ok(GrantObject::Catalog);
+        }
+        self.expected("TABLE, DATABASE, SCHEMA, CATALOG or SERVER")
+    }
+
+    fn grantee(&mut self) -> R<String> {
+        if self.word("ROLE") || self.word("GROUP") {
+            return self.unsupported("roles and groups (grant to USER)");
+        }
+        self.expect_word("USER")?;
+        self.principal()
+    }
+
+    /// A user name as written: access keys are upper case, and names are not
+    /// folded as catalog names are.
+    fn principal(&mut self) -> R<String> {
+        match self.peek().token {
+            Token::SingleQuotedString(_) => self.string(),
+            Token::Word(w) => {
+                self.p.next_token();
+                Ok(w.value)
+            }
+            _ => self.expected("a user name"),
+        }
+    }
+
     fn show(&mut self) -> R<Statement> {
+        if self.word("GRANT") {
+            let principal = if self.word("USER") {
+                Some(self.principal()?)
+            } else {
+                None
+            };
+            let object = if self.word("ON") {
+                Some(self.grant_object()?)
+            } else {
+                None
+            };
+            return Ok(Statement::ShowGrant { principal, object });
+        }
         if self.word("DATABASES") || self.word("SCHEMAS") {
             let like =
                 if self.word("LIKE") || matches!(self.peek().token, Token::SingleQuotedString(_)) {
@@ -877,7 +951,7 @@ impl StatementParser {
             return Ok(Statement::ShowColumns { table });
         }
         self.expected(
-            "DATABASES, SCHEMAS, TABLES, PARTITIONS, CREATE TABLE, TBLPROPERTIES or COLUMNS",
+            "DATABASES, SCHEMAS, TABLES, PARTITIONS, CREATE TABLE, TBLPROPERTIES, COLUMNS or GRANT",
         )
     }
 }

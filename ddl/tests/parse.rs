@@ -340,3 +340,54 @@ proptest::proptest! {
         let _ = parse(&parts.join(" "));
     }
 }
+
+#[test]
+fn grant_revoke_and_show_grant() {
+    assert_eq!(
+        one("GRANT SELECT, ALTER ON TABLE sales.orders TO USER alice"),
+        Statement::Grant {
+            grant: true,
+            privileges: vec!["select".into(), "alter".into()],
+            object: GrantObject::Table(QualifiedName {
+                database: Some("sales".into()),
+                name: "orders".into()
+            }),
+            principal: "alice".into(),
+        }
+    );
+    assert_eq!(
+        one("revoke all on database sales from user 'AKID-1'"),
+        Statement::Grant {
+            grant: false,
+            privileges: vec!["all".into()],
+            object: GrantObject::Database("sales".into()),
+            principal: "AKID-1".into(),
+        }
+    );
+    assert!(matches!(
+        one("GRANT ADMIN ON CATALOG TO USER root"),
+        Statement::Grant {
+            object: GrantObject::Catalog,
+            ..
+        }
+    ));
+    assert_eq!(
+        one("SHOW GRANT USER alice ON SCHEMA sales"),
+        Statement::ShowGrant {
+            principal: Some("alice".into()),
+            object: Some(GrantObject::Database("sales".into())),
+        }
+    );
+    assert_eq!(
+        err("GRANT SELECT ON TABLE t TO ROLE r").kind,
+        DdlErrorKind::Unsupported
+    );
+    assert_eq!(
+        err("GRANT SELECT ON TABLE t TO USER a WITH GRANT OPTION").kind,
+        DdlErrorKind::Unsupported
+    );
+    assert_eq!(
+        err("GRANT SELECT ON VIEW v TO USER a").kind,
+        DdlErrorKind::Syntax
+    );
+}

@@ -76,7 +76,7 @@ pub async fn handle(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     };
     let store = s.store.clone();
     let crawlers = s.crawlers.clone();
-    let r = tokio::task::spawn_blocking(move || {
+    let r = crate::services::permissions::spawn_blocking(move || {
         if let Some(r) = crawlers
             .as_ref()
             .and_then(|c| crawlers::dispatch(c, &op, &input))

@@ -100,7 +100,12 @@ pub async fn serve(
                     };
                     if !default_made {
                         let (store, dir) = (ctx.store.clone(), ctx.folders.warehouse().to_path_buf());
-                        match tokio::task::spawn_blocking(move || ensure_default(&*store, &dir)).await {
+                        match tokio::task::spawn_blocking(move || {
+                            crate::services::permissions::run_as(
+                                crate::services::permissions::Actor::System,
+                                || ensure_default(&*store, &dir),
+                            )
+                        }).await {
                             Ok(Ok(())) => default_made = true,
                             Ok(Err(e)) => tracing::warn!("cannot create the default database: {e}"),
                             Err(e) => tracing::warn!("cannot create the default database: {e}"),
@@ -253,11 +258,17 @@ where
         }
         let c = ctx.clone();
         let method = name.clone();
-        let answer = tokio::task::spawn_blocking(move || calls::call(&c, &method, &args))
-            .await
-            .unwrap_or_else(|e| {
-                context::Answer::Application(format!("internal error: {e}"), thrift::INTERNAL_ERROR)
-            });
+        // Permissions follow the SASL user; a set_ugi name is only a claim.
+        let actor = crate::services::permissions::Actor::Principal(
+            session.user.clone().unwrap_or_else(|| "anonymous".into()),
+        );
+        let answer = tokio::task::spawn_blocking(move || {
+            crate::services::permissions::run_as(actor, || calls::call(&c, &method, &args))
+        })
+        .await
+        .unwrap_or_else(|e| {
+            context::Answer::Application(format!("internal error: {e}"), thrift::INTERNAL_ERROR)
+        });
         if calls::is_write(&name) {
             let mut e =
                 crate::services::audit::Entry::new("thrift", name.clone(), session.principal());

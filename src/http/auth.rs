@@ -55,6 +55,9 @@ pub async fn check_signature(
         Ok(key) => {
             let mut parts = parts;
             parts.uri = without_signature_params(&parts.uri);
+            parts
+                .extensions
+                .insert(super::audit::Principal(key.clone()));
             let mut resp = next
                 .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
                 .await;
@@ -75,6 +78,18 @@ pub async fn check_signature(
                 .into_response()
         }
     }
+}
+
+/// Runs the request for its verified principal (see
+/// [`crate::services::permissions`]), or `anonymous` without authentication.
+pub async fn actor(req: Request, next: axum::middleware::Next) -> Response {
+    use crate::services::permissions::{scope, Actor};
+    let who = req
+        .extensions()
+        .get::<super::audit::Principal>()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| "anonymous".into());
+    scope(Actor::Principal(who), next.run(req)).await
 }
 
 /// A presigned URL carries its signature in `X-Amz-*` query parameters; once

@@ -45,6 +45,8 @@ pub struct AppState {
     pub sns_signatures: Arc<crate::services::sns::Signatures>,
     /// Where writes and refusals are recorded.
     pub audit: crate::services::audit::Audit,
+    /// Grants, when permissions are on (`store` is then guarded by them).
+    pub permissions: Option<Arc<crate::services::permissions::Authorizer>>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             sns: Arc::default(),
             sns_signatures: Arc::default(),
             audit: Default::default(),
+            permissions: None,
         }
     }
 }
@@ -101,7 +104,7 @@ pub fn parse_json<T: DeserializeOwned>(
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> lakecat_catalog_api::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
+    crate::services::permissions::spawn_blocking(f)
         .await
         .map_err(|e| ApiError(Error::storage(format!("write task failed: {e}"))))?
         .map_err(ApiError)

@@ -49,15 +49,16 @@ pub async fn run_ddl(
         r.database = r.database.or(q.database);
         r
     };
-    let (store, folders) = (s.store.clone(), s.folders.clone());
+    let (store, folders, grants) = (s.store.clone(), s.folders.clone(), s.permissions.clone());
     let handle = tokio::runtime::Handle::current();
-    let out = tokio::task::spawn_blocking(move || {
+    let out = crate::services::permissions::spawn_blocking(move || {
         crate::services::sql::execute(
             &*store,
             &folders,
             &handle,
             &req.sql,
             req.database.as_deref().unwrap_or("default"),
+            grants,
         )
     })
     .await

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod crawlers;
 pub mod databases;
 pub mod ddl;
+pub mod grants;
 pub mod indexes;
 pub mod partitions;
 pub mod search;
@@ -16,6 +17,9 @@ use axum::http::Method;
 /// Adds the REST routes to `r`.
 pub fn routes(r: Routes) -> Routes {
     r.add(Method::GET, "/v1/audit", audit::list_audit)
+        .add(Method::GET, "/v1/grants", grants::list_grants)
+        .add(Method::POST, "/v1/grants", grants::grant)
+        .add(Method::POST, "/v1/grants/revoke", grants::revoke)
         .add(Method::GET, "/v1/databases", databases::list_databases)
         .add(Method::POST, "/v1/databases", databases::create_database)
         .add(Method::GET, "/v1/databases/{db}", databases::get_database)

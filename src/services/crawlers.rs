@@ -492,7 +492,13 @@ impl Crawlers {
         let (name, id) = (name.to_string(), run.crawl_id.clone());
         std::thread::Builder::new()
             .name(format!("crawl {name}"))
-            .spawn(move || me.execute(&name, run, c, cancel, lease))
+            // A run is the server's own work, whoever started it.
+            .spawn(move || {
+                crate::services::permissions::run_as(
+                    crate::services::permissions::Actor::System,
+                    || me.execute(&name, run, c, cancel, lease),
+                )
+            })
             .map_err(|e| Error::storage(format!("cannot start a crawl thread: {e}")))?;
         Ok(id)
     }
@@ -576,7 +582,12 @@ impl Crawlers {
     ) {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         let (result, lease) = std::thread::scope(|s| {
-            let keeper = s.spawn(|| self.keep_lease(name, lease, &cancel, done_rx));
+            let keeper = s.spawn(|| {
+                crate::services::permissions::run_as(
+                    crate::services::permissions::Actor::System,
+                    || self.keep_lease(name, lease, &cancel, done_rx),
+                )
+            });
             let result = self.crawl_once(&c, &cancel);
             let _ = done_tx.send(());
             (result, keeper.join().unwrap_or_default())
@@ -966,8 +977,10 @@ impl Crawlers {
                 _ = shutdown.changed() => return,
             }
             let me = self.clone();
-            let due =
-                tokio::task::spawn_blocking(move || me.due(&mut next).map(|d| (d, next))).await;
+            let due = crate::services::permissions::spawn_blocking(move || {
+                me.due(&mut next).map(|d| (d, next))
+            })
+            .await;
             match due {
                 Ok(Ok((d, n))) => {
                     next = n;

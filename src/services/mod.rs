@@ -7,6 +7,7 @@
 //!   Glue's update and delete policies, and renders its report;
 //! - [`sql`]: executes HiveQL DDL (parsed by `lakecat-ddl`) against a store;
 //! - [`rename`]: renames a table as Hive does (moving a managed table's folder);
+//! - [`permissions`]: grants, and the store wrapper that enforces them for every front;
 //! - [`folders`]: which folders the fronts may create, move and delete;
 //! - [`search`]: table search (REST and Glue's SearchTables);
 //! - [`sns`]: confirming SNS subscriptions only at hosts the operator lists;
@@ -19,6 +20,7 @@ pub mod copy;
 pub mod crawlers;
 pub mod engine;
 pub mod folders;
+pub mod permissions;
 pub mod rename;
 pub mod sample;
 pub mod schedule;

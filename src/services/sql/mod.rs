@@ -8,6 +8,7 @@
 //! One file per family of statements; `session` holds what they share.
 
 mod databases;
+mod grants;
 mod partitions;
 mod session;
 mod show;
@@ -30,6 +31,7 @@ pub fn execute(
     handle: &tokio::runtime::Handle,
     sql: &str,
     database: &str,
+    grants: Option<std::sync::Arc<crate::services::permissions::Authorizer>>,
 ) -> ScriptOutcome {
     let mut out = ScriptOutcome {
         results: vec![],
@@ -60,6 +62,7 @@ pub fn execute(
     let mut session = Session {
         database: database.to_lowercase(),
         folders: folders.clone(),
+        grants,
     };
     for p in parsed {
         match run(store, handle, &mut session, &p.statement) {
@@ -112,5 +115,6 @@ fn run(
         | ShowTblProperties { .. }
         | ShowColumns { .. }
         | Describe { .. } => show::run(store, s, st),
+        Grant { .. } | ShowGrant { .. } => grants::run(s, st),
     }
 }

@@ -19,6 +19,8 @@ pub struct Session {
     pub database: String,
     /// Which folders statements may move (renames of managed tables).
     pub folders: crate::services::folders::Folders,
+    /// Where `GRANT` and `REVOKE` go; `None` when permissions are off.
+    pub grants: Option<std::sync::Arc<crate::services::permissions::Authorizer>>,
 }
 
 pub type R<T> = Result<T, Error>;
