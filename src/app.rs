@@ -183,6 +183,7 @@ pub fn routes() -> Routes {
         .add(Method::GET, "/health", health)
         .add(Method::GET, "/metrics", metrics)
         .add(Method::GET, "/openapi.yaml", openapi);
+    let r = crate::iceberg::routes(r);
     crate::rest::routes(r).add(Method::POST, "/", crate::glue::handle)
 }
 

@@ -24,6 +24,7 @@ pub mod config;
 pub mod glue;
 pub mod hms;
 pub mod http;
+pub mod iceberg;
 pub mod net;
 pub mod rest;
 pub mod services;

@@ -558,3 +558,34 @@ fn sasl_plain_on_the_thrift_port() {
     );
     server.sigterm();
 }
+
+/// The Iceberg REST front (issue 14, first part) with PyIceberg's RestCatalog, beside
+/// its HiveCatalog on the same server.
+#[test]
+fn pyiceberg_rest_catalog_reads_what_the_hive_catalog_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(
+        &dir.path().join("catalog"),
+        &["--allowed-locations", &dir.path().to_string_lossy()],
+    );
+    let script = format!(
+        "{}/tests/hms/iceberg_rest_session.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(python())
+        .args([
+            script.as_str(),
+            server.base.as_str(),
+            server.thrift.as_str(),
+            &dir.path().to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "iceberg_rest_session.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.sigterm();
+}

@@ -69,7 +69,9 @@ fn classify(method: &Method, path: &str, target: Option<&str>) -> (&'static str,
             .any(|p| op.starts_with(p));
         return ("glue", op, !read);
     }
-    let front = if path.starts_with("/v1/ddl") {
+    let front = if path.starts_with("/iceberg/") {
+        "iceberg"
+    } else if path.starts_with("/v1/ddl") {
         "ddl"
     } else if path.starts_with("/v1/events") {
         "events"

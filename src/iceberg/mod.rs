@@ -1,0 +1,179 @@
+//! The Apache Iceberg REST catalog protocol, under `/iceberg` on the HTTP port
+//! (a client's catalog URI is `http://HOST:9700/iceberg`), over the same
+//! catalog as every other front: a namespace is a database, an Iceberg table is
+//! a table whose `table_type` parameter is `ICEBERG` and whose
+//! `metadata_location` names its current metadata file, as PyIceberg's Hive and
+//! Glue catalogs and Glue itself keep them.
+//!
+//! Served so far: config, namespaces (list, create, load, exists, drop,
+//! properties), tables (list, load, exists, register, drop without purge,
+//! rename). Creating tables and committing changes (which write metadata files)
+//! are not served yet: they answer 501 with a message saying so.
+//!
+//! One file per resource family; this one holds the error shape and names.
+
+pub mod config;
+pub mod namespaces;
+pub mod tables;
+
+use crate::http::Routes;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lakecat_catalog_api::{DatabaseName, Error, ErrorKind};
+use serde_json::json;
+
+pub fn routes(r: Routes) -> Routes {
+    r.add(Method::GET, "/iceberg/v1/config", config::get_config)
+        .add(Method::GET, "/iceberg/v1/namespaces", namespaces::list)
+        .add(Method::POST, "/iceberg/v1/namespaces", namespaces::create)
+        .add(Method::GET, "/iceberg/v1/namespaces/{ns}", namespaces::load)
+        .add(
+            Method::DELETE,
+            "/iceberg/v1/namespaces/{ns}",
+            namespaces::drop,
+        )
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/properties",
+            namespaces::update_properties,
+        )
+        .add(
+            Method::GET,
+            "/iceberg/v1/namespaces/{ns}/tables",
+            tables::list,
+        )
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/tables",
+            tables::create,
+        )
+        .add(
+            Method::GET,
+            "/iceberg/v1/namespaces/{ns}/tables/{table}",
+            tables::load,
+        )
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/tables/{table}",
+            tables::commit,
+        )
+        .add(
+            Method::DELETE,
+            "/iceberg/v1/namespaces/{ns}/tables/{table}",
+            tables::drop,
+        )
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/register",
+            tables::register,
+        )
+        .add(Method::POST, "/iceberg/v1/tables/rename", tables::rename)
+}
+
+/// An error in the protocol's shape: `{"error": {"message", "type", "code"}}`,
+/// with the exception names Iceberg's clients map to their own.
+pub struct IcebergError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+pub type IResult<T> = Result<T, IcebergError>;
+
+impl IcebergError {
+    pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        IcebergError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A catalog error, with `not_found` naming what was looked for.
+    pub fn from_catalog(e: Error, not_found: &'static str) -> Self {
+        let (status, kind) = match e.kind {
+            ErrorKind::NotFound => (StatusCode::NOT_FOUND, not_found),
+            ErrorKind::AlreadyExists => (StatusCode::CONFLICT, "AlreadyExistsException"),
+            ErrorKind::Conflict => (StatusCode::CONFLICT, "CommitFailedException"),
+            ErrorKind::InvalidInput | ErrorKind::LimitExceeded | ErrorKind::TooLarge => {
+                (StatusCode::BAD_REQUEST, "BadRequestException")
+            }
+            ErrorKind::AccessDenied => (StatusCode::FORBIDDEN, "ForbiddenException"),
+            ErrorKind::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailableException",
+            ),
+            ErrorKind::Storage => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
+        };
+        IcebergError::new(status, kind, e.message)
+    }
+
+    pub fn bad(message: impl Into<String>) -> Self {
+        IcebergError::new(StatusCode::BAD_REQUEST, "BadRequestException", message)
+    }
+}
+
+impl From<Error> for IcebergError {
+    fn from(e: Error) -> Self {
+        IcebergError::from_catalog(e, "NotFoundException")
+    }
+}
+
+impl IntoResponse for IcebergError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"error": {
+                "message": self.message,
+                "type": self.kind,
+                "code": self.status.as_u16(),
+            }})),
+        )
+            .into_response()
+    }
+}
+
+/// A namespace path parameter: levels are separated by 0x1F; lakecat's
+/// namespaces are databases, one level deep.
+pub fn namespace(ns: &str) -> IResult<DatabaseName> {
+    if ns.contains('\u{1f}') {
+        return Err(IcebergError::bad(format!(
+            "namespace {:?} has more than one level; lakecat's namespaces are databases, one level deep",
+            ns.replace('\u{1f}', ".")
+        )));
+    }
+    DatabaseName::new(ns).map_err(|e| IcebergError::bad(e.message))
+}
+
+/// A namespace in a body (`["sales"]`).
+pub fn namespace_of(levels: &[String]) -> IResult<DatabaseName> {
+    match levels {
+        [one] => namespace(one),
+        _ => Err(IcebergError::bad(format!(
+            "namespace {levels:?} must have exactly one level (a database)"
+        ))),
+    }
+}
+
+/// Whether a catalog table is an Iceberg table (Glue's and PyIceberg's marker).
+pub fn is_iceberg(t: &lakecat_catalog_api::model::Table) -> bool {
+    t.parameters
+        .get("table_type")
+        .is_some_and(|v| v.eq_ignore_ascii_case("ICEBERG"))
+}
+
+/// Runs catalog work on the blocking pool for the request's principal.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> IResult<T> + Send + 'static,
+) -> IResult<T> {
+    crate::services::permissions::spawn_blocking(f)
+        .await
+        .map_err(|e| {
+            IcebergError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                e.to_string(),
+            )
+        })?
+}

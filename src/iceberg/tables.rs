@@ -1,0 +1,399 @@
+//! Tables: the catalog's Iceberg tables (`table_type=ICEBERG`, `metadata_location`).
+//! Loading one reads its current metadata file where it lives (a local folder or
+//! S3, as the crawler reads files).
+
+use super::{blocking, namespace, namespace_of, IResult, IcebergError};
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lakecat_catalog_api::model::{Column, StorageDescriptor, Table, TableType};
+use lakecat_catalog_api::store::{PageRequest, UpdateTableOptions};
+use lakecat_catalog_api::{DatabaseName, TableIdent, TableName};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const NO_TABLE: &str = "NoSuchTableException";
+const NO_NAMESPACE: &str = "NoSuchNamespaceException";
+/// Metadata files are small; a larger one is refused rather than read.
+const MAX_METADATA_BYTES: u64 = 64 << 20;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    page_token: Option<String>,
+    page_size: Option<usize>,
+}
+
+/// The namespace's Iceberg tables (other tables are not Iceberg's to see).
+pub async fn list(
+    State(s): State<AppState>,
+    Path(ns): Path<String>,
+    Query(p): Query<ListParams>,
+) -> IResult<Json<Value>> {
+    let db = namespace(&ns)?;
+    s.store
+        .get_database(&db)
+        .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+    let page = PageRequest {
+        token: p.page_token.filter(|t| !t.is_empty()),
+        limit: p.page_size.unwrap_or(1_000).clamp(1, 1_000),
+    };
+    let r = s.store.list_tables(&db, None, &page)?;
+    let ids: Vec<Value> = r
+        .items
+        .iter()
+        .filter(|t| super::is_iceberg(t))
+        .map(|t| json!({"namespace": [db.as_str()], "name": t.name.as_str()}))
+        .collect();
+    let mut body = json!({ "identifiers": ids });
+    if let Some(t) = r.next_token {
+        body["next-page-token"] = json!(t);
+    }
+    Ok(Json(body))
+}
+
+fn ident(ns: &str, table: &str) -> IResult<TableIdent> {
+    let db = namespace(ns)?;
+    let name = TableName::new(table).map_err(|e| IcebergError::bad(e.message))?;
+    Ok(TableIdent { database: db, name })
+}
+
+/// The Iceberg table `id`, or NoSuchTable (NoSuchNamespace when its database is missing).
+fn iceberg_table(s: &AppState, id: &TableIdent) -> IResult<Table> {
+    s.store
+        .get_database(&id.database)
+        .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+    let t = s
+        .store
+        .get_table(id)
+        .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))?;
+    if !super::is_iceberg(&t) {
+        return Err(IcebergError::new(
+            StatusCode::NOT_FOUND,
+            NO_TABLE,
+            format!("{id} is not an Iceberg table (its table_type parameter is not ICEBERG)"),
+        ));
+    }
+    Ok(t)
+}
+
+fn metadata_location(t: &Table) -> IResult<String> {
+    t.parameters
+        .get("metadata_location")
+        .cloned()
+        .ok_or_else(|| {
+            IcebergError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                format!("Iceberg table {} has no metadata_location", t.name.as_str()),
+            )
+        })
+}
+
+/// Reads and parses a metadata file.
+async fn read_metadata(location: &str) -> IResult<Value> {
+    use lakecat_crawler::source::Source;
+    let unreadable = |e: String| {
+        IcebergError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            format!("reading the metadata file {location}: {e}"),
+        )
+    };
+    let (src, path, size) = Source::open_object(location)
+        .await
+        .map_err(|e| unreadable(e.to_string()))?;
+    if size > MAX_METADATA_BYTES {
+        return Err(unreadable(format!(
+            "{size} bytes is more than a metadata file holds"
+        )));
+    }
+    let bytes = src.read(&path, 0..size).await.map_err(unreadable)?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+    for field in ["format-version", "table-uuid", "location"] {
+        if v.get(field).is_none() {
+            return Err(unreadable(format!(
+                "it has no {field}: not Iceberg table metadata"
+            )));
+        }
+    }
+    Ok(v)
+}
+
+#[derive(Deserialize)]
+pub struct LoadParams {
+    snapshots: Option<String>,
+}
+
+fn load_result(location: String, mut metadata: Value, refs_only: bool) -> Value {
+    if refs_only {
+        // Only the snapshots a branch or tag points at.
+        let wanted: Vec<Value> = metadata["refs"]
+            .as_object()
+            .map(|r| r.values().map(|v| v["snapshot-id"].clone()).collect())
+            .unwrap_or_default();
+        if let Some(snaps) = metadata.get_mut("snapshots").and_then(Value::as_array_mut) {
+            snaps.retain(|s| wanted.contains(&s["snapshot-id"]));
+        }
+    }
+    json!({"metadata-location": location, "metadata": metadata, "config": {}})
+}
+
+pub async fn load(
+    State(s): State<AppState>,
+    Path((ns, table)): Path<(String, String)>,
+    Query(p): Query<LoadParams>,
+) -> IResult<Json<Value>> {
+    let refs_only = match p.snapshots.as_deref() {
+        None | Some("all") => false,
+        Some("refs") => true,
+        Some(other) => {
+            return Err(IcebergError::bad(format!(
+                "snapshots={other} is not all or refs"
+            )))
+        }
+    };
+    let id = ident(&ns, &table)?;
+    let t = iceberg_table(&s, &id)?;
+    let location = metadata_location(&t)?;
+    let metadata = read_metadata(&location).await?;
+    Ok(Json(load_result(location, metadata, refs_only)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DropParams {
+    /// `true`/`false`, in any case (PyIceberg sends Python's `False`).
+    purge_requested: Option<String>,
+}
+
+/// Drops the catalog's entry; the table's files stay (no purge).
+pub async fn drop(
+    State(s): State<AppState>,
+    Path((ns, table)): Path<(String, String)>,
+    Query(p): Query<DropParams>,
+) -> IResult<Response> {
+    let purge = match p.purge_requested.as_deref().map(str::to_ascii_lowercase) {
+        None => false,
+        Some(v) if v == "false" => false,
+        Some(v) if v == "true" => true,
+        Some(v) => {
+            return Err(IcebergError::bad(format!(
+                "purgeRequested={v} is not true or false"
+            )))
+        }
+    };
+    if purge {
+        return Err(IcebergError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplementedException",
+            "purgeRequested=true is not served yet: drop without purge, then delete the table's files",
+        ));
+    }
+    let id = ident(&ns, &table)?;
+    blocking(move || {
+        iceberg_table(&s, &id)?;
+        s.store
+            .delete_table(&id)
+            .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TableRef {
+    namespace: Vec<String>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    source: TableRef,
+    destination: TableRef,
+}
+
+pub async fn rename(State(s): State<AppState>, Json(b): Json<Rename>) -> IResult<Response> {
+    let from = TableIdent {
+        database: namespace_of(&b.source.namespace)?,
+        name: TableName::new(&b.source.name).map_err(|e| IcebergError::bad(e.message))?,
+    };
+    let to_db: DatabaseName = namespace_of(&b.destination.namespace)?;
+    let to_name = TableName::new(&b.destination.name).map_err(|e| IcebergError::bad(e.message))?;
+    blocking(move || {
+        let mut t = iceberg_table(&s, &from)?;
+        s.store
+            .get_database(&to_db)
+            .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+        t.name = to_name;
+        t.database_name = Some(to_db);
+        t.version_id = None;
+        s.store
+            .update_table(
+                &from,
+                t,
+                UpdateTableOptions {
+                    rename: true,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Register {
+    name: String,
+    metadata_location: String,
+    #[serde(default)]
+    overwrite: bool,
+}
+
+/// Registers an existing metadata file as a table, as Glue and PyIceberg's Hive
+/// catalog keep one: an external table whose columns are the current schema's.
+pub async fn register(
+    State(s): State<AppState>,
+    Path(ns): Path<String>,
+    Json(b): Json<Register>,
+) -> IResult<Json<Value>> {
+    let id = ident(&ns, &b.name)?;
+    let metadata = read_metadata(&b.metadata_location).await?;
+    let table = catalog_table(&id, &b.metadata_location, &metadata)?;
+    let (location, overwrite) = (b.metadata_location.clone(), b.overwrite);
+    blocking(move || {
+        s.store
+            .get_database(&id.database)
+            .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+        match s.store.get_table(&id) {
+            Ok(old) if overwrite => {
+                if !super::is_iceberg(&old) {
+                    return Err(IcebergError::new(
+                        StatusCode::CONFLICT,
+                        "AlreadyExistsException",
+                        format!("{id} exists and is not an Iceberg table"),
+                    ));
+                }
+                s.store
+                    .update_table(&id, table, UpdateTableOptions::default())
+                    .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))?;
+            }
+            Ok(_) => {
+                return Err(IcebergError::new(
+                    StatusCode::CONFLICT,
+                    "AlreadyExistsException",
+                    format!("table {id} already exists"),
+                ))
+            }
+            Err(_) => {
+                s.store
+                    .create_table(&id.database, table)
+                    .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Json(load_result(location, metadata, false)))
+}
+
+/// The catalog's entry for an Iceberg table: what PyIceberg's Hive and Glue
+/// catalogs write (`table_type=ICEBERG`, `metadata_location`, external, the
+/// current schema as columns so that Hive and Glue readers see them).
+fn catalog_table(id: &TableIdent, metadata_location: &str, m: &Value) -> IResult<Table> {
+    let mut t = Table::new(id.name.clone());
+    t.table_type = Some(TableType::ExternalTable);
+    t.parameters.insert("table_type".into(), "ICEBERG".into());
+    t.parameters
+        .insert("metadata_location".into(), metadata_location.into());
+    t.parameters.insert("EXTERNAL".into(), "TRUE".into());
+    let current = m["current-schema-id"].as_i64();
+    let schema = m["schemas"]
+        .as_array()
+        .and_then(|ss| ss.iter().find(|s| s["schema-id"].as_i64() == current))
+        .or_else(|| m.get("schema"))
+        .ok_or_else(|| IcebergError::bad("the metadata has no current schema"))?;
+    let columns = schema["fields"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| Column {
+                    name: f["name"].as_str().unwrap_or_default().to_string(),
+                    type_: hive_type(&f["type"]),
+                    comment: f["doc"].as_str().map(str::to_string),
+                    parameters: Default::default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    t.storage_descriptor = Some(StorageDescriptor {
+        columns,
+        location: m["location"].as_str().map(str::to_string),
+        ..Default::default()
+    });
+    Ok(t)
+}
+
+/// An Iceberg type as Hive spells it (as PyIceberg's Hive catalog maps them).
+fn hive_type(t: &Value) -> String {
+    if let Some(p) = t.as_str() {
+        return match p {
+            "boolean" => "boolean".into(),
+            "int" => "int".into(),
+            "long" => "bigint".into(),
+            "float" => "float".into(),
+            "double" => "double".into(),
+            "date" => "date".into(),
+            "time" | "string" | "uuid" => "string".into(),
+            "timestamp" | "timestamp_ns" => "timestamp".into(),
+            "timestamptz" | "timestamptz_ns" => "timestamp with local time zone".into(),
+            "binary" => "binary".into(),
+            p if p.starts_with("fixed") => "binary".into(),
+            p if p.starts_with("decimal") => p.replace(' ', ""),
+            _ => "string".into(),
+        };
+    }
+    match t["type"].as_str() {
+        Some("struct") => {
+            let fields: Vec<String> = t["fields"]
+                .as_array()
+                .map(|fs| {
+                    fs.iter()
+                        .map(|f| {
+                            format!(
+                                "{}:{}",
+                                f["name"].as_str().unwrap_or_default(),
+                                hive_type(&f["type"])
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!("struct<{}>", fields.join(","))
+        }
+        Some("list") => format!("array<{}>", hive_type(&t["element"])),
+        Some("map") => format!("map<{},{}>", hive_type(&t["key"]), hive_type(&t["value"])),
+        _ => "string".into(),
+    }
+}
+
+fn not_served(what: &str) -> IcebergError {
+    IcebergError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplementedException",
+        format!("{what} is not served by lakecat's Iceberg REST front yet: create and commit through PyIceberg's Hive or Glue catalog on the same lakecat, or register an existing metadata file"),
+    )
+}
+
+pub async fn create() -> IcebergError {
+    not_served("creating a table")
+}
+
+pub async fn commit() -> IcebergError {
+    not_served("committing to a table")
+}
