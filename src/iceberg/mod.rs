@@ -5,14 +5,15 @@
 //! `metadata_location` names its current metadata file, as PyIceberg's Hive and
 //! Glue catalogs and Glue itself keep them.
 //!
-//! Served so far: config, namespaces (list, create, load, exists, drop,
-//! properties), tables (list, load, exists, register, drop without purge,
-//! rename). Creating tables and committing changes (which write metadata files)
-//! are not served yet: they answer 501 with a message saying so.
+//! Served: config, namespaces (list, create, load, exists, drop, properties),
+//! tables (list, create and staged create, load, exists, register, commit, drop
+//! without purge, rename). Not yet: multi-table transactions, views, metrics,
+//! purge.
 //!
 //! One file per resource family; this one holds the error shape and names.
 
 pub mod config;
+pub mod metadata;
 pub mod namespaces;
 pub mod tables;
 
@@ -73,6 +74,7 @@ pub fn routes(r: Routes) -> Routes {
 
 /// An error in the protocol's shape: `{"error": {"message", "type", "code"}}`,
 /// with the exception names Iceberg's clients map to their own.
+#[derive(Debug)]
 pub struct IcebergError {
     status: StatusCode,
     kind: &'static str,

@@ -382,18 +382,225 @@ fn hive_type(t: &Value) -> String {
     }
 }
 
-fn not_served(what: &str) -> IcebergError {
-    IcebergError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "NotImplementedException",
-        format!("{what} is not served by lakecat's Iceberg REST front yet: create and commit through PyIceberg's Hive or Glue catalog on the same lakecat, or register an existing metadata file"),
-    )
+/// Refuses before any file is written when permissions are on and the caller may
+/// not change (or create) the table.
+async fn may_write(s: &AppState, id: &TableIdent, create: bool) -> IResult<()> {
+    use crate::services::permissions::{Privilege, Resource};
+    let Some(auth) = s.permissions.clone() else {
+        return Ok(());
+    };
+    let on = if create {
+        Resource::Database(id.database.as_str().to_string())
+    } else {
+        Resource::Table(
+            id.database.as_str().to_string(),
+            id.name.as_str().to_string(),
+        )
+    };
+    blocking(move || Ok(auth.check(Privilege::Write, &on)?)).await
 }
 
-pub async fn create() -> IcebergError {
-    not_served("creating a table")
+/// Where a new table lives: its given location, else under its database's, else
+/// under the warehouse as `<db>.db/<table>` (as Hive's clients place it).
+fn default_location(s: &AppState, id: &TableIdent) -> IResult<String> {
+    let db = s
+        .store
+        .get_database(&id.database)
+        .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+    Ok(match db.location_uri {
+        Some(l) => format!("{}/{}", l.trim_end_matches('/'), id.name.as_str()),
+        None => format!(
+            "file://{}/{}.db/{}",
+            s.folders.warehouse().display(),
+            id.database.as_str(),
+            id.name.as_str()
+        ),
+    })
 }
 
-pub async fn commit() -> IcebergError {
-    not_served("committing to a table")
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CreateTable {
+    name: String,
+    location: Option<String>,
+    schema: Value,
+    partition_spec: Option<Value>,
+    write_order: Option<Value>,
+    #[serde(default)]
+    stage_create: bool,
+    #[serde(default)]
+    properties: std::collections::BTreeMap<String, String>,
+}
+
+/// Creates a table: its first metadata file, then its catalog entry. A staged
+/// create writes nothing; the client's commit (with `assert-create`) does.
+pub async fn create(
+    State(s): State<AppState>,
+    Path(ns): Path<String>,
+    Json(b): Json<CreateTable>,
+) -> IResult<Json<Value>> {
+    let id = ident(&ns, &b.name)?;
+    let location = match b.location.clone() {
+        Some(l) => l,
+        None => default_location(&s, &id)?,
+    };
+    let mut m = super::metadata::empty();
+    let spec = b
+        .partition_spec
+        .clone()
+        .unwrap_or_else(|| json!({"spec-id": 0, "fields": []}));
+    let order = b
+        .write_order
+        .clone()
+        .unwrap_or_else(|| json!({"order-id": 0, "fields": []}));
+    super::metadata::apply(
+        &mut m,
+        &[
+            json!({"action": "set-location", "location": location.trim_end_matches('/')}),
+            json!({"action": "add-schema", "schema": b.schema}),
+            json!({"action": "set-current-schema", "schema-id": -1}),
+            json!({"action": "add-spec", "spec": spec}),
+            json!({"action": "set-default-spec", "spec-id": -1}),
+            json!({"action": "add-sort-order", "sort-order": order}),
+            json!({"action": "set-default-sort-order", "sort-order-id": -1}),
+            json!({"action": "set-properties", "updates": b.properties}),
+        ],
+    )?;
+    if b.stage_create {
+        return Ok(Json(json!({"metadata": m, "config": {}})));
+    }
+    may_write(&s, &id, true).await?;
+    if s.store.get_table(&id).is_ok() {
+        return Err(IcebergError::new(
+            StatusCode::CONFLICT,
+            "AlreadyExistsException",
+            format!("table {id} already exists"),
+        ));
+    }
+    let file = super::metadata::next_file(&location, None);
+    super::metadata::write(&s.folders, &file, &m).await?;
+    let table = catalog_table(&id, &file, &m)?;
+    blocking(move || {
+        s.store
+            .create_table(&id.database, table)
+            .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))
+    })
+    .await?;
+    Ok(Json(load_result(file, m, false)))
+}
+
+#[derive(Deserialize)]
+pub struct Commit {
+    #[allow(dead_code)] // the path names the table; clients repeat it here
+    identifier: Option<Value>,
+    #[serde(default)]
+    requirements: Vec<Value>,
+    #[serde(default)]
+    updates: Vec<Value>,
+}
+
+/// Commits to a table: every requirement is checked against the current
+/// metadata, every update applied, the new metadata file written, and the
+/// catalog's `metadata_location` swapped only if the table is still at the
+/// version read (else 409 `CommitFailedException`, nothing changed but an
+/// unreferenced file).
+pub async fn commit(
+    State(s): State<AppState>,
+    Path((ns, table)): Path<(String, String)>,
+    Json(b): Json<Commit>,
+) -> IResult<Json<Value>> {
+    let id = ident(&ns, &table)?;
+    s.store
+        .get_database(&id.database)
+        .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
+    let existing = match s.store.get_table(&id) {
+        Ok(t) => {
+            if !super::is_iceberg(&t) {
+                return Err(IcebergError::new(
+                    StatusCode::NOT_FOUND,
+                    NO_TABLE,
+                    format!("{id} is not an Iceberg table"),
+                ));
+            }
+            Some(t)
+        }
+        Err(e) if e.kind == lakecat_catalog_api::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
+    let creating = b.requirements.iter().any(|r| r["type"] == "assert-create");
+    if existing.is_none() && !creating {
+        return Err(IcebergError::new(
+            StatusCode::NOT_FOUND,
+            NO_TABLE,
+            format!("table {id} does not exist"),
+        ));
+    }
+    may_write(&s, &id, existing.is_none()).await?;
+    let (previous, current) = match &existing {
+        Some(t) => {
+            let loc = metadata_location(t)?;
+            let m = read_metadata(&loc).await?;
+            (Some(loc), Some(m))
+        }
+        None => (None, None),
+    };
+    super::metadata::check(current.as_ref(), &b.requirements)?;
+    let mut next = current.clone().unwrap_or_else(super::metadata::empty);
+    super::metadata::apply(&mut next, &b.updates)?;
+    if let (Some(prev), Some(cur)) = (&previous, &current) {
+        let entry = json!({"metadata-file": prev, "timestamp-ms": cur["last-updated-ms"]});
+        match next["metadata-log"].as_array_mut() {
+            Some(log) => log.push(entry),
+            None => next["metadata-log"] = json!([entry]),
+        }
+    }
+    let location = next["location"].as_str().unwrap_or_default().to_string();
+    let file = super::metadata::next_file(&location, previous.as_deref());
+    super::metadata::write(&s.folders, &file, &next).await?;
+    let fresh = catalog_table(&id, &file, &next)?;
+    let committed = file.clone();
+    blocking(move || {
+        let conflict = |e: lakecat_catalog_api::Error| match e.kind {
+            lakecat_catalog_api::ErrorKind::Conflict
+            | lakecat_catalog_api::ErrorKind::AlreadyExists => IcebergError::new(
+                StatusCode::CONFLICT,
+                "CommitFailedException",
+                format!(
+                    "{id} changed while this commit was prepared; reload it and retry ({})",
+                    e.message
+                ),
+            ),
+            _ => IcebergError::from_catalog(e, NO_TABLE),
+        };
+        match existing {
+            Some(mut t) => {
+                let version = t.version_id;
+                t.parameters
+                    .insert("metadata_location".into(), committed.clone());
+                if let Some(p) = previous {
+                    t.parameters.insert("previous_metadata_location".into(), p);
+                }
+                t.storage_descriptor = fresh.storage_descriptor;
+                t.version_id = None;
+                s.store
+                    .update_table(
+                        &id,
+                        t,
+                        UpdateTableOptions {
+                            expected_version: version,
+                            ..Default::default()
+                        },
+                    )
+                    .map_err(conflict)?;
+            }
+            None => {
+                s.store
+                    .create_table(&id.database, fresh)
+                    .map_err(conflict)?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Json(json!({"metadata-location": file, "metadata": next})))
 }

@@ -62,14 +62,75 @@ try:
 except NamespaceNotEmptyError:
     pass
 
-# Creating and committing are not served yet: the config's endpoint list says so, and
-# the client refuses before asking; asked anyway, the server answers 501.
-try:
-    rest.create_table("ice.new", schema=schema)
-    raise SystemExit("create_table was accepted")
-except NotImplementedError as e:
-    assert "POST /v1/{prefix}/namespaces/{namespace}/tables" in str(e), e
+# Created and committed over REST (metadata files written by lakecat), read over Thrift.
+import threading
+
 import requests
-resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables", json={"name": "new", "schema": {}})
-assert resp.status_code == 501 and resp.json()["error"]["type"] == "NotImplementedException", resp.text
+
+n = rest.create_table("ice.made", schema=schema, properties={"owner": "ann"})
+assert n.metadata_location.endswith(".metadata.json") and "/metadata/00000-" in n.metadata_location, n.metadata_location
+n.append(rows)
+n = rest.load_table("ice.made")
+assert n.metadata_location.split("/")[-1].startswith("00001-"), n.metadata_location
+assert n.scan().to_arrow().sort_by("id").equals(rows)
+h = hive.load_table("ice.made")
+assert h.metadata_location == n.metadata_location and h.scan().to_arrow().num_rows == 3
+with n.transaction() as tx:
+    tx.set_properties(stage="two")
+    tx.update_schema().add_column("extra", StringType()).commit()
+n = rest.load_table("ice.made")
+assert n.properties["stage"] == "two" and [f.name for f in n.schema().fields] == ["id", "v", "extra"]
+assert [c.name for c in [*map(lambda f: f, n.schema().fields)]] == ["id", "v", "extra"]
+assert len(n.metadata.metadata_log) == 2, n.metadata.metadata_log
+
+# Two appends from the same base (each asserts the branch it read): one commits, the other
+# is refused with 409 (PyIceberg then retries it on the new base): nothing is lost.
+base_rows = rest.load_table("ice.made").scan().to_arrow().num_rows
+a, b = rest.load_table("ice.made"), rest.load_table("ice.made")
+barrier = threading.Barrier(2)
+more = pa.table({"id": pa.array([9], pa.int64()), "v": pa.array(["z"]), "extra": pa.array(["e"])})
+
+
+def write(t):
+    barrier.wait()
+    t.append(more)
+
+
+ts = [threading.Thread(target=write, args=(t,)) for t in (a, b)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+assert rest.load_table("ice.made").scan().to_arrow().num_rows == base_rows + 2
+audit = requests.get(f"{base}/v1/audit?front=iceberg&outcome=rejected").json()["entries"]
+assert any(e["status"] == 409 for e in audit), audit
+
+# A commit whose requirement no longer holds is refused and changes nothing: here the
+# branch moved on (the Hive catalog appended) since the snapshot the client asserts.
+stale = rest.load_table("ice.made")
+hive.load_table("ice.made").append(more)
+before = rest.load_table("ice.made").metadata_location
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables/made", json={
+    "requirements": [{"type": "assert-ref-snapshot-id", "ref": "main",
+                      "snapshot-id": stale.current_snapshot().snapshot_id}],
+    "updates": [{"action": "set-properties", "updates": {"late": "yes"}}]})
+assert resp.status_code == 409 and resp.json()["error"]["type"] == "CommitFailedException", resp.text
+after = rest.load_table("ice.made")
+assert after.metadata_location == before and "late" not in after.properties
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables/made", json={
+    "requirements": [{"type": "assert-table-uuid", "uuid": "00000000-0000-4000-8000-000000000000"}],
+    "updates": []})
+assert resp.status_code == 409, resp.text
+
+# A staged create lands with its first commit.
+txn = rest.create_table_transaction("ice.staged", schema=schema)
+txn.set_properties(staged="yes")
+txn.commit_transaction()
+assert rest.load_table("ice.staged").properties["staged"] == "yes"
+assert rest.create_table_if_not_exists("ice.staged", schema=schema).properties["staged"] == "yes"
+
+# A table may not be placed outside the folders lakecat may write.
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables", json={
+    "name": "escape", "location": "file:///tmp/lakecat-outside-the-warehouse",
+    "schema": {"type": "struct", "schema-id": 0, "fields": []}})
+assert resp.status_code == 400 and "cannot create" in resp.json()["error"]["message"], resp.text
+assert not rest.table_exists("ice.escape")
 print("ok")
