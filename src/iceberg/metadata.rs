@@ -127,7 +127,7 @@ pub fn check(current: Option<&Value>, requirements: &[Value]) -> IResult<()> {
     Ok(())
 }
 
-fn array<'a>(m: &'a mut Value, field: &str) -> &'a mut Vec<Value> {
+pub fn array<'a>(m: &'a mut Value, field: &str) -> &'a mut Vec<Value> {
     if !m[field].is_array() {
         m[field] = json!([]);
     }

@@ -7,8 +7,8 @@
 //!
 //! Served: config, namespaces (list, create, load, exists, drop, properties),
 //! tables (list, create and staged create, load, exists, register, commit, drop
-//! without purge, rename). Not yet: multi-table transactions, views, metrics,
-//! purge.
+//! without purge, rename, metrics reports), views (list, create, load, exists,
+//! replace, drop, rename). Not yet: multi-table transactions, purge.
 //!
 //! One file per resource family; this one holds the error shape and names.
 
@@ -16,6 +16,7 @@ pub mod config;
 pub mod metadata;
 pub mod namespaces;
 pub mod tables;
+pub mod views;
 
 use crate::http::Routes;
 use axum::http::{Method, StatusCode};
@@ -70,6 +71,37 @@ pub fn routes(r: Routes) -> Routes {
             tables::register,
         )
         .add(Method::POST, "/iceberg/v1/tables/rename", tables::rename)
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/tables/{table}/metrics",
+            tables::report_metrics,
+        )
+        .add(
+            Method::GET,
+            "/iceberg/v1/namespaces/{ns}/views",
+            views::list,
+        )
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/views",
+            views::create,
+        )
+        .add(
+            Method::GET,
+            "/iceberg/v1/namespaces/{ns}/views/{view}",
+            views::load,
+        )
+        .add(
+            Method::POST,
+            "/iceberg/v1/namespaces/{ns}/views/{view}",
+            views::replace,
+        )
+        .add(
+            Method::DELETE,
+            "/iceberg/v1/namespaces/{ns}/views/{view}",
+            views::drop,
+        )
+        .add(Method::POST, "/iceberg/v1/views/rename", views::rename)
 }
 
 /// An error in the protocol's shape: `{"error": {"message", "type", "code"}}`,

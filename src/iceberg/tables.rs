@@ -92,8 +92,8 @@ fn metadata_location(t: &Table) -> IResult<String> {
         })
 }
 
-/// Reads and parses a metadata file.
-async fn read_metadata(location: &str) -> IResult<Value> {
+/// Reads a JSON file where it lives (a local folder or S3).
+pub async fn read_json(location: &str) -> IResult<Value> {
     use lakecat_crawler::source::Source;
     let unreadable = |e: String| {
         IcebergError::new(
@@ -111,7 +111,19 @@ async fn read_metadata(location: &str) -> IResult<Value> {
         )));
     }
     let bytes = src.read(&path, 0..size).await.map_err(unreadable)?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))
+}
+
+/// Reads and checks a table metadata file.
+async fn read_metadata(location: &str) -> IResult<Value> {
+    let unreadable = |e: String| {
+        IcebergError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            format!("reading the metadata file {location}: {e}"),
+        )
+    };
+    let v = read_json(location).await?;
     for field in ["format-version", "table-uuid", "location"] {
         if v.get(field).is_none() {
             return Err(unreadable(format!(
@@ -340,7 +352,7 @@ fn catalog_table(id: &TableIdent, metadata_location: &str, m: &Value) -> IResult
 }
 
 /// An Iceberg type as Hive spells it (as PyIceberg's Hive catalog maps them).
-fn hive_type(t: &Value) -> String {
+pub fn hive_type(t: &Value) -> String {
     if let Some(p) = t.as_str() {
         return match p {
             "boolean" => "boolean".into(),
@@ -384,7 +396,7 @@ fn hive_type(t: &Value) -> String {
 
 /// Refuses before any file is written when permissions are on and the caller may
 /// not change (or create) the table.
-async fn may_write(s: &AppState, id: &TableIdent, create: bool) -> IResult<()> {
+pub async fn may_write(s: &AppState, id: &TableIdent, create: bool) -> IResult<()> {
     use crate::services::permissions::{Privilege, Resource};
     let Some(auth) = s.permissions.clone() else {
         return Ok(());
@@ -402,7 +414,7 @@ async fn may_write(s: &AppState, id: &TableIdent, create: bool) -> IResult<()> {
 
 /// Where a new table lives: its given location, else under its database's, else
 /// under the warehouse as `<db>.db/<table>` (as Hive's clients place it).
-fn default_location(s: &AppState, id: &TableIdent) -> IResult<String> {
+pub fn default_location(s: &AppState, id: &TableIdent) -> IResult<String> {
     let db = s
         .store
         .get_database(&id.database)
@@ -603,4 +615,24 @@ pub async fn commit(
     })
     .await?;
     Ok(Json(json!({"metadata-location": file, "metadata": next})))
+}
+
+/// A client's scan or commit report: counted and logged (lakecat keeps no
+/// metrics store), so clients that send them are not refused.
+pub async fn report_metrics(
+    State(s): State<AppState>,
+    Path((ns, table)): Path<(String, String)>,
+    Json(report): Json<Value>,
+) -> IResult<Response> {
+    let id = ident(&ns, &table)?;
+    iceberg_table(&s, &id)?;
+    let kind = if report.get("commit-metrics").is_some() || report["report-type"] == "commit-report"
+    {
+        "commit"
+    } else {
+        "scan"
+    };
+    metrics::counter!("lakecat_iceberg_metrics_reports_total", "kind" => kind).increment(1);
+    tracing::debug!(table = %id, kind, "Iceberg metrics report");
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

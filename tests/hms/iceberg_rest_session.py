@@ -133,4 +133,43 @@ resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables", json={
     "schema": {"type": "struct", "schema-id": 0, "fields": []}})
 assert resp.status_code == 400 and "cannot create" in resp.json()["error"]["message"], resp.text
 assert not rest.table_exists("ice.escape")
+# Views: created, listed, loaded and dropped by PyIceberg; replaced and renamed over HTTP.
+from pyiceberg.view.metadata import SQLViewRepresentation, ViewVersion
+
+vschema = Schema(NestedField(1, "id", LongType(), required=False))
+vv = ViewVersion(schema_id=0, default_namespace=["ice"],
+                 representations=[SQLViewRepresentation(type="sql", sql="SELECT id FROM ice.made", dialect="spark")])
+v = rest.create_view("ice.ids", schema=vschema, view_version=vv, properties={"owner": "ann"})
+assert rest.list_views("ice") == [("ice", "ids")] and rest.view_exists("ice.ids")
+assert ("ice", "ids") not in rest.list_tables("ice") and not rest.table_exists("ice.ids")
+loaded = rest.load_view("ice.ids")
+assert loaded.metadata.current_version_id == 1 and loaded.metadata.properties["owner"] == "ann"
+got = requests.get(f"{base}/iceberg/v1/namespaces/ice/views/ids").json()
+uuid_ = got["metadata"]["view-uuid"]
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/views/ids", json={
+    "requirements": [{"type": "assert-view-uuid", "uuid": uuid_}],
+    "updates": [{"action": "add-view-version", "view-version": {
+        "version-id": 0, "schema-id": 0, "timestamp-ms": 1, "summary": {}, "default-namespace": ["ice"],
+        "representations": [{"type": "sql", "sql": "SELECT id FROM ice.made WHERE id > 1", "dialect": "spark"}]}},
+        {"action": "set-current-view-version", "view-version-id": -1}]})
+assert resp.status_code == 200, resp.text
+assert rest.load_view("ice.ids").metadata.current_version_id == 2
+# The Hive front sees it as a view, with its SQL.
+from pyiceberg.catalog.hive import _HiveClient
+with _HiveClient(f"thrift://{thrift}") as hc:
+    ht = hc.get_table("ice", "ids")
+    assert ht.tableType == "VIRTUAL_VIEW" and ht.viewOriginalText.endswith("id > 1"), ht
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/views/ids", json={
+    "requirements": [{"type": "assert-view-uuid", "uuid": "00000000-0000-4000-8000-000000000000"}], "updates": []})
+assert resp.status_code == 409, resp.text
+resp = requests.post(f"{base}/iceberg/v1/views/rename", json={
+    "source": {"namespace": ["ice"], "name": "ids"}, "destination": {"namespace": ["ice"], "name": "ids2"}})
+assert resp.status_code == 204 and rest.view_exists("ice.ids2") and not rest.view_exists("ice.ids"), resp.text
+rest.drop_view("ice.ids2")
+assert rest.list_views("ice") == []
+
+# Metrics reports are taken (and counted), not refused.
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables/made/metrics",
+                     json={"report-type": "scan-report", "table-name": "ice.made", "snapshot-id": 1})
+assert resp.status_code == 204, resp.text
 print("ok")
