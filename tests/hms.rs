@@ -589,3 +589,37 @@ fn pyiceberg_rest_catalog_reads_what_the_hive_catalog_wrote() {
     );
     server.sigterm();
 }
+
+/// The Iceberg REST front with a warehouse on S3 (moto), beside PyIceberg's GlueCatalog:
+/// partitioned tables, overwrite, delete, evolution and concurrent appenders.
+#[test]
+fn pyiceberg_rest_catalog_on_s3_with_the_glue_catalog_beside_it() {
+    let m = common::moto::moto();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start_with_env(
+        &dir.path().join("catalog"),
+        &[],
+        &[
+            ("AWS_ENDPOINT_URL", m.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ALLOW_HTTP", "true"),
+        ],
+    );
+    let script = format!(
+        "{}/tests/hms/iceberg_rest_s3_session.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(python())
+        .args([script.as_str(), server.base.as_str(), m.endpoint.as_str()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "iceberg_rest_s3_session.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.sigterm();
+}
