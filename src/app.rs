@@ -114,6 +114,7 @@ pub async fn serve(
         sns_signatures: opts.sns_signatures.clone(),
         audit: audit.clone(),
         permissions,
+        keys: None,
     };
     let router = app_with_auth(
         state,
@@ -201,6 +202,8 @@ pub fn app_with_auth(
     keys: Option<Arc<crate::http::sigv4::Keys>>,
     budget: crate::net::BodyBudget,
 ) -> Router {
+    let mut state = state;
+    state.keys = keys.clone();
     let mut router = routes()
         .into_router()
         .fallback(no_route)

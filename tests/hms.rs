@@ -623,3 +623,34 @@ fn pyiceberg_rest_catalog_on_s3_with_the_glue_catalog_beside_it() {
     );
     server.sigterm();
 }
+
+/// The Iceberg REST front under `--auth sigv4`: OAuth2 bearer tokens and SigV4, with PyIceberg.
+#[test]
+fn pyiceberg_rest_catalog_authenticates_with_oauth2_or_sigv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(
+        dir.path(),
+        &[
+            "--auth",
+            "sigv4",
+            "--access-keys",
+            "AKIDICE:ice-secret",
+            "--allow-unauthenticated-thrift",
+        ],
+    );
+    let script = format!(
+        "{}/tests/hms/iceberg_rest_auth_session.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(python())
+        .args([script.as_str(), server.base.as_str()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "iceberg_rest_auth_session.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.sigterm();
+}

@@ -15,8 +15,34 @@ pub async fn check_signature(
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if req.uri().path() == "/health" {
+    let path = req.uri().path();
+    if path == "/health" || path == "/iceberg/v1/oauth/tokens" {
         return next.run(req).await;
+    }
+    // The Iceberg front also takes bearer tokens from its OAuth2 endpoint.
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .map(str::to_string);
+    if let (Some(token), true) = (bearer, path.starts_with("/iceberg/")) {
+        let now = lakecat_catalog_api::store::now_secs();
+        return match super::oauth::verify(&keys, &token, now) {
+            Ok(client) => {
+                let mut req = req;
+                req.extensions_mut()
+                    .insert(super::audit::Principal(client.clone()));
+                let mut resp = next.run(req).await;
+                resp.extensions_mut().insert(super::audit::Principal(client));
+                resp
+            }
+            Err(why) => (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": {"message": why, "type": "NotAuthorizedException", "code": 401}})),
+            )
+                .into_response(),
+        };
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, max_body).await {

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod oauth;
 pub mod sigv4;
 
 use crate::http::error::ApiError;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub audit: crate::services::audit::Audit,
     /// Grants, when permissions are on (`store` is then guarded by them).
     pub permissions: Option<Arc<crate::services::permissions::Authorizer>>,
+    /// The access keys, under `--auth sigv4` (they are also OAuth2 client credentials).
+    pub keys: Option<Arc<sigv4::Keys>>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             sns_signatures: Arc::default(),
             audit: Default::default(),
             permissions: None,
+            keys: None,
         }
     }
 }

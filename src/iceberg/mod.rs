@@ -15,6 +15,7 @@
 pub mod config;
 pub mod metadata;
 pub mod namespaces;
+pub mod oauth;
 pub mod tables;
 pub mod views;
 
@@ -27,6 +28,7 @@ use serde_json::json;
 
 pub fn routes(r: Routes) -> Routes {
     r.add(Method::GET, "/iceberg/v1/config", config::get_config)
+        .add(Method::POST, "/iceberg/v1/oauth/tokens", oauth::token)
         .add(Method::GET, "/iceberg/v1/namespaces", namespaces::list)
         .add(Method::POST, "/iceberg/v1/namespaces", namespaces::create)
         .add(Method::GET, "/iceberg/v1/namespaces/{ns}", namespaces::load)
