@@ -11,6 +11,12 @@ if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi
 command -v java >/dev/null || { echo "Java 17 is needed by pyspark (the Hive Metastore tests)"; exit 1; }
+if ! command -v openssl >/dev/null; then
+  # The SNS signature tests make certificates and sign messages with openssl.
+  echo "== installing Debian's openssl (the SNS signature tests use it)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openssl
+  else sudo apt-get update -qq && sudo apt-get install -y -qq openssl; fi
+fi
 
 echo "== PostgreSQL (a throwaway cluster for the PostgreSQL store's tests, stopped at exit)"
 pg_dir=$(mktemp -d /tmp/lakecat-test-pg.XXXXXX)

@@ -47,9 +47,11 @@ impl IntoResponse for ApiError {
 /// Errors axum itself answers (a body over the limit, a method a route does not
 /// take, a path or query it cannot decode) come as plain text; clients of each
 /// front parse JSON errors only, so those are rewritten into the front's shape:
-/// Glue's `{"__type", "Message"}` for `POST /`, the REST API's otherwise.
+/// Glue's `{"__type", "Message"}` for `POST /`, the Iceberg protocol's
+/// `{"error": {"message", "type", "code"}}` under `/iceberg/`, the REST API's otherwise.
 pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let glue = req.uri().path() == "/" && req.method() == axum::http::Method::POST;
+    let iceberg = req.uri().path().starts_with("/iceberg/");
     let resp = next.run(req).await;
     let status = resp.status();
     let json = resp
@@ -79,6 +81,17 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
         (
             "application/x-amz-json-1.1",
             json!({"__type": kind, "Message": message}),
+        )
+    } else if iceberg {
+        let kind = match status {
+            StatusCode::NOT_FOUND => "NotFoundException",
+            StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedException",
+            s if s.is_server_error() => "InternalServerError",
+            _ => "BadRequestException",
+        };
+        (
+            "application/json",
+            json!({"error": {"message": message, "type": kind, "code": status.as_u16()}}),
         )
     } else {
         let code = match status {

@@ -120,6 +120,20 @@ resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables/made", json={
     "updates": []})
 assert resp.status_code == 409, resp.text
 
+# Bad input: a clear error in the protocol's shape, nothing changed.
+before = rest.load_table("ice.made").metadata_location
+for body, want in [("{not json", "BadRequestException"),
+                   ('{"requirements": [], "updates": [{"action": "frobnicate"}]}', "BadRequestException"),
+                   ('{"requirements": [{"type": "assert-nothing"}], "updates": []}', "BadRequestException"),
+                   ('{"requirements": [], "updates": [{"action": "set-current-schema", "schema-id": 99}]}',
+                    "BadRequestException"),
+                   ('{"requirements": [], "updates": [{"action": "upgrade-format-version", "format-version": 1}]}',
+                    "BadRequestException")]:
+    resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables/made", data=body,
+                         headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400 and resp.json()["error"]["type"] == want, (body, resp.text)
+assert rest.load_table("ice.made").metadata_location == before
+
 # A staged create lands with its first commit.
 txn = rest.create_table_transaction("ice.staged", schema=schema)
 txn.set_properties(staged="yes")
