@@ -499,13 +499,17 @@ fn client_script(name: &str) {
         &dir.path().join("catalog"),
         &["--allowed-locations", &dir.path().to_string_lossy()],
     );
+    run_script(name, &[&server.thrift, &dir.path().to_string_lossy()]);
+    assert_all_served(name, &server.base);
+    server.sigterm();
+}
+
+/// Runs tests/hms/NAME with `args`; it must print "ok".
+fn run_script(name: &str, args: &[&str]) {
     let script = format!("{}/tests/hms/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(python())
-        .args([
-            script.as_str(),
-            server.thrift.as_str(),
-            &dir.path().to_string_lossy(),
-        ])
+        .arg(&script)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -514,8 +518,6 @@ fn client_script(name: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_all_served(name, &server.base);
-    server.sigterm();
 }
 
 #[test]
@@ -545,21 +547,11 @@ fn hive4_request_calls() {
 fn sasl_plain_on_the_thrift_port() {
     let dir = tempfile::tempdir().unwrap();
     let server = common::start(dir.path(), &["--thrift-users", "ann:s3cret"]);
-    let script = format!("{}/tests/hms/sasl_session.py", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(python())
-        .args([script.as_str(), server.thrift.as_str()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "sasl_session.py failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_script("sasl_session.py", &[&server.thrift]);
     server.sigterm();
 }
 
-/// The Iceberg REST front (issue 14, first part) with PyIceberg's RestCatalog, beside
+/// The Iceberg REST front (issue 14) with PyIceberg's RestCatalog, beside
 /// its HiveCatalog on the same server.
 #[test]
 fn pyiceberg_rest_catalog_reads_what_the_hive_catalog_wrote() {
@@ -568,24 +560,9 @@ fn pyiceberg_rest_catalog_reads_what_the_hive_catalog_wrote() {
         &dir.path().join("catalog"),
         &["--allowed-locations", &dir.path().to_string_lossy()],
     );
-    let script = format!(
-        "{}/tests/hms/iceberg_rest_session.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = Command::new(python())
-        .args([
-            script.as_str(),
-            server.base.as_str(),
-            server.thrift.as_str(),
-            &dir.path().to_string_lossy(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "iceberg_rest_session.py failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_script(
+        "iceberg_rest_session.py",
+        &[&server.base, &server.thrift, &dir.path().to_string_lossy()],
     );
     server.sigterm();
 }
@@ -607,20 +584,7 @@ fn pyiceberg_rest_catalog_on_s3_with_the_glue_catalog_beside_it() {
             ("AWS_ALLOW_HTTP", "true"),
         ],
     );
-    let script = format!(
-        "{}/tests/hms/iceberg_rest_s3_session.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = Command::new(python())
-        .args([script.as_str(), server.base.as_str(), m.endpoint.as_str()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "iceberg_rest_s3_session.py failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_script("iceberg_rest_s3_session.py", &[&server.base, &m.endpoint]);
     server.sigterm();
 }
 
@@ -638,19 +602,6 @@ fn pyiceberg_rest_catalog_authenticates_with_oauth2_or_sigv4() {
             "--allow-unauthenticated-thrift",
         ],
     );
-    let script = format!(
-        "{}/tests/hms/iceberg_rest_auth_session.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = Command::new(python())
-        .args([script.as_str(), server.base.as_str()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "iceberg_rest_auth_session.py failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_script("iceberg_rest_auth_session.py", &[&server.base]);
     server.sigterm();
 }

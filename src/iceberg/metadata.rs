@@ -141,6 +141,21 @@ fn object<'a>(m: &'a mut Value, field: &str) -> &'a mut Map<String, Value> {
     m[field].as_object_mut().expect("an object")
 }
 
+/// Adds a schema (tables' and views' alike), keeping its id unless taken; the id.
+pub fn add_schema(m: &mut Value, mut schema: Value) -> i64 {
+    let ids: Vec<i64> = m["schemas"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["schema-id"].as_i64()).collect())
+        .unwrap_or_default();
+    let id = match schema["schema-id"].as_i64() {
+        Some(id) if !ids.contains(&id) => id,
+        _ => ids.iter().max().map_or(0, |x| x + 1),
+    };
+    schema["schema-id"] = json!(id);
+    array(m, "schemas").push(schema);
+    id
+}
+
 /// The highest field id in a schema, nested fields included.
 fn max_field_id(t: &Value) -> i64 {
     let mut best = t["id"].as_i64().unwrap_or(0);
@@ -182,24 +197,13 @@ pub fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                 m["format-version"] = json!(v);
             }
             "add-schema" => {
-                let mut schema = u["schema"].clone();
-                let ids: Vec<i64> = m["schemas"]
-                    .as_array()
-                    .map(|s| s.iter().filter_map(|x| x["schema-id"].as_i64()).collect())
-                    .unwrap_or_default();
-                let id = match schema["schema-id"].as_i64() {
-                    Some(id) if !ids.contains(&id) => id,
-                    _ => ids.iter().max().map_or(0, |x| x + 1),
-                };
-                schema["schema-id"] = json!(id);
                 let highest = u["last-column-id"]
                     .as_i64()
                     .unwrap_or(0)
-                    .max(max_field_id(&json!({"fields": schema["fields"]})));
+                    .max(max_field_id(&json!({"fields": u["schema"]["fields"]})));
                 let last = m["last-column-id"].as_i64().unwrap_or(0);
                 m["last-column-id"] = json!(last.max(highest));
-                array(m, "schemas").push(schema);
-                last_schema = Some(id);
+                last_schema = Some(add_schema(m, u["schema"].clone()));
             }
             "set-current-schema" => {
                 let id = match u["schema-id"].as_i64() {

@@ -213,3 +213,70 @@ pub async fn blocking<T: Send + 'static>(
             )
         })?
 }
+
+#[derive(serde::Deserialize)]
+pub struct EntryRef {
+    namespace: Vec<String>,
+    name: String,
+}
+
+/// `{"source": {namespace, name}, "destination": …}`, for tables and views.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    source: EntryRef,
+    destination: EntryRef,
+}
+
+/// Renames a table or a view (`fetch` finds the source and says it is of the
+/// right kind); it may move to another namespace.
+pub async fn rename(
+    s: crate::http::AppState,
+    b: Rename,
+    fetch: fn(
+        &crate::http::AppState,
+        &lakecat_catalog_api::TableIdent,
+    ) -> IResult<lakecat_catalog_api::model::Table>,
+    not_found: &'static str,
+) -> IResult<axum::response::Response> {
+    use lakecat_catalog_api::{TableIdent, TableName};
+    let name = |n: &str| TableName::new(n).map_err(|e| IcebergError::bad(e.message));
+    let from = TableIdent {
+        database: namespace_of(&b.source.namespace)?,
+        name: name(&b.source.name)?,
+    };
+    let to_db = namespace_of(&b.destination.namespace)?;
+    let to_name = name(&b.destination.name)?;
+    blocking(move || {
+        let mut t = fetch(&s, &from)?;
+        s.store
+            .get_database(&to_db)
+            .map_err(|e| IcebergError::from_catalog(e, "NoSuchNamespaceException"))?;
+        t.name = to_name;
+        t.database_name = Some(to_db);
+        t.version_id = None;
+        s.store
+            .update_table(
+                &from,
+                t,
+                lakecat_catalog_api::store::UpdateTableOptions {
+                    rename: true,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| IcebergError::from_catalog(e, not_found))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A commit to a table or a view: requirements, then updates.
+#[derive(serde::Deserialize)]
+pub struct Commit {
+    #[allow(dead_code)] // the path names the table or view; clients repeat it here
+    identifier: Option<serde_json::Value>,
+    #[serde(default)]
+    pub requirements: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub updates: Vec<serde_json::Value>,
+}

@@ -2,7 +2,7 @@
 //! Loading one reads its current metadata file where it lives (a local folder or
 //! S3, as the crawler reads files).
 
-use super::{blocking, namespace, namespace_of, IResult, IcebergError};
+use super::{blocking, namespace, IResult, IcebergError};
 use crate::http::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lakecat_catalog_api::model::{Column, StorageDescriptor, Table, TableType};
 use lakecat_catalog_api::store::{PageRequest, UpdateTableOptions};
-use lakecat_catalog_api::{DatabaseName, TableIdent, TableName};
+use lakecat_catalog_api::{TableIdent, TableName};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -215,47 +215,8 @@ pub async fn drop(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
-pub struct TableRef {
-    namespace: Vec<String>,
-    name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rename {
-    source: TableRef,
-    destination: TableRef,
-}
-
-pub async fn rename(State(s): State<AppState>, Json(b): Json<Rename>) -> IResult<Response> {
-    let from = TableIdent {
-        database: namespace_of(&b.source.namespace)?,
-        name: TableName::new(&b.source.name).map_err(|e| IcebergError::bad(e.message))?,
-    };
-    let to_db: DatabaseName = namespace_of(&b.destination.namespace)?;
-    let to_name = TableName::new(&b.destination.name).map_err(|e| IcebergError::bad(e.message))?;
-    blocking(move || {
-        let mut t = iceberg_table(&s, &from)?;
-        s.store
-            .get_database(&to_db)
-            .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
-        t.name = to_name;
-        t.database_name = Some(to_db);
-        t.version_id = None;
-        s.store
-            .update_table(
-                &from,
-                t,
-                UpdateTableOptions {
-                    rename: true,
-                    ..Default::default()
-                },
-            )
-            .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+pub async fn rename(State(s): State<AppState>, Json(b): Json<super::Rename>) -> IResult<Response> {
+    super::rename(s, b, iceberg_table, NO_TABLE).await
 }
 
 #[derive(Deserialize)]
@@ -501,16 +462,6 @@ pub async fn create(
     Ok(Json(load_result(file, m, false)))
 }
 
-#[derive(Deserialize)]
-pub struct Commit {
-    #[allow(dead_code)] // the path names the table; clients repeat it here
-    identifier: Option<Value>,
-    #[serde(default)]
-    requirements: Vec<Value>,
-    #[serde(default)]
-    updates: Vec<Value>,
-}
-
 /// Commits to a table: every requirement is checked against the current
 /// metadata, every update applied, the new metadata file written, and the
 /// catalog's `metadata_location` swapped only if the table is still at the
@@ -519,7 +470,7 @@ pub struct Commit {
 pub async fn commit(
     State(s): State<AppState>,
     Path((ns, table)): Path<(String, String)>,
-    Json(b): Json<Commit>,
+    Json(b): Json<super::Commit>,
 ) -> IResult<Json<Value>> {
     let id = ident(&ns, &table)?;
     s.store

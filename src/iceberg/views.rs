@@ -2,8 +2,8 @@
 //! catalog view (`VIRTUAL_VIEW`) whose `table_type` parameter is `ICEBERG-VIEW`
 //! and whose `metadata_location` names its current view metadata file.
 
-use super::metadata::{array, next_file, uuid, write};
-use super::{blocking, namespace, namespace_of, IResult, IcebergError};
+use super::metadata::{add_schema, array, next_file, uuid, write};
+use super::{blocking, namespace, IResult, IcebergError};
 use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -166,20 +166,7 @@ fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                     return Err(IcebergError::bad("view format-version must be 1"));
                 }
             }
-            "add-schema" => {
-                let mut schema = u["schema"].clone();
-                let ids: Vec<i64> = m["schemas"]
-                    .as_array()
-                    .map(|s| s.iter().filter_map(|x| x["schema-id"].as_i64()).collect())
-                    .unwrap_or_default();
-                let id = match schema["schema-id"].as_i64() {
-                    Some(id) if !ids.contains(&id) => id,
-                    _ => ids.iter().max().map_or(0, |x| x + 1),
-                };
-                schema["schema-id"] = json!(id);
-                array(m, "schemas").push(schema);
-                last_schema = Some(id);
-            }
+            "add-schema" => last_schema = Some(add_schema(m, u["schema"].clone())),
             "set-location" => m["location"] = u["location"].clone(),
             "set-properties" => {
                 let updates = u["updates"].as_object().cloned().unwrap_or_default();
@@ -310,22 +297,12 @@ pub async fn create(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct Commit {
-    #[allow(dead_code)] // the path names the view
-    identifier: Option<Value>,
-    #[serde(default)]
-    requirements: Vec<Value>,
-    #[serde(default)]
-    updates: Vec<Value>,
-}
-
 /// Replaces a view: `assert-view-uuid` checked, updates applied, a new file
 /// written, `metadata_location` swapped under the view's version.
 pub async fn replace(
     State(s): State<AppState>,
     Path((ns, view)): Path<(String, String)>,
-    Json(b): Json<Commit>,
+    Json(b): Json<super::Commit>,
 ) -> IResult<Json<Value>> {
     let id = ident(&ns, &view)?;
     let t = view_of(&s, &id)?;
@@ -402,45 +379,6 @@ pub async fn drop(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
-pub struct ViewRef {
-    namespace: Vec<String>,
-    name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rename {
-    source: ViewRef,
-    destination: ViewRef,
-}
-
-pub async fn rename(State(s): State<AppState>, Json(b): Json<Rename>) -> IResult<Response> {
-    let from = TableIdent {
-        database: namespace_of(&b.source.namespace)?,
-        name: TableName::new(&b.source.name).map_err(|e| IcebergError::bad(e.message))?,
-    };
-    let to_db = namespace_of(&b.destination.namespace)?;
-    let to_name = TableName::new(&b.destination.name).map_err(|e| IcebergError::bad(e.message))?;
-    blocking(move || {
-        let mut t = view_of(&s, &from)?;
-        s.store
-            .get_database(&to_db)
-            .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
-        t.name = to_name;
-        t.database_name = Some(to_db);
-        t.version_id = None;
-        s.store
-            .update_table(
-                &from,
-                t,
-                UpdateTableOptions {
-                    rename: true,
-                    ..Default::default()
-                },
-            )
-            .map_err(|e| IcebergError::from_catalog(e, NO_VIEW))
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+pub async fn rename(State(s): State<AppState>, Json(b): Json<super::Rename>) -> IResult<Response> {
+    super::rename(s, b, view_of, NO_VIEW).await
 }

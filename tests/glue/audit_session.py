@@ -3,6 +3,7 @@ Against `lakecat serve --auth sigv4 --access-keys AKIDAUDIT:audit-secret
 --thrift-users ann:s3cret`. Mode `act` makes writes and refusals with boto3 and
 thrift_sasl, then prints GET /v1/audit (signed) as JSON; mode `read` only prints it."""
 import json
+import os
 import sys
 import urllib.request
 
@@ -12,6 +13,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hms"))
 endpoint, thrift, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
@@ -35,40 +37,11 @@ if mode == "act":
     fails(lambda: good.create_database(DatabaseInput={"Name": "audited"}))  # rejected
     fails(lambda: glue("AKIDAUDIT", "wrong-secret").create_database(DatabaseInput={"Name": "forged"}))
 
-    from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore
     from hmsclient.genthrift.hive_metastore.ttypes import Database
-    from puresasl.client import SASLClient
-    from thrift.protocol import TBinaryProtocol
-    from thrift.transport import TSocket
-    from thrift_sasl import TSaslClientTransport
-
-    host, port = thrift.rsplit(":", 1)
-
-    class PureSasl:
-        def __init__(self, password):
-            self.c = SASLClient(host, "hive", mechanism="PLAIN", username="ann", password=password)
-
-        def start(self, mechanism):
-            return True, mechanism, self.c.process()
-
-        def step(self, challenge):
-            return True, self.c.process(challenge)
-
-        def encode(self, data):
-            return True, data
-
-        def decode(self, data):
-            return True, data
-
-        def getError(self):
-            return ""
+    from plain_sasl import connect
 
     def hms(password):
-        sock = TSocket.TSocket(host, int(port))
-        sock.setTimeout(5000)
-        t = TSaslClientTransport(lambda: PureSasl(password), "PLAIN", sock)
-        t.open()
-        return t, ThriftHiveMetastore.Client(TBinaryProtocol.TBinaryProtocol(t))
+        return connect(thrift, "ann", password)
 
     t, c = hms("s3cret")
     c.get_all_databases()  # a read: not audited

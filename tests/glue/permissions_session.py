@@ -3,6 +3,7 @@ argv = HTTP endpoint, Thrift host:port. Against `lakecat serve --auth sigv4 --ac
 ROOT:root-secret,READER:reader-secret,WRITER:writer-secret --thrift-users reader:rpw
 --authorization grants --admins ROOT`. Prints "ok"."""
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -13,6 +14,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hms"))
 endpoint, thrift = sys.argv[1], sys.argv[2]
 SECRETS = {"ROOT": "root-secret", "READER": "reader-secret", "WRITER": "writer-secret"}
 
@@ -105,41 +107,10 @@ status, body = rest("READER", "GET", "/v1/grants?principal=READER")
 assert status == 200 and body["grants"][0]["resource"] == "database:sales", body
 
 # Over Thrift, as the SASL user `reader`.
-from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore
-from hmsclient.genthrift.hive_metastore.ttypes import Database, MetaException
-from puresasl.client import SASLClient
-from thrift.protocol import TBinaryProtocol
-from thrift.transport import TSocket
-from thrift_sasl import TSaslClientTransport
+from hmsclient.genthrift.hive_metastore.ttypes import Database
+from plain_sasl import connect
 
-host, port = thrift.rsplit(":", 1)
-
-
-class PureSasl:
-    def __init__(self):
-        self.c = SASLClient(host, "hive", mechanism="PLAIN", username="reader", password="rpw")
-
-    def start(self, mechanism):
-        return True, mechanism, self.c.process()
-
-    def step(self, challenge):
-        return True, self.c.process(challenge)
-
-    def encode(self, data):
-        return True, data
-
-    def decode(self, data):
-        return True, data
-
-    def getError(self):
-        return ""
-
-
-sock = TSocket.TSocket(host, int(port))
-sock.setTimeout(5000)
-t = TSaslClientTransport(PureSasl, "PLAIN", sock)
-t.open()
-c = ThriftHiveMetastore.Client(TBinaryProtocol.TBinaryProtocol(t))
+t, c = connect(thrift, "reader", "rpw")
 assert c.get_table("sales", "orders").tableName == "orders"
 assert c.get_all_databases() == ["sales"], c.get_all_databases()
 for call in (lambda: c.drop_table("sales", "orders", False),

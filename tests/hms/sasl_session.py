@@ -5,44 +5,15 @@ Prints "ok"."""
 import sys
 
 from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore
-from puresasl.client import SASLClient
+from plain_sasl import connect
 from thrift.protocol import TBinaryProtocol
 from thrift.transport import TSocket
-from thrift_sasl import TSaslClientTransport
 
 host, port = sys.argv[1].rsplit(":", 1)
 
 
-class PureSasl:
-    """pure-sasl behind the interface thrift_sasl calls (that of the C `sasl`
-    package), as impyla adapts it."""
-
-    def __init__(self, password):
-        self.c = SASLClient(host, "hive", mechanism="PLAIN", username="ann", password=password)
-
-    def start(self, mechanism):
-        return True, mechanism, self.c.process()
-
-    def step(self, challenge):
-        return True, self.c.process(challenge)
-
-    def encode(self, data):
-        return True, data  # PLAIN has no protection layer: frames carry plain Thrift
-
-    def decode(self, data):
-        return True, data
-
-    def getError(self):
-        return ""
-
-
 def sasl_client(password):
-    sock = TSocket.TSocket(host, int(port))
-    sock.setTimeout(5000)
-    factory = lambda: PureSasl(password)
-    t = TSaslClientTransport(factory, "PLAIN", sock)
-    t.open()
-    return t, ThriftHiveMetastore.Client(TBinaryProtocol.TBinaryProtocol(t))
+    return connect(sys.argv[1], "ann", password)
 
 
 t, c = sasl_client("s3cret")
