@@ -36,7 +36,7 @@ pub struct Entry {
     pub principal: String,
     /// The client's address.
     pub source: String,
-    /// `rest`, `glue`, `ddl`, `events` or `thrift`.
+    /// `rest`, `glue`, `ddl`, `events`, `iceberg` or `thrift`.
     pub front: String,
     /// `POST /v1/databases`, Glue's `CreateTable`, Thrift's `create_table`, …
     pub action: String,
