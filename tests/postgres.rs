@@ -698,3 +698,78 @@ fn crawler_runs_hold_leases_and_schedules_fire_once_across_replicas() {
     assert!((3..=9).contains(&n), "{n} runs: {crawls}");
     drop(c2);
 }
+
+/// Runs crawler `name` through `base` and waits for its run to end; the run.
+fn run_crawler(base: &str, name: &str) -> Value {
+    assert_eq!(
+        call("POST", &format!("{base}/v1/crawlers/{name}/start"), None).0,
+        202
+    );
+    wait_for("the crawl to end", 60, || {
+        (crawler_state(base, name)["state"] == "READY").then_some(())?;
+        let (_, crawls) = call("GET", &format!("{base}/v1/crawlers/{name}/crawls"), None);
+        Some(crawls["crawls"][0].clone())
+    })
+}
+
+/// S3 events posted to one replica are consumed by an event-mode crawl run on
+/// another (issue 13: the events are kept in the shared store, not in a replica).
+#[test]
+fn s3_events_reach_a_crawl_on_another_replica() {
+    let m = common::moto::moto();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    agent
+        .put(&format!("{}/lake", m.endpoint))
+        .send_empty()
+        .unwrap();
+    let put = |key: &str| {
+        agent
+            .put(&format!("{}/lake/{key}", m.endpoint))
+            .send("{\"id\": 1, \"name\": \"a\"}\n")
+            .unwrap();
+    };
+    put("sales/dt=2024-01-01/part-0.json");
+    put("sales/dt=2024-01-02/part-0.json");
+    let url = testing::fresh_database("events");
+    let data = tempfile::tempdir().unwrap();
+    let w = data.path().to_string_lossy().into_owned();
+    let args = ["--store", url.as_str(), "--warehouse-dir", &w];
+    let env = [
+        ("AWS_ENDPOINT_URL", m.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("LAKECAT_CRAWLER_LEASE_SECS", "2"),
+    ];
+    let a = common::start_with_store(&args, &env);
+    let b = common::start_with_store(&args, &env);
+    let crawler = json!({"name": "ev", "database_name": "lake",
+        "targets": {"s3_targets": [{"path": "s3://lake/sales/"}]},
+        "recrawl_policy": {"recrawl_behavior": "CRAWL_EVENT_MODE"}});
+    assert_eq!(
+        call("POST", &format!("{}/v1/crawlers", a.base), Some(crawler)).0,
+        201
+    );
+    assert_eq!(run_crawler(&a.base, "ev")["files_read"], 2);
+
+    // A new object; its event goes to replica B; the run on replica A reads it.
+    put("sales/dt=2024-01-03/part-0.json");
+    let event = json!({"Records": [{"eventName": "ObjectCreated:Put", "eventTime": "2026-12-03T12:00:00.000Z",
+        "s3": {"bucket": {"name": "lake"}, "object": {"key": "sales/dt=2024-01-03/part-0.json", "size": 22}}}]});
+    let (s, v) = call("POST", &format!("{}/v1/events/s3", b.base), Some(event));
+    assert_eq!((s, &v["events"]), (200, &json!(1)), "{v}");
+    let run = run_crawler(&a.base, "ev");
+    assert_eq!(run["files_read"], 1, "{run}");
+    let (_, parts) = call(
+        "GET",
+        &format!("{}/v1/databases/lake/tables/sales/partitions", b.base),
+        None,
+    );
+    assert_eq!(parts["partitions"].as_array().unwrap().len(), 3, "{parts}");
+    // Consumed once, for both replicas: a run on B has nothing to do.
+    assert_eq!(run_crawler(&b.base, "ev")["files_read"], 0);
+}
