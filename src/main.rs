@@ -80,8 +80,9 @@ enum Command {
         #[arg(long, env = "LAKECAT_WAREHOUSE_DIR", value_name = "DIR")]
         warehouse_dir: Option<PathBuf>,
         /// Local folders outside the warehouse where managed tables' folders may
-        /// be created, moved and deleted (DIR,DIR2; paths or file: URIs). Nothing
-        /// outside them and the warehouse is ever changed.
+        /// be created, moved and deleted (DIR,DIR2; paths or file: URIs), and
+        /// s3://bucket/prefix/ under which the Iceberg front may read and write
+        /// metadata files. Nothing outside them and the warehouse is ever changed.
         #[arg(long, env = "LAKECAT_ALLOWED_LOCATIONS", value_name = "DIRS")]
         allowed_locations: Option<String>,
         /// Hosts whose SNS SubscribeURLs lakecat visits to confirm a subscription

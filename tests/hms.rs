@@ -575,7 +575,7 @@ fn pyiceberg_rest_catalog_on_s3_with_the_glue_catalog_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = common::start_with_env(
         &dir.path().join("catalog"),
-        &[],
+        &["--allowed-locations", "s3://lake/s3ns/"],
         &[
             ("AWS_ENDPOINT_URL", m.endpoint.as_str()),
             ("AWS_ACCESS_KEY_ID", "testing"),

@@ -427,6 +427,7 @@ pub async fn write(
         )
     };
     if url.starts_with("s3://") || url.starts_with("s3a://") {
+        folders.check_object(crate::services::folders::Effect::Create, url)?;
         let (dir, file) = url
             .rsplit_once('/')
             .ok_or_else(|| failed.clone()("no file name".into()))?;

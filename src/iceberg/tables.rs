@@ -92,9 +92,21 @@ fn metadata_location(t: &Table) -> IResult<String> {
         })
 }
 
-/// Reads a JSON file where it lives (a local folder or S3).
-pub async fn read_json(location: &str) -> IResult<Value> {
+/// Reads a JSON file where it lives (a local folder or S3), if it lies where the
+/// fronts may read (see [`crate::services::folders`]).
+pub async fn read_json(
+    folders: &crate::services::folders::Folders,
+    location: &str,
+) -> IResult<Value> {
+    use crate::services::folders::{local_path, Effect};
     use lakecat_crawler::source::Source;
+    if location.starts_with("s3://") || location.starts_with("s3a://") {
+        folders.check_object(Effect::Read, location)?;
+    } else {
+        let path = local_path(location).unwrap_or_else(|| location.into());
+        let dir = path.parent().unwrap_or(&path).to_path_buf();
+        folders.check(Effect::Read, location, &dir)?;
+    }
     let unreadable = |e: String| {
         IcebergError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,7 +127,10 @@ pub async fn read_json(location: &str) -> IResult<Value> {
 }
 
 /// Reads and checks a table metadata file.
-async fn read_metadata(location: &str) -> IResult<Value> {
+async fn read_metadata(
+    folders: &crate::services::folders::Folders,
+    location: &str,
+) -> IResult<Value> {
     let unreadable = |e: String| {
         IcebergError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -123,7 +138,7 @@ async fn read_metadata(location: &str) -> IResult<Value> {
             format!("reading the metadata file {location}: {e}"),
         )
     };
-    let v = read_json(location).await?;
+    let v = read_json(folders, location).await?;
     for field in ["format-version", "table-uuid", "location"] {
         if v.get(field).is_none() {
             return Err(unreadable(format!(
@@ -170,7 +185,7 @@ pub async fn load(
     let id = ident(&ns, &table)?;
     let t = iceberg_table(&s, &id)?;
     let location = metadata_location(&t)?;
-    let metadata = read_metadata(&location).await?;
+    let metadata = read_metadata(&s.folders, &location).await?;
     Ok(Json(load_result(location, metadata, refs_only)))
 }
 
@@ -236,7 +251,7 @@ pub async fn register(
     Json(b): Json<Register>,
 ) -> IResult<Json<Value>> {
     let id = ident(&ns, &b.name)?;
-    let metadata = read_metadata(&b.metadata_location).await?;
+    let metadata = read_metadata(&s.folders, &b.metadata_location).await?;
     let table = catalog_table(&id, &b.metadata_location, &metadata)?;
     let (location, overwrite) = (b.metadata_location.clone(), b.overwrite);
     blocking(move || {
@@ -502,7 +517,7 @@ pub async fn commit(
     let (previous, current) = match &existing {
         Some(t) => {
             let loc = metadata_location(t)?;
-            let m = read_metadata(&loc).await?;
+            let m = read_metadata(&s.folders, &loc).await?;
             (Some(loc), Some(m))
         }
         None => (None, None),

@@ -78,8 +78,8 @@ pub async fn list(State(s): State<AppState>, Path(ns): Path<String>) -> IResult<
     Ok(Json(json!({ "identifiers": ids })))
 }
 
-async fn read(location: &str) -> IResult<Value> {
-    let v = super::tables::read_json(location).await?;
+async fn read(folders: &crate::services::folders::Folders, location: &str) -> IResult<Value> {
+    let v = super::tables::read_json(folders, location).await?;
     for field in [
         "view-uuid",
         "format-version",
@@ -107,7 +107,7 @@ pub async fn load(
         .get("metadata_location")
         .cloned()
         .unwrap_or_default();
-    let metadata = read(&location).await?;
+    let metadata = read(&s.folders, &location).await?;
     Ok(Json(
         json!({"metadata-location": location, "metadata": metadata, "config": {}}),
     ))
@@ -312,7 +312,7 @@ pub async fn replace(
         .get("metadata_location")
         .cloned()
         .unwrap_or_default();
-    let mut m = read(&previous).await?;
+    let mut m = read(&s.folders, &previous).await?;
     for r in &b.requirements {
         match r["type"].as_str() {
             Some("assert-view-uuid") if r["uuid"] == m["view-uuid"] => {}

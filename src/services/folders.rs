@@ -16,6 +16,12 @@
 //! A refused create or move is an error and changes nothing. A refused delete
 //! leaves the folder where it is (the catalog entry still goes, as the client
 //! asked): losing a table's files is never the safe side of a doubt.
+//!
+//! The Iceberg front also reads and writes metadata files a client names: local
+//! ones only under the same roots ([`Effect::Read`], [`Effect::Create`]), and
+//! objects only under the `s3://` prefixes among `--allowed-locations`
+//! ([`Folders::check_object`]), so a request cannot aim the server's own
+//! credentials at any bucket they reach.
 
 use lakecat_catalog_api::{Error, Result};
 use std::path::{Component, Path, PathBuf};
@@ -29,6 +35,8 @@ pub enum Effect {
     /// Move to here.
     MoveTo,
     Delete,
+    /// Read a file a client named (Iceberg metadata).
+    Read,
 }
 
 impl Effect {
@@ -38,6 +46,7 @@ impl Effect {
             Effect::MoveFrom => "move",
             Effect::MoveTo => "move a folder to",
             Effect::Delete => "delete",
+            Effect::Read => "read",
         }
     }
 }
@@ -47,6 +56,8 @@ impl Effect {
 pub struct Folders {
     warehouse: PathBuf,
     allowed: Vec<PathBuf>,
+    /// `s3://bucket/prefix/` entries of `--allowed-locations`.
+    allowed_objects: Vec<String>,
     data_dir: Option<PathBuf>,
     /// Nothing may be changed (an app assembled without a warehouse).
     locked: bool,
@@ -61,8 +72,14 @@ impl Folders {
             allowed: allowed
                 .iter()
                 .map(|a| a.trim())
-                .filter(|a| !a.is_empty())
+                .filter(|a| !a.is_empty() && !is_object(a))
                 .map(|a| resolve(&local_path(a).unwrap_or_else(|| PathBuf::from(a))))
+                .collect(),
+            allowed_objects: allowed
+                .iter()
+                .map(|a| a.trim())
+                .filter(|a| is_object(a))
+                .map(|a| format!("{}/", a.trim_end_matches('/')))
                 .collect(),
             data_dir: data_dir.map(resolve),
             locked: false,
@@ -74,6 +91,7 @@ impl Folders {
         Folders {
             warehouse: PathBuf::new(),
             allowed: vec![],
+            allowed_objects: vec![],
             data_dir: None,
             locked: true,
         }
@@ -156,6 +174,33 @@ impl Folders {
     }
 }
 
+fn is_object(location: &str) -> bool {
+    location.starts_with("s3://") || location.starts_with("s3a://")
+}
+
+impl Folders {
+    /// Checks that an object (`s3://bucket/key`) lies under an allowed prefix.
+    pub fn check_object(&self, effect: Effect, url: &str) -> Result<()> {
+        let normal = url.replacen("s3a://", "s3://", 1);
+        if self
+            .allowed_objects
+            .iter()
+            .any(|p| normal.starts_with(&p.replacen("s3a://", "s3://", 1)))
+        {
+            return Ok(());
+        }
+        Err(Error::invalid(format!(
+            "cannot {} {url}: lakecat reads and writes objects a client names only under the s3:// prefixes in --allowed-locations ({})",
+            effect.verb(),
+            if self.allowed_objects.is_empty() {
+                "none are".to_string()
+            } else {
+                self.allowed_objects.join(", ")
+            }
+        )))
+    }
+}
+
 /// The local folder of a `file:` location.
 pub fn local_path(location: &str) -> Option<PathBuf> {
     location
@@ -197,6 +242,30 @@ fn resolve(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_only_under_allowed_prefixes() {
+        let f = Folders::new(
+            Path::new("/w"),
+            &["s3://lake/tables".into(), "/x".into()],
+            None,
+        );
+        assert!(f
+            .check_object(Effect::Create, "s3://lake/tables/t/metadata/0.json")
+            .is_ok());
+        assert!(f
+            .check_object(Effect::Read, "s3a://lake/tables/t/m.json")
+            .is_ok());
+        assert!(f
+            .check_object(Effect::Create, "s3://lake/tablesX/t")
+            .is_err());
+        assert!(f
+            .check_object(Effect::Create, "s3://other/tables/t")
+            .is_err());
+        assert!(Folders::none()
+            .check_object(Effect::Read, "s3://lake/tables/t")
+            .is_err());
+    }
 
     #[test]
     fn effects_stay_inside_the_warehouse_and_allowed_roots() {

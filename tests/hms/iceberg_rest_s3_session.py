@@ -87,6 +87,20 @@ assert not errors, errors
 after = rest.load_table("s3ns.sales")
 assert after.scan().to_arrow().num_rows == n_rows + 4 and len(after.snapshots()) == n_snaps + 4
 
+# Objects are written and read only under the operator's s3:// prefixes.
+from pyiceberg.exceptions import BadRequestError
+
+boto3.client("s3", endpoint_url=s3, region_name="us-east-1", aws_access_key_id="testing",
+             aws_secret_access_key="testing").create_bucket(Bucket="other")
+for make in (lambda: rest.create_table("s3ns.elsewhere", schema=schema, location="s3://other/x"),
+             lambda: rest.register_table("s3ns.elsewhere", "s3://other/x/metadata/00000-x.metadata.json")):
+    try:
+        make()
+        raise SystemExit("a location outside --allowed-locations was used")
+    except BadRequestError as e:
+        assert "--allowed-locations" in str(e), e
+assert not rest.table_exists("s3ns.elsewhere")
+
 # Dropped without purge: the files stay on S3.
 rest.drop_table("s3ns.from_glue")
 keys = [o["Key"] for o in boto3.client("s3", endpoint_url=s3, region_name="us-east-1", aws_access_key_id="testing",

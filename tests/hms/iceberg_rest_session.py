@@ -147,6 +147,10 @@ resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables", json={
     "schema": {"type": "struct", "schema-id": 0, "fields": []}})
 assert resp.status_code == 400 and "cannot create" in resp.json()["error"]["message"], resp.text
 assert not rest.table_exists("ice.escape")
+# Nor may a client have the server read a file outside them.
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/register",
+                     json={"name": "peek", "metadata-location": "file:///etc/hostname"})
+assert resp.status_code == 400 and "cannot read" in resp.json()["error"]["message"], resp.text
 # Views: created, listed, loaded and dropped by PyIceberg; replaced and renamed over HTTP.
 from pyiceberg.view.metadata import SQLViewRepresentation, ViewVersion
 
