@@ -143,6 +143,25 @@ import time
 time.sleep(1.2)  # grants are cached for a second
 denied(lambda: writer.batch_create_partition(DatabaseName="sales", TableName="orders", PartitionInputList=[
     {"Values": ["2024-01-03"], "StorageDescriptor": {"Location": "s3://b/orders/dt=2024-01-03"}}]))
+# Crawlers: managing them needs write on the catalog; a run is the server's own work and
+# registers what it finds whoever started it.
+import tempfile
+lake = tempfile.mkdtemp()
+os.makedirs(f"{lake}/events/dt=2024-01-01")
+with open(f"{lake}/events/dt=2024-01-01/part-0.json", "w") as f:
+    f.write('{"id": 1}\n')
+target = {"S3Targets": [{"Path": f"{lake}/events"}]}
+denied(lambda: reader.create_crawler(Name="c", Role="r", DatabaseName="sales", Targets=target))
+root.create_crawler(Name="c", Role="r", DatabaseName="sales", Targets=target)
+root.start_crawler(Name="c")
+for _ in range(200):
+    if root.get_crawler(Name="c")["Crawler"]["State"] == "READY":
+        break
+    time.sleep(0.1)
+assert root.get_crawler(Name="c")["Crawler"]["LastCrawl"]["Status"] == "SUCCEEDED", root.get_crawler(Name="c")
+assert root.get_table(DatabaseName="sales", Name="events")["Table"]["Name"] == "events"
+denied(lambda: reader.start_crawler(Name="c"))
+
 status, body = rest("ROOT", "GET", "/v1/audit?outcome=rejected&front=glue")
 assert status == 200 and any(e["principal"] == "READER" for e in body["entries"]), body
 print("ok")
