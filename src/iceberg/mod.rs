@@ -192,11 +192,118 @@ pub fn namespace_of(levels: &[String]) -> IResult<DatabaseName> {
     }
 }
 
-/// Whether a catalog table is an Iceberg table (Glue's and PyIceberg's marker).
-pub fn is_iceberg(t: &lakecat_catalog_api::model::Table) -> bool {
-    t.parameters
-        .get("table_type")
-        .is_some_and(|v| v.eq_ignore_ascii_case("ICEBERG"))
+/// What a catalog entry is to this front: an Iceberg table or an Iceberg view,
+/// told apart (from Hive-style tables too) by the `table_type` parameter that
+/// Iceberg's Hive and Glue catalogs write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Table,
+    View,
+}
+
+impl Kind {
+    fn marker(self) -> &'static str {
+        match self {
+            Kind::Table => "ICEBERG",
+            Kind::View => "ICEBERG-VIEW",
+        }
+    }
+
+    /// The protocol's exception for one that is missing.
+    pub fn not_found(self) -> &'static str {
+        match self {
+            Kind::Table => "NoSuchTableException",
+            Kind::View => "NoSuchViewException",
+        }
+    }
+
+    pub fn holds(self, t: &lakecat_catalog_api::model::Table) -> bool {
+        t.parameters
+            .get("table_type")
+            .is_some_and(|v| v.eq_ignore_ascii_case(self.marker()))
+    }
+
+    /// `t`, if it is of this kind; else the protocol's not-found error.
+    pub fn check(
+        self,
+        id: &lakecat_catalog_api::TableIdent,
+        t: lakecat_catalog_api::model::Table,
+    ) -> IResult<lakecat_catalog_api::model::Table> {
+        if self.holds(&t) {
+            return Ok(t);
+        }
+        Err(IcebergError::new(
+            StatusCode::NOT_FOUND,
+            self.not_found(),
+            format!(
+                "{id} is not an Iceberg {} (its table_type parameter is not {})",
+                match self {
+                    Kind::Table => "table",
+                    Kind::View => "view",
+                },
+                self.marker()
+            ),
+        ))
+    }
+}
+
+/// A table or view named by path parameters.
+pub fn ident(ns: &str, name: &str) -> IResult<lakecat_catalog_api::TableIdent> {
+    Ok(lakecat_catalog_api::TableIdent {
+        database: namespace(ns)?,
+        name: lakecat_catalog_api::TableName::new(name)
+            .map_err(|e| IcebergError::bad(e.message))?,
+    })
+}
+
+/// The table or view `id` of `kind`; NoSuchNamespace when its database is
+/// missing, the kind's not-found otherwise.
+pub fn entry(
+    s: &crate::http::AppState,
+    id: &lakecat_catalog_api::TableIdent,
+    kind: Kind,
+) -> IResult<lakecat_catalog_api::model::Table> {
+    s.store
+        .get_database(&id.database)
+        .map_err(|e| IcebergError::from_catalog(e, "NoSuchNamespaceException"))?;
+    let t = s
+        .store
+        .get_table(id)
+        .map_err(|e| IcebergError::from_catalog(e, kind.not_found()))?;
+    kind.check(id, t)
+}
+
+/// Drops a table's or view's catalog entry (its files stay).
+pub async fn drop_entry(
+    s: crate::http::AppState,
+    id: lakecat_catalog_api::TableIdent,
+    kind: Kind,
+) -> IResult<axum::response::Response> {
+    blocking(move || {
+        entry(&s, &id, kind)?;
+        s.store
+            .delete_table(&id)
+            .map_err(|e| IcebergError::from_catalog(e, kind.not_found()))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A schema's fields as catalog columns, for Hive and Glue readers.
+pub fn columns(schema: Option<&serde_json::Value>) -> Vec<lakecat_catalog_api::model::Column> {
+    schema
+        .and_then(|s| s["fields"].as_array())
+        .map(|fs| {
+            fs.iter()
+                .map(|f| lakecat_catalog_api::model::Column {
+                    name: f["name"].as_str().unwrap_or_default().to_string(),
+                    type_: tables::hive_type(&f["type"]),
+                    comment: f["doc"].as_str().map(str::to_string),
+                    parameters: Default::default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Runs catalog work on the blocking pool for the request's principal.
@@ -228,16 +335,11 @@ pub struct Rename {
     destination: EntryRef,
 }
 
-/// Renames a table or a view (`fetch` finds the source and says it is of the
-/// right kind); it may move to another namespace.
+/// Renames a table or a view of `kind`; it may move to another namespace.
 pub async fn rename(
     s: crate::http::AppState,
     b: Rename,
-    fetch: fn(
-        &crate::http::AppState,
-        &lakecat_catalog_api::TableIdent,
-    ) -> IResult<lakecat_catalog_api::model::Table>,
-    not_found: &'static str,
+    kind: Kind,
 ) -> IResult<axum::response::Response> {
     use lakecat_catalog_api::{TableIdent, TableName};
     let name = |n: &str| TableName::new(n).map_err(|e| IcebergError::bad(e.message));
@@ -248,7 +350,7 @@ pub async fn rename(
     let to_db = namespace_of(&b.destination.namespace)?;
     let to_name = name(&b.destination.name)?;
     blocking(move || {
-        let mut t = fetch(&s, &from)?;
+        let mut t = entry(&s, &from, kind)?;
         s.store
             .get_database(&to_db)
             .map_err(|e| IcebergError::from_catalog(e, "NoSuchNamespaceException"))?;
@@ -264,7 +366,7 @@ pub async fn rename(
                     ..Default::default()
                 },
             )
-            .map_err(|e| IcebergError::from_catalog(e, not_found))
+            .map_err(|e| IcebergError::from_catalog(e, kind.not_found()))
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -2,19 +2,18 @@
 //! Loading one reads its current metadata file where it lives (a local folder or
 //! S3, as the crawler reads files).
 
-use super::{blocking, namespace, IResult, IcebergError};
+use super::{blocking, entry, ident, namespace, IResult, IcebergError, Kind};
 use crate::http::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lakecat_catalog_api::model::{Column, StorageDescriptor, Table, TableType};
+use lakecat_catalog_api::model::{StorageDescriptor, Table, TableType};
 use lakecat_catalog_api::store::{PageRequest, UpdateTableOptions};
-use lakecat_catalog_api::{TableIdent, TableName};
+use lakecat_catalog_api::TableIdent;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-const NO_TABLE: &str = "NoSuchTableException";
 const NO_NAMESPACE: &str = "NoSuchNamespaceException";
 /// Metadata files are small; a larger one is refused rather than read.
 const MAX_METADATA_BYTES: u64 = 64 << 20;
@@ -44,7 +43,7 @@ pub async fn list(
     let ids: Vec<Value> = r
         .items
         .iter()
-        .filter(|t| super::is_iceberg(t))
+        .filter(|t| Kind::Table.holds(t))
         .map(|t| json!({"namespace": [db.as_str()], "name": t.name.as_str()}))
         .collect();
     let mut body = json!({ "identifiers": ids });
@@ -54,29 +53,9 @@ pub async fn list(
     Ok(Json(body))
 }
 
-fn ident(ns: &str, table: &str) -> IResult<TableIdent> {
-    let db = namespace(ns)?;
-    let name = TableName::new(table).map_err(|e| IcebergError::bad(e.message))?;
-    Ok(TableIdent { database: db, name })
-}
-
-/// The Iceberg table `id`, or NoSuchTable (NoSuchNamespace when its database is missing).
+/// The Iceberg table `id`.
 fn iceberg_table(s: &AppState, id: &TableIdent) -> IResult<Table> {
-    s.store
-        .get_database(&id.database)
-        .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
-    let t = s
-        .store
-        .get_table(id)
-        .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))?;
-    if !super::is_iceberg(&t) {
-        return Err(IcebergError::new(
-            StatusCode::NOT_FOUND,
-            NO_TABLE,
-            format!("{id} is not an Iceberg table (its table_type parameter is not ICEBERG)"),
-        ));
-    }
-    Ok(t)
+    entry(s, id, Kind::Table)
 }
 
 fn metadata_location(t: &Table) -> IResult<String> {
@@ -219,19 +198,11 @@ pub async fn drop(
             "purgeRequested=true is not served yet: drop without purge, then delete the table's files",
         ));
     }
-    let id = ident(&ns, &table)?;
-    blocking(move || {
-        iceberg_table(&s, &id)?;
-        s.store
-            .delete_table(&id)
-            .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    super::drop_entry(s, ident(&ns, &table)?, Kind::Table).await
 }
 
 pub async fn rename(State(s): State<AppState>, Json(b): Json<super::Rename>) -> IResult<Response> {
-    super::rename(s, b, iceberg_table, NO_TABLE).await
+    super::rename(s, b, Kind::Table).await
 }
 
 #[derive(Deserialize)]
@@ -260,7 +231,7 @@ pub async fn register(
             .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
         match s.store.get_table(&id) {
             Ok(old) if overwrite => {
-                if !super::is_iceberg(&old) {
+                if !Kind::Table.holds(&old) {
                     return Err(IcebergError::new(
                         StatusCode::CONFLICT,
                         "AlreadyExistsException",
@@ -269,7 +240,7 @@ pub async fn register(
                 }
                 s.store
                     .update_table(&id, table, UpdateTableOptions::default())
-                    .map_err(|e| IcebergError::from_catalog(e, NO_TABLE))?;
+                    .map_err(|e| IcebergError::from_catalog(e, Kind::Table.not_found()))?;
             }
             Ok(_) => {
                 return Err(IcebergError::new(
@@ -306,21 +277,8 @@ fn catalog_table(id: &TableIdent, metadata_location: &str, m: &Value) -> IResult
         .and_then(|ss| ss.iter().find(|s| s["schema-id"].as_i64() == current))
         .or_else(|| m.get("schema"))
         .ok_or_else(|| IcebergError::bad("the metadata has no current schema"))?;
-    let columns = schema["fields"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| Column {
-                    name: f["name"].as_str().unwrap_or_default().to_string(),
-                    type_: hive_type(&f["type"]),
-                    comment: f["doc"].as_str().map(str::to_string),
-                    parameters: Default::default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     t.storage_descriptor = Some(StorageDescriptor {
-        columns,
+        columns: super::columns(Some(schema)),
         location: m["location"].as_str().map(str::to_string),
         ..Default::default()
     });
@@ -492,16 +450,7 @@ pub async fn commit(
         .get_database(&id.database)
         .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
     let existing = match s.store.get_table(&id) {
-        Ok(t) => {
-            if !super::is_iceberg(&t) {
-                return Err(IcebergError::new(
-                    StatusCode::NOT_FOUND,
-                    NO_TABLE,
-                    format!("{id} is not an Iceberg table"),
-                ));
-            }
-            Some(t)
-        }
+        Ok(t) => Some(Kind::Table.check(&id, t)?),
         Err(e) if e.kind == lakecat_catalog_api::ErrorKind::NotFound => None,
         Err(e) => return Err(e.into()),
     };
@@ -509,7 +458,7 @@ pub async fn commit(
     if existing.is_none() && !creating {
         return Err(IcebergError::new(
             StatusCode::NOT_FOUND,
-            NO_TABLE,
+            Kind::Table.not_found(),
             format!("table {id} does not exist"),
         ));
     }
@@ -548,7 +497,7 @@ pub async fn commit(
                     e.message
                 ),
             ),
-            _ => IcebergError::from_catalog(e, NO_TABLE),
+            _ => IcebergError::from_catalog(e, Kind::Table.not_found()),
         };
         match existing {
             Some(mut t) => {

@@ -3,51 +3,23 @@
 //! and whose `metadata_location` names its current view metadata file.
 
 use super::metadata::{add_schema, array, next_file, uuid, write};
-use super::{blocking, namespace, IResult, IcebergError};
+use super::{blocking, entry, ident, namespace, IResult, IcebergError, Kind};
 use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
-use lakecat_catalog_api::model::{Column, StorageDescriptor, Table, TableType};
+use lakecat_catalog_api::model::{StorageDescriptor, Table, TableType};
 use lakecat_catalog_api::store::{PageRequest, UpdateTableOptions};
-use lakecat_catalog_api::{ErrorKind, TableIdent, TableName};
+use lakecat_catalog_api::{ErrorKind, TableIdent};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-const NO_VIEW: &str = "NoSuchViewException";
 const NO_NAMESPACE: &str = "NoSuchNamespaceException";
 
-fn is_view(t: &Table) -> bool {
-    t.parameters
-        .get("table_type")
-        .is_some_and(|v| v.eq_ignore_ascii_case("ICEBERG-VIEW"))
-}
-
-fn ident(ns: &str, view: &str) -> IResult<TableIdent> {
-    Ok(TableIdent {
-        database: namespace(ns)?,
-        name: TableName::new(view).map_err(|e| IcebergError::bad(e.message))?,
-    })
-}
-
 fn view_of(s: &AppState, id: &TableIdent) -> IResult<Table> {
-    s.store
-        .get_database(&id.database)
-        .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
-    let t = s
-        .store
-        .get_table(id)
-        .map_err(|e| IcebergError::from_catalog(e, NO_VIEW))?;
-    if !is_view(&t) {
-        return Err(IcebergError::new(
-            StatusCode::NOT_FOUND,
-            NO_VIEW,
-            format!("{id} is not an Iceberg view"),
-        ));
-    }
-    Ok(t)
+    entry(s, id, Kind::View)
 }
 
 pub async fn list(State(s): State<AppState>, Path(ns): Path<String>) -> IResult<Json<Value>> {
@@ -62,7 +34,7 @@ pub async fn list(State(s): State<AppState>, Path(ns): Path<String>) -> IResult<
         ids.extend(
             r.items
                 .iter()
-                .filter(|t| is_view(t))
+                .filter(|t| Kind::View.holds(t))
                 .map(|t| json!({"namespace": [db.as_str()], "name": t.name.as_str()})),
         );
         match r.next_token {
@@ -132,23 +104,11 @@ fn catalog_view(id: &TableIdent, location: &str, m: &Value) -> Table {
     t.view_original_text = sql.clone();
     t.view_expanded_text = sql;
     let schema_id = version.map(|v| v["schema-id"].clone()).unwrap_or(json!(0));
-    let columns = m["schemas"]
+    let schema = m["schemas"]
         .as_array()
-        .and_then(|ss| ss.iter().find(|s| s["schema-id"] == schema_id))
-        .and_then(|s| s["fields"].as_array())
-        .map(|fs| {
-            fs.iter()
-                .map(|f| Column {
-                    name: f["name"].as_str().unwrap_or_default().to_string(),
-                    type_: super::tables::hive_type(&f["type"]),
-                    comment: f["doc"].as_str().map(str::to_string),
-                    parameters: Default::default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .and_then(|ss| ss.iter().find(|s| s["schema-id"] == schema_id));
     t.storage_descriptor = Some(StorageDescriptor {
-        columns,
+        columns: super::columns(schema),
         location: m["location"].as_str().map(str::to_string),
         ..Default::default()
     });
@@ -355,7 +315,7 @@ pub async fn replace(
                     "CommitFailedException",
                     format!("{id} changed while this commit was prepared; reload it and retry"),
                 ),
-                _ => IcebergError::from_catalog(e, NO_VIEW),
+                _ => IcebergError::from_catalog(e, Kind::View.not_found()),
             })
     })
     .await?;
@@ -368,17 +328,9 @@ pub async fn drop(
     State(s): State<AppState>,
     Path((ns, view)): Path<(String, String)>,
 ) -> IResult<Response> {
-    let id = ident(&ns, &view)?;
-    blocking(move || {
-        view_of(&s, &id)?;
-        s.store
-            .delete_table(&id)
-            .map_err(|e| IcebergError::from_catalog(e, NO_VIEW))
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    super::drop_entry(s, ident(&ns, &view)?, Kind::View).await
 }
 
 pub async fn rename(State(s): State<AppState>, Json(b): Json<super::Rename>) -> IResult<Response> {
-    super::rename(s, b, view_of, NO_VIEW).await
+    super::rename(s, b, Kind::View).await
 }
