@@ -11,23 +11,7 @@ fn run_script(name: &str, base: &str) {
 }
 
 fn run_script_with(name: &str, args: &[&str]) {
-    let python = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        std::path::Path::new(&python).exists(),
-        "{python} is missing: run scripts/test.sh, which installs boto3 into .venv"
-    );
-    let script = format!("{}/tests/glue/{name}", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(&python)
-        .arg(&script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "{name} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::python_ok(&format!("glue/{name}"), args);
 }
 
 #[test]

@@ -14,14 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-fn python() -> String {
-    let p = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        Path::new(&p).exists(),
-        "{p} is missing: run scripts/test.sh, which installs pyspark into .venv"
-    );
-    p
-}
+use common::python;
 
 /// The Thrift calls a server has answered, from its `/metrics`: method -> outcomes.
 fn thrift_calls(base: &str) -> std::collections::BTreeMap<String, Vec<String>> {
@@ -506,18 +499,7 @@ fn client_script(name: &str) {
 
 /// Runs tests/hms/NAME with `args`; it must print "ok".
 fn run_script(name: &str, args: &[&str]) {
-    let script = format!("{}/tests/hms/{name}", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(python())
-        .arg(&script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "{name} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::python_ok(&format!("hms/{name}"), args);
 }
 
 #[test]

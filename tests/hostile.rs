@@ -716,21 +716,7 @@ fn writes_and_refusals_are_audited_on_every_front() {
         "ann:s3cret",
     ];
     let script = |s: &common::Server, mode: &str| -> Vec<Value> {
-        let out =
-            std::process::Command::new(format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")))
-                .arg(format!(
-                    "{}/tests/glue/audit_session.py",
-                    env!("CARGO_MANIFEST_DIR")
-                ))
-                .args([s.base.as_str(), s.thrift.as_str(), mode])
-                .output()
-                .unwrap();
-        assert!(
-            out.status.success(),
-            "audit_session.py {mode}:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = common::python_script("glue/audit_session.py", &[&s.base, &s.thrift, mode]);
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         v["entries"].as_array().unwrap().clone()
     };
@@ -796,20 +782,6 @@ fn grants_hold_on_every_front_and_refusals_change_nothing() {
             "ROOT",
         ],
     );
-    let out =
-        std::process::Command::new(format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")))
-            .arg(format!(
-                "{}/tests/glue/permissions_session.py",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .args([s.base.as_str(), s.thrift.as_str()])
-            .output()
-            .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "permissions_session.py:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::python_ok("glue/permissions_session.py", &[&s.base, &s.thrift]);
     s.sigterm();
 }

@@ -525,15 +525,6 @@ fn assert_batches_whole(url: &str, size: usize, acked: &[String]) -> usize {
     per_batch.len()
 }
 
-fn python() -> String {
-    let p = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        std::path::Path::new(&p).exists(),
-        "{p} is missing: run scripts/test.sh, which installs the clients into .venv"
-    );
-    p
-}
-
 /// Two PyIceberg HiveCatalog commits through two different replicas serialise:
 /// the Hive Metastore lock table lives in the shared database.
 #[test]
@@ -551,20 +542,7 @@ fn pyiceberg_commits_through_two_replicas_serialise() {
     ];
     let a = common::start_with_store(&args, &[]);
     let b = common::start_with_store(&args, &[]);
-    let script = format!(
-        "{}/tests/hms/pyiceberg_session.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = Command::new(python())
-        .args([script.as_str(), &a.thrift, &s, &b.thrift])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::python_ok("hms/pyiceberg_session.py", &[&a.thrift, &s, &b.thrift]);
 }
 
 fn crawler_state(base: &str, name: &str) -> Value {

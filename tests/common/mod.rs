@@ -183,3 +183,40 @@ pub fn call(method: &str, url: &str, body: Option<serde_json::Value>) -> (u16, s
         Err(e) => (0, serde_json::json!({ "transport": e.to_string() })),
     }
 }
+
+/// The Python that scripts/test.sh installs the real clients into.
+pub fn python() -> String {
+    let p = format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        Path::new(&p).exists(),
+        "{p} is missing: run scripts/test.sh, which installs the clients into .venv"
+    );
+    p
+}
+
+/// Runs tests/SCRIPT (`glue/x.py`, `hms/y.py`) with `args`; it must succeed.
+pub fn python_script(script: &str, args: &[&str]) -> std::process::Output {
+    let out = Command::new(python())
+        .arg(format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR")))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs tests/SCRIPT with `args`; it must succeed and print "ok".
+pub fn python_ok(script: &str, args: &[&str]) {
+    let out = python_script(script, args);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "ok",
+        "{script} did not end with ok:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
