@@ -10,13 +10,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", endpoint.to_string()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_ALLOW_HTTP", "true".into()),
-    ]
+    common::moto::s3_env(endpoint)
+        .iter()
+        .map(|(k, v)| (*k, v.to_string()))
+        .collect()
 }
 
 fn start(dir: &std::path::Path, extra: &[&str], env: &[(&'static str, String)]) -> common::Server {

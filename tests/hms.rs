@@ -558,13 +558,7 @@ fn pyiceberg_rest_catalog_on_s3_with_the_glue_catalog_beside_it() {
     let server = common::start_with_env(
         &dir.path().join("catalog"),
         &["--allowed-locations", "s3://lake/s3ns/"],
-        &[
-            ("AWS_ENDPOINT_URL", m.endpoint.as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ALLOW_HTTP", "true"),
-        ],
+        &common::moto::s3_env(&m.endpoint),
     );
     run_script("iceberg_rest_s3_session.py", &[&server.base, &m.endpoint]);
     server.sigterm();

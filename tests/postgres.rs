@@ -715,14 +715,8 @@ fn s3_events_reach_a_crawl_on_another_replica() {
     let data = tempfile::tempdir().unwrap();
     let w = data.path().to_string_lossy().into_owned();
     let args = ["--store", url.as_str(), "--warehouse-dir", &w];
-    let env = [
-        ("AWS_ENDPOINT_URL", m.endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ALLOW_HTTP", "true"),
-        ("LAKECAT_CRAWLER_LEASE_SECS", "2"),
-    ];
+    let mut env = common::moto::s3_env(&m.endpoint).to_vec();
+    env.push(("LAKECAT_CRAWLER_LEASE_SECS", "2"));
     let a = common::start_with_store(&args, &env);
     let b = common::start_with_store(&args, &env);
     let crawler = json!({"name": "ev", "database_name": "lake",

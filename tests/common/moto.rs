@@ -75,3 +75,14 @@ pub fn upload(endpoint: &str, bucket: &str, prefix: &str, dir: &Path) {
         }
     }
 }
+
+/// What the server needs to reach an S3-compatible endpoint (moto's test keys).
+pub fn s3_env(endpoint: &str) -> [(&'static str, &str); 5] {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+    ]
+}
