@@ -17,33 +17,35 @@ pub async fn track(
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
+    // Only cheap handles are kept here: most requests are reads that are not
+    // audited, and the strings are made for the ones that are.
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let target = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .map(|t| t.rsplit('.').next().unwrap_or(t).to_string());
-    let claimed = claimed_key(&req);
-    let source = req
+    let uri = req.uri().clone();
+    let target = req.headers().get("x-amz-target").cloned();
+    let authorization = req.headers().get("authorization").cloned();
+    let peer = req
         .extensions()
         .get::<ConnectInfo<crate::net::InFlight>>()
-        .and_then(|c| c.0.peer)
-        .map(|p| p.to_string());
+        .and_then(|c| c.0.peer);
     let resp = next.run(req).await;
     let status = resp.status();
-    let (front, action, write) = classify(&method, &path, target.as_deref());
+    let target = target
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .map(|t| t.rsplit('.').next().unwrap_or(t));
+    let (front, write) = classify(&method, uri.path(), target);
     let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
     if !write && !refused {
         return resp;
     }
+    let claimed = claimed_key(authorization.as_ref(), uri.query());
     let principal = match (resp.extensions().get::<Principal>(), claimed) {
         (Some(p), _) => p.0.clone(),
         (None, Some(k)) => format!("{k} (unverified)"),
         (None, None) => "anonymous".into(),
     };
-    let mut e = Entry::new(front, action, principal);
-    e.source = source.unwrap_or_else(|| "unknown".into());
+    let mut e = Entry::new(front, action(&method, uri.path(), target), principal);
+    e.source = peer.map_or_else(|| "unknown".into(), |p| p.to_string());
     e.status = Some(status.as_u16());
     e.outcome = if refused {
         "refused"
@@ -59,15 +61,18 @@ pub async fn track(
     resp
 }
 
-/// Which front a request is for, what it does, and whether it may change anything.
-fn classify(method: &Method, path: &str, target: Option<&str>) -> (&'static str, String, bool) {
-    let reading = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if path == "/" && *method == Method::POST {
-        let op = target.unwrap_or("(no X-Amz-Target)").to_string();
+fn is_glue(method: &Method, path: &str) -> bool {
+    path == "/" && *method == Method::POST
+}
+
+/// Which front a request is for, and whether it may change anything.
+fn classify(method: &Method, path: &str, target: Option<&str>) -> (&'static str, bool) {
+    if is_glue(method, path) {
+        let op = target.unwrap_or_default();
         let read = ["Get", "BatchGet", "Search", "List", "Query"]
             .iter()
             .any(|p| op.starts_with(p));
-        return ("glue", op, !read);
+        return ("glue", !read);
     }
     let front = if path.starts_with("/iceberg/") {
         "iceberg"
@@ -78,19 +83,31 @@ fn classify(method: &Method, path: &str, target: Option<&str>) -> (&'static str,
     } else {
         "rest"
     };
-    (front, format!("{method} {path}"), !reading)
+    let reading = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    (front, !reading)
+}
+
+/// What a request does, as the audit log names it: Glue's operation, or the
+/// method and path.
+fn action(method: &Method, path: &str, target: Option<&str>) -> String {
+    if is_glue(method, path) {
+        target.unwrap_or("(no X-Amz-Target)").to_string()
+    } else {
+        format!("{method} {path}")
+    }
 }
 
 /// The access key a request claims (SigV4 header or presigned query), before or
 /// without its verification.
-fn claimed_key(req: &Request) -> Option<String> {
-    let from_header = req
-        .headers()
-        .get("authorization")
+fn claimed_key(
+    authorization: Option<&axum::http::HeaderValue>,
+    query: Option<&str>,
+) -> Option<String> {
+    let from_header = authorization
         .and_then(|v| v.to_str().ok())
         .and_then(|a| a.split("Credential=").nth(1))
         .map(|c| c.to_string());
-    let from_query = req.uri().query().and_then(|q| {
+    let from_query = query.and_then(|q| {
         q.split('&')
             .find_map(|kv| kv.strip_prefix("X-Amz-Credential="))
             .map(|c| c.replace("%2F", "/"))
@@ -108,7 +125,10 @@ mod tests {
 
     #[test]
     fn writes_are_told_from_reads_on_every_front() {
-        let c = |m: Method, p: &str, t: Option<&str>| classify(&m, p, t);
+        let c = |m: Method, p: &str, t: Option<&str>| {
+            let (front, write) = classify(&m, p, t);
+            (front, action(&m, p, t), write)
+        };
         assert!(!c(Method::GET, "/v1/databases", None).2);
         assert_eq!(
             c(Method::POST, "/v1/databases", None),
