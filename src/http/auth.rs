@@ -29,14 +29,7 @@ pub async fn check_signature(
     if let (Some(token), true) = (bearer, path.starts_with("/iceberg/")) {
         let now = lakecat_catalog_api::store::now_secs();
         return match super::oauth::verify(&keys, &token, now) {
-            Ok(client) => {
-                let mut req = req;
-                req.extensions_mut()
-                    .insert(super::audit::Principal(client.clone()));
-                let mut resp = next.run(req).await;
-                resp.extensions_mut().insert(super::audit::Principal(client));
-                resp
-            }
+            Ok(client) => verified(req, next, client).await,
             Err(why) => (
                 StatusCode::UNAUTHORIZED,
                 Json(json!({"error": {"message": why, "type": "NotAuthorizedException", "code": 401}})),
@@ -81,14 +74,8 @@ pub async fn check_signature(
         Ok(key) => {
             let mut parts = parts;
             parts.uri = without_signature_params(&parts.uri);
-            parts
-                .extensions
-                .insert(super::audit::Principal(key.clone()));
-            let mut resp = next
-                .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await;
-            resp.extensions_mut().insert(super::audit::Principal(key));
-            resp
+            let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+            verified(req, next, key).await
         }
         Err(refusal) => {
             let status = if refusal.kind == "UnrecognizedClientException" {
@@ -104,6 +91,17 @@ pub async fn check_signature(
                 .into_response()
         }
     }
+}
+
+/// Runs a request whose caller was verified: the principal goes on the request
+/// (for permissions) and on the response (for the audit log outside this layer).
+async fn verified(mut req: Request, next: axum::middleware::Next, principal: String) -> Response {
+    req.extensions_mut()
+        .insert(super::audit::Principal(principal.clone()));
+    let mut resp = next.run(req).await;
+    resp.extensions_mut()
+        .insert(super::audit::Principal(principal));
+    resp
 }
 
 /// Runs the request for its verified principal (see
