@@ -43,6 +43,16 @@ pub enum Privilege {
 }
 
 impl Privilege {
+    /// Its name, as grants are stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Privilege::Read => "read",
+            Privilege::Write => "write",
+            Privilege::Drop => "drop",
+            Privilege::Admin => "admin",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Privilege> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "read" | "select" | "describe" => Privilege::Read,
@@ -281,7 +291,7 @@ impl Authorizer {
                     Err(Error::access_denied(format!(
                         "{p} may not {} {on} (no {} grant covers it)",
                         verb(need),
-                        name(need)
+                        need.as_str()
                     )))
                 }
             }
@@ -428,15 +438,6 @@ fn verb(p: Privilege) -> &'static str {
         Privilege::Write => "change",
         Privilege::Drop => "drop",
         Privilege::Admin => "administer",
-    }
-}
-
-fn name(p: Privilege) -> &'static str {
-    match p {
-        Privilege::Read => "read",
-        Privilege::Write => "write",
-        Privilege::Drop => "drop",
-        Privilege::Admin => "admin",
     }
 }
 

@@ -36,16 +36,7 @@ pub fn run(s: &mut Session, st: &Statement) -> R<StatementResult> {
                 .into_iter()
                 .filter(|g| on.as_ref().is_none_or(|r| r.to_string() == g.resource))
                 .map(|g| {
-                    let privs: Vec<&str> = g
-                        .privileges
-                        .iter()
-                        .map(|p| match p {
-                            Privilege::Read => "read",
-                            Privilege::Write => "write",
-                            Privilege::Drop => "drop",
-                            Privilege::Admin => "admin",
-                        })
-                        .collect();
+                    let privs: Vec<&str> = g.privileges.iter().map(|p| p.as_str()).collect();
                     vec![g.principal, g.resource, privs.join(",")]
                 })
                 .collect();
