@@ -141,19 +141,26 @@ fn object<'a>(m: &'a mut Value, field: &str) -> &'a mut Map<String, Value> {
     m[field].as_object_mut().expect("an object")
 }
 
-/// Adds a schema (tables' and views' alike), keeping its id unless taken; the id.
-pub fn add_schema(m: &mut Value, mut schema: Value) -> i64 {
-    let ids: Vec<i64> = m["schemas"]
+/// Appends `item` to the list `field` under the id it carries in `id_field`, or,
+/// if that one is missing or taken, the next after the highest (`first` for an
+/// empty list); the id.
+pub fn add_with_id(m: &mut Value, field: &str, id_field: &str, mut item: Value, first: i64) -> i64 {
+    let ids: Vec<i64> = m[field]
         .as_array()
-        .map(|s| s.iter().filter_map(|x| x["schema-id"].as_i64()).collect())
+        .map(|s| s.iter().filter_map(|x| x[id_field].as_i64()).collect())
         .unwrap_or_default();
-    let id = match schema["schema-id"].as_i64() {
+    let id = match item[id_field].as_i64() {
         Some(id) if !ids.contains(&id) => id,
-        _ => ids.iter().max().map_or(0, |x| x + 1),
+        _ => ids.iter().max().map_or(first, |x| x + 1),
     };
-    schema["schema-id"] = json!(id);
-    array(m, "schemas").push(schema);
+    item[id_field] = json!(id);
+    array(m, field).push(item);
     id
+}
+
+/// Adds a schema (tables' and views' alike); its id.
+pub fn add_schema(m: &mut Value, schema: Value) -> i64 {
+    add_with_id(m, "schemas", "schema-id", schema, 0)
 }
 
 /// The highest field id in a schema, nested fields included.
@@ -221,16 +228,7 @@ pub fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                 m["current-schema-id"] = json!(id);
             }
             "add-spec" | "add-partition-spec" => {
-                let mut spec = u["spec"].clone();
-                let ids: Vec<i64> = m["partition-specs"]
-                    .as_array()
-                    .map(|s| s.iter().filter_map(|x| x["spec-id"].as_i64()).collect())
-                    .unwrap_or_default();
-                let id = match spec["spec-id"].as_i64() {
-                    Some(id) if !ids.contains(&id) => id,
-                    _ => ids.iter().max().map_or(0, |x| x + 1),
-                };
-                spec["spec-id"] = json!(id);
+                let spec = u["spec"].clone();
                 let highest = spec["fields"]
                     .as_array()
                     .map(|fs| {
@@ -242,8 +240,7 @@ pub fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                     .unwrap_or(999);
                 let last = m["last-partition-id"].as_i64().unwrap_or(999);
                 m["last-partition-id"] = json!(last.max(highest));
-                array(m, "partition-specs").push(spec);
-                last_spec = Some(id);
+                last_spec = Some(add_with_id(m, "partition-specs", "spec-id", spec, 0));
             }
             "set-default-spec" => {
                 let id = match u["spec-id"].as_i64() {
@@ -255,19 +252,9 @@ pub fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                 m["default-spec-id"] = json!(id);
             }
             "add-sort-order" => {
-                let mut order = u["sort-order"].clone();
-                let ids: Vec<i64> = m["sort-orders"]
-                    .as_array()
-                    .map(|s| s.iter().filter_map(|x| x["order-id"].as_i64()).collect())
-                    .unwrap_or_default();
-                let id = match order["order-id"].as_i64() {
-                    // Order 0 is "unsorted" and keeps its id.
-                    Some(id) if !ids.contains(&id) => id,
-                    _ => ids.iter().max().map_or(1, |x| x + 1),
-                };
-                order["order-id"] = json!(id);
-                array(m, "sort-orders").push(order);
-                last_order = Some(id);
+                // Order 0 is "unsorted" and keeps its id; new ones start at 1.
+                let order = u["sort-order"].clone();
+                last_order = Some(add_with_id(m, "sort-orders", "order-id", order, 1));
             }
             "set-default-sort-order" => {
                 let id = match u["sort-order-id"].as_i64() {

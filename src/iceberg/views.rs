@@ -2,7 +2,7 @@
 //! catalog view (`VIRTUAL_VIEW`) whose `table_type` parameter is `ICEBERG-VIEW`
 //! and whose `metadata_location` names its current view metadata file.
 
-use super::metadata::{add_schema, array, next_file, uuid, write};
+use super::metadata::{add_schema, add_with_id, array, next_file, uuid, write};
 use super::{blocking, entry, ident, namespace, IResult, IcebergError, Kind};
 use crate::http::AppState;
 use axum::extract::{Path, State};
@@ -150,14 +150,9 @@ fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                         "view version schema -1 without add-schema"
                     ))?);
                 }
-                let ids: Vec<i64> = m["versions"]
-                    .as_array()
-                    .map(|s| s.iter().filter_map(|x| x["version-id"].as_i64()).collect())
-                    .unwrap_or_default();
-                let id = ids.iter().max().map_or(1, |x| x + 1);
-                v["version-id"] = json!(id);
-                array(m, "versions").push(v);
-                last_version = Some(id);
+                // A new version always gets the next id, whatever it carries.
+                v["version-id"] = Value::Null;
+                last_version = Some(add_with_id(m, "versions", "version-id", v, 1));
             }
             "set-current-view-version" => {
                 let id = match u["view-version-id"].as_i64() {
