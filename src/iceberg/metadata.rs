@@ -332,10 +332,21 @@ pub fn apply(m: &mut Value, updates: &[Value]) -> IResult<()> {
                 }
             }
             "remove-snapshots" => {
-                let gone: Vec<Value> = u["snapshot-ids"].as_array().cloned().unwrap_or_default();
-                array(m, "snapshots").retain(|s| !gone.contains(&s["snapshot-id"]));
-                array(m, "snapshot-log").retain(|s| !gone.contains(&s["snapshot-id"]));
-                object(m, "refs").retain(|_, r| !gone.contains(&r["snapshot-id"]));
+                // A set: a client may name many ids, and each is looked up per snapshot.
+                let gone: std::collections::HashSet<i64> = u["snapshot-ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_i64)
+                    .collect();
+                let kept = |v: &Value| {
+                    !v["snapshot-id"]
+                        .as_i64()
+                        .is_some_and(|id| gone.contains(&id))
+                };
+                array(m, "snapshots").retain(kept);
+                array(m, "snapshot-log").retain(kept);
+                object(m, "refs").retain(|_, r| kept(r));
             }
             "set-location" => m["location"] = u["location"].clone(),
             "set-properties" => {
@@ -511,6 +522,15 @@ mod tests {
         )
         .is_err());
         assert!(apply(&mut m2, &[json!({"action": "frobnicate"})]).is_err());
+        let mut m3 = m2.clone();
+        let many: Vec<i64> = (0..100_000).chain([7]).collect();
+        apply(
+            &mut m3,
+            &[json!({"action": "remove-snapshots", "snapshot-ids": many})],
+        )
+        .unwrap();
+        assert_eq!(m3["snapshots"], json!([]));
+        assert_eq!(m3["refs"], json!({}));
         assert_eq!(
             next_file(
                 "file:///w/t/",

@@ -471,9 +471,14 @@ pub async fn commit(
         }
         None => (None, None),
     };
-    super::metadata::check(current.as_ref(), &b.requirements)?;
-    let mut next = current.clone().unwrap_or_else(super::metadata::empty);
-    super::metadata::apply(&mut next, &b.updates)?;
+    // Metadata can be large and a commit long: the work runs off the async workers.
+    let (current, mut next) = blocking(move || {
+        super::metadata::check(current.as_ref(), &b.requirements)?;
+        let mut next = current.clone().unwrap_or_else(super::metadata::empty);
+        super::metadata::apply(&mut next, &b.updates)?;
+        Ok((current, next))
+    })
+    .await?;
     if let (Some(prev), Some(cur)) = (&previous, &current) {
         let entry = json!({"metadata-file": prev, "timestamp-ms": cur["last-updated-ms"]});
         match next["metadata-log"].as_array_mut() {
