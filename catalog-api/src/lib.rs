@@ -14,6 +14,7 @@
 pub mod crawlers;
 pub mod error;
 pub mod filter;
+pub mod iceberg;
 pub mod index;
 pub mod kv;
 pub mod limits;

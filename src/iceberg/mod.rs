@@ -289,23 +289,6 @@ pub async fn drop_entry(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// A schema's fields as catalog columns, for Hive and Glue readers.
-pub fn columns(schema: Option<&serde_json::Value>) -> Vec<lakecat_catalog_api::model::Column> {
-    schema
-        .and_then(|s| s["fields"].as_array())
-        .map(|fs| {
-            fs.iter()
-                .map(|f| lakecat_catalog_api::model::Column {
-                    name: f["name"].as_str().unwrap_or_default().to_string(),
-                    type_: tables::hive_type(&f["type"]),
-                    comment: f["doc"].as_str().map(str::to_string),
-                    parameters: Default::default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Runs catalog work on the blocking pool for the request's principal.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> IResult<T> + Send + 'static,

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lakecat_catalog_api::model::{StorageDescriptor, Table, TableType};
+use lakecat_catalog_api::model::Table;
 use lakecat_catalog_api::store::{PageRequest, UpdateTableOptions};
 use lakecat_catalog_api::TableIdent;
 use serde::Deserialize;
@@ -261,71 +261,9 @@ pub async fn register(
     Ok(Json(load_result(location, metadata, false)))
 }
 
-/// The catalog's entry for an Iceberg table: what PyIceberg's Hive and Glue
-/// catalogs write (`table_type=ICEBERG`, `metadata_location`, external, the
-/// current schema as columns so that Hive and Glue readers see them).
 fn catalog_table(id: &TableIdent, metadata_location: &str, m: &Value) -> IResult<Table> {
-    let mut t = Table::new(id.name.clone());
-    t.table_type = Some(TableType::ExternalTable);
-    t.parameters.insert("table_type".into(), "ICEBERG".into());
-    t.parameters
-        .insert("metadata_location".into(), metadata_location.into());
-    t.parameters.insert("EXTERNAL".into(), "TRUE".into());
-    let current = m["current-schema-id"].as_i64();
-    let schema = m["schemas"]
-        .as_array()
-        .and_then(|ss| ss.iter().find(|s| s["schema-id"].as_i64() == current))
-        .or_else(|| m.get("schema"))
-        .ok_or_else(|| IcebergError::bad("the metadata has no current schema"))?;
-    t.storage_descriptor = Some(StorageDescriptor {
-        columns: super::columns(Some(schema)),
-        location: m["location"].as_str().map(str::to_string),
-        ..Default::default()
-    });
-    Ok(t)
-}
-
-/// An Iceberg type as Hive spells it (as PyIceberg's Hive catalog maps them).
-pub fn hive_type(t: &Value) -> String {
-    if let Some(p) = t.as_str() {
-        return match p {
-            "boolean" => "boolean".into(),
-            "int" => "int".into(),
-            "long" => "bigint".into(),
-            "float" => "float".into(),
-            "double" => "double".into(),
-            "date" => "date".into(),
-            "time" | "string" | "uuid" => "string".into(),
-            "timestamp" | "timestamp_ns" => "timestamp".into(),
-            "timestamptz" | "timestamptz_ns" => "timestamp with local time zone".into(),
-            "binary" => "binary".into(),
-            p if p.starts_with("fixed") => "binary".into(),
-            p if p.starts_with("decimal") => p.replace(' ', ""),
-            _ => "string".into(),
-        };
-    }
-    match t["type"].as_str() {
-        Some("struct") => {
-            let fields: Vec<String> = t["fields"]
-                .as_array()
-                .map(|fs| {
-                    fs.iter()
-                        .map(|f| {
-                            format!(
-                                "{}:{}",
-                                f["name"].as_str().unwrap_or_default(),
-                                hive_type(&f["type"])
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!("struct<{}>", fields.join(","))
-        }
-        Some("list") => format!("array<{}>", hive_type(&t["element"])),
-        Some("map") => format!("map<{},{}>", hive_type(&t["key"]), hive_type(&t["value"])),
-        _ => "string".into(),
-    }
+    lakecat_catalog_api::iceberg::table_entry(id.name.clone(), metadata_location, m)
+        .map_err(IcebergError::bad)
 }
 
 /// Refuses before any file is written when permissions are on and the caller may

@@ -108,7 +108,7 @@ fn catalog_view(id: &TableIdent, location: &str, m: &Value) -> Table {
         .as_array()
         .and_then(|ss| ss.iter().find(|s| s["schema-id"] == schema_id));
     t.storage_descriptor = Some(StorageDescriptor {
-        columns: super::columns(schema),
+        columns: lakecat_catalog_api::iceberg::columns(schema),
         location: m["location"].as_str().map(str::to_string),
         ..Default::default()
     });
