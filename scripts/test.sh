@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== test dependencies (.venv: moto_server for the S3 tests, boto3, the aws CLI and awswrangler for the Glue tests, pyspark, hmsclient, hive-metastore-client, thrift_sasl and PyIceberg for the Hive Metastore tests; Java 17 for pyspark)"
+echo "== test dependencies (.venv: moto_server for the S3 tests, boto3, the aws CLI and awswrangler for the Glue tests, pyspark, hmsclient, hive-metastore-client, thrift_sasl and PyIceberg for the Hive Metastore tests; delta-rs and PyIceberg's SqlCatalog for the open-format crawls; Java 17 for pyspark)"
 if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
-  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient, hive_metastore_client, awswrangler, thrift_sasl, puresasl, pyiceberg.catalog.hive" 2>/dev/null; then
+  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient, hive_metastore_client, awswrangler, thrift_sasl, puresasl, pyiceberg.catalog.hive, pyiceberg.catalog.sql, deltalake" 2>/dev/null; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi

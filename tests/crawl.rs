@@ -646,3 +646,204 @@ fn transient_s3_errors_are_retried() {
     );
     assert_eq!(columns(table(&r, "sales")).len(), 4);
 }
+
+/// Runs tests/crawl/open_formats.py in `mode` (see its doc).
+fn open_formats(mode: &str, args: &[&str]) {
+    common::python_ok("crawl/open_formats.py", &[&[mode], args].concat());
+}
+
+fn crawl_env(data: &Path, url: &str, env: &[(&str, &str)]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["crawl", url, "--database", "lake", "--output", "json"])
+        .arg("--data-dir")
+        .arg(data)
+        .envs(env.iter().copied())
+        .env_remove("AWS_ENDPOINT")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The catalog entries a crawl made of the open-format lake, checked against what
+/// the engines that read each format look for.
+fn check_open_formats(data: &Path, r: &Value, root: &str) {
+    assert_eq!(
+        actions(r),
+        [
+            ("events", "created"),
+            ("loose", "created"),
+            ("orders", "created"),
+            ("plain", "created"),
+            ("trips", "created"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string())),
+        "{r:#}"
+    );
+    // Nothing under a table root became a table of its own, and the broken Delta
+    // table is reported, its files not crawled as Parquet.
+    let sk = r["skipped"].as_array().unwrap();
+    assert_eq!(sk.len(), 1, "{r:#}");
+    assert_eq!(sk[0]["path"], format!("{root}delta/broken/"));
+    assert!(sk[0]["reason"].as_str().unwrap().contains(
+        "a delta table whose metadata could not be read, so none of its files were crawled: "
+    ));
+    assert_eq!(
+        r["stats"]["files_read"], 1,
+        "only loose/ is read file by file"
+    );
+    let events = table(r, "events");
+    assert_eq!(events["classification"], "delta");
+    assert_eq!(
+        columns(events),
+        ["id bigint", "name string", "dt string", "score double"]
+    );
+    assert_eq!(
+        columns(table(r, "plain")),
+        [
+            "k int",
+            "amount decimal(10,2)",
+            "at timestamp",
+            "tags array<string>",
+            "attrs struct<a:bigint>"
+        ]
+    );
+    assert_eq!(
+        columns(table(r, "orders")),
+        [
+            "id bigint",
+            "ts timestamp",
+            "customer string",
+            "total double"
+        ]
+    );
+    let trips = table(r, "trips");
+    assert_eq!(keys(trips), ["region"]);
+    assert_eq!(trips["partitions"], 2);
+    assert_eq!(
+        columns(trips),
+        [
+            "_hoodie_commit_time string",
+            "_hoodie_commit_seqno string",
+            "_hoodie_record_key string",
+            "_hoodie_partition_path string",
+            "_hoodie_file_name string",
+            "uuid string",
+            "ts bigint",
+            "fare double"
+        ],
+        "the inflight commit's column is not taken"
+    );
+    let s = SledStore::open(data, 10).unwrap();
+    let get = |n: &str| s.get_table(&TableIdent::parse("lake", n).unwrap()).unwrap();
+    let t = get("events");
+    let sd = t.storage_descriptor.as_ref().unwrap();
+    assert_eq!(t.parameters["spark.sql.sources.provider"], "delta");
+    assert_eq!(t.parameters["table_type"], "DELTA");
+    assert_eq!(t.parameters["delta.partitionColumns"], "dt");
+    assert_eq!(
+        sd.serde_info.as_ref().unwrap().parameters["path"],
+        format!("{root}delta/events/")
+    );
+    assert!(
+        t.partition_keys.is_empty(),
+        "Delta keeps its partitions in its log"
+    );
+    let t = get("orders");
+    assert_eq!(t.parameters["table_type"], "ICEBERG");
+    assert!(t.parameters["metadata_location"]
+        .starts_with(&format!("{root}iceberg/db/orders/metadata/00003-")));
+    let t = get("trips");
+    let sd = t.storage_descriptor.as_ref().unwrap();
+    assert_eq!(
+        sd.input_format.as_deref(),
+        Some("org.apache.hudi.hadoop.HoodieParquetInputFormat")
+    );
+    assert_eq!(t.parameters["last_commit_time_sync"], "20240101000000000");
+    assert_eq!(t.parameters["primaryKey"], "uuid");
+}
+
+/// Delta (delta-rs), Iceberg (PyIceberg) and Hudi tables in a local lake (issue
+/// 15): each is registered from its own metadata, the Iceberg one loads in
+/// PyIceberg's Hive and Glue catalogs, and a re-crawl after the tables change
+/// updates exactly the changed ones.
+#[test]
+fn open_table_formats_are_read_from_their_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let (lake_s, scratch_s) = (lake.to_str().unwrap(), scratch.to_str().unwrap());
+    open_formats("write", &[lake_s, scratch_s]);
+    let data = dir.path().join("catalog");
+    let root = format!("file://{lake_s}/");
+    let r = crawl_env(&data, lake_s, &[]);
+    check_open_formats(&data, &r, &root);
+
+    let load = |data: &Path| {
+        let server = common::start(data, &[]);
+        open_formats("load", &[lake_s, scratch_s, &server.thrift, &server.base]);
+        server.sigterm();
+    };
+    load(&data);
+    assert_eq!(
+        actions(&crawl_env(&data, lake_s, &[]))
+            .iter()
+            .filter(|(_, a)| a != "unchanged")
+            .count(),
+        0,
+        "a re-crawl of an unchanged lake changes nothing"
+    );
+
+    open_formats("evolve", &[lake_s, scratch_s]);
+    let r = crawl_env(&data, lake_s, &[]);
+    assert_eq!(
+        actions(&r),
+        [
+            ("events", "updated"),
+            ("loose", "unchanged"),
+            ("orders", "updated"),
+            ("plain", "unchanged"),
+            ("trips", "updated"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string())),
+        "{r:#}"
+    );
+    assert!(columns(table(&r, "events")).contains(&"extra string".to_string()));
+    assert_eq!(table(&r, "trips")["partitions"], 3);
+    assert!(columns(table(&r, "trips")).contains(&"driver string".to_string()));
+    let s = SledStore::open(&data, 10).unwrap();
+    let orders = s
+        .get_table(&TableIdent::parse("lake", "orders").unwrap())
+        .unwrap();
+    assert!(orders.parameters["metadata_location"].contains("/metadata/00004-"));
+    assert!(orders.parameters["previous_metadata_location"].contains("/metadata/00003-"));
+    drop(s);
+    // The engines now read the new snapshot through the catalog.
+    load(&data);
+}
+
+/// The same lake written to S3 (moto) by the same writers, crawled over S3.
+#[test]
+fn open_table_formats_on_s3() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = moto();
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let scratch_s = scratch.to_str().unwrap();
+    open_formats("write", &["otf", scratch_s, &m.endpoint]);
+    let data = dir.path().join("catalog");
+    let env = common::moto::s3_env(&m.endpoint);
+    let r = crawl_env(&data, "s3://otf/", &env);
+    check_open_formats(&data, &r, "s3://otf/");
+    let server = common::start(&data, &[]);
+    open_formats(
+        "load",
+        &["otf", scratch_s, &server.thrift, &server.base, &m.endpoint],
+    );
+    server.sigterm();
+}

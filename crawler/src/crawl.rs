@@ -4,6 +4,7 @@ use crate::glob::Exclusions;
 use crate::group::{group, GroupFile, GroupOptions};
 use crate::infer::{infer_object, FileSchema, SampleOptions};
 use crate::inventory::{folder_of, Inventory, InventoryBuilder, Known};
+use crate::open_formats;
 use crate::source::{Counters, Source};
 use crate::table::{build, sanitize, CrawledTable, DataFile, TableOptions};
 use crate::CrawlError;
@@ -92,6 +93,9 @@ pub struct CrawlStats {
     /// (same size, time and ETag), and in new-folders-only mode every file of a
     /// folder seen before.
     pub files_reused: u64,
+    /// Data files under Delta, Iceberg and Hudi table roots: their tables are read
+    /// from their metadata, and these files are not crawled one by one.
+    pub files_in_open_tables: u64,
     /// Listing, reading, inference and grouping; not the catalog write.
     pub seconds: f64,
     /// The process's peak resident memory, where the platform tells (set by the CLI).
@@ -207,6 +211,18 @@ pub async fn crawl(
                 list(&src, &exclusions, &mut out.stats, url, fp).await?
             }
         };
+        let (metadata, mut files): (Vec<Listed>, Vec<Listed>) =
+            files.into_iter().partition(|f| f.metadata);
+        let roots =
+            open_formats::roots(&metadata.iter().map(|f| f.rel.as_str()).collect::<Vec<_>>());
+        let enclosing = open_formats::Enclosing::new(&roots);
+        let before = files.len();
+        files.retain(|f| enclosing.root_of(&f.rel).is_none());
+        out.stats.files_in_open_tables += (before - files.len()) as u64;
+        out.stats.not_data_files += metadata
+            .iter()
+            .filter(|m| enclosing.root_of(&m.rel).is_none())
+            .count() as u64;
         let t1 = Instant::now();
         let fingerprints: HashMap<String, String> = files
             .iter()
@@ -305,18 +321,7 @@ pub async fn crawl(
             } else {
                 format!("{root_url}{}/", t.path.join("/"))
             };
-            let mut name = table_name(&opts.table_prefix, &folder);
-            if used_names.contains(&name) {
-                let suffix = format!("_{}", short_hash(&location));
-                name = format!(
-                    "{}{suffix}",
-                    name.chars().take(128 - suffix.len()).collect::<String>()
-                );
-                out.notes.push(format!(
-                    "table name {} clashed; {location} is named {name}",
-                    table_name(&opts.table_prefix, &folder)
-                ));
-            }
+            let name = unique_name(&used_names, &mut out.notes, opts, &folder, &location);
             match build(&name, &location, &t, &data, &table_opts) {
                 Ok(ct) => {
                     src.counters
@@ -332,6 +337,81 @@ pub async fn crawl(
             build_s = t2.elapsed().as_secs_f64(),
             "{url}: grouped and built"
         );
+        // Open-format tables: each root's metadata, read concurrently, named in
+        // root order so that names do not depend on which read finishes first.
+        let mut jobs = Vec::new();
+        for root in &roots {
+            let (location, path) = if root.rel.is_empty() {
+                (root_url.clone(), src.prefix.as_ref().to_string())
+            } else if src.prefix.as_ref().is_empty() {
+                (format!("{root_url}{}/", root.rel), root.rel.clone())
+            } else {
+                (
+                    format!("{root_url}{}/", root.rel),
+                    format!("{}/{}", src.prefix.as_ref(), root.rel),
+                )
+            };
+            let folder = root
+                .rel
+                .rsplit('/')
+                .next()
+                .filter(|f| !f.is_empty())
+                .map_or_else(|| include_name.clone(), str::to_string);
+            let name = unique_name(&used_names, &mut out.notes, opts, &folder, &location);
+            used_names.insert(name.clone());
+            let strip = if root.rel.is_empty() {
+                0
+            } else {
+                root.rel.len() + 1
+            };
+            let files = metadata
+                .iter()
+                .filter(|m| enclosing.root_of(&m.rel) == Some(root))
+                .map(|m| (m.rel[strip..].to_string(), m.size))
+                .collect();
+            jobs.push((
+                root,
+                name,
+                open_formats::RootFiles {
+                    src: &src,
+                    url: location,
+                    path,
+                    files,
+                },
+            ));
+        }
+        let naming = open_formats::Naming {
+            crawler_name: opts.crawler_name.clone(),
+        };
+        let read: Vec<_> = futures::stream::iter(jobs.iter())
+            .map(|(root, name, files)| open_formats::read_table(root, files, name, &naming))
+            .buffered(opts.max_requests.max(1))
+            .collect()
+            .await;
+        for ((root, name, files), r) in jobs.iter().zip(read) {
+            match r {
+                Ok(ct) => {
+                    src.counters
+                        .tables_found
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    out.tables.push(ct);
+                }
+                Err(e) => {
+                    used_names.remove(name);
+                    skipped.push(Skipped {
+                        path: files.url.clone(),
+                        reason: format!(
+                            "a {} table whose metadata could not be read, so none of its files \
+                             were crawled: {e}",
+                            root.format.as_str()
+                        ),
+                    });
+                }
+            }
+        }
+        if is_cancelled(opts) {
+            return Err(CrawlError::Cancelled);
+        }
         out.skipped.append(&mut skipped);
         let c = &src.counters;
         out.stats.objects_listed += Counters::get(&c.objects_listed);
@@ -345,6 +425,29 @@ pub async fn crawl(
     out.stats.seconds = started.elapsed().as_secs_f64();
     out.inventory = inventory.finish();
     Ok(out)
+}
+
+/// A table name for `folder` that no earlier table of this crawl has taken.
+fn unique_name(
+    used: &HashSet<String>,
+    notes: &mut Vec<String>,
+    opts: &CrawlOptions,
+    folder: &str,
+    location: &str,
+) -> String {
+    let mut name = table_name(&opts.table_prefix, folder);
+    if used.contains(&name) {
+        let suffix = format!("_{}", short_hash(location));
+        name = format!(
+            "{}{suffix}",
+            name.chars().take(128 - suffix.len()).collect::<String>()
+        );
+        notes.push(format!(
+            "table name {} clashed; {location} is named {name}",
+            table_name(&opts.table_prefix, folder)
+        ));
+    }
+    name
 }
 
 fn is_cancelled(opts: &CrawlOptions) -> bool {
@@ -389,6 +492,7 @@ async fn list_folders(
                     path,
                     size: f.size,
                     fingerprint: f.fingerprint.clone(),
+                    metadata: false,
                 });
             }
         }
@@ -411,7 +515,14 @@ pub async fn list_objects(url: &str) -> Result<(String, Vec<(String, u64)>), Cra
     let mut stats = CrawlStats::default();
     let none = Exclusions::new(&[]).map_err(CrawlError::Options)?;
     let files = list(&src, &none, &mut stats, url, false).await?;
-    Ok((root, files.into_iter().map(|f| (f.rel, f.size)).collect()))
+    Ok((
+        root,
+        files
+            .into_iter()
+            .filter(|f| !f.metadata)
+            .map(|f| (f.rel, f.size))
+            .collect(),
+    ))
 }
 
 struct Listed {
@@ -419,6 +530,8 @@ struct Listed {
     path: ObjPath,
     size: u64,
     fingerprint: String,
+    /// A Delta log, Iceberg metadata or Hudi timeline file (see [`open_formats`]).
+    metadata: bool,
 }
 
 /// Lists a local folder with `read_dir` on one thread per core: object_store's
@@ -616,7 +729,7 @@ impl Interner {
     }
 }
 
-/// Keeps data files; counts the others.
+/// Keeps data files and the metadata files of open table formats; counts the others.
 fn classify(
     rel: String,
     path: ObjPath,
@@ -625,6 +738,15 @@ fn classify(
     ex: &Exclusions,
     stats: &mut CrawlStats,
 ) -> Option<Listed> {
+    if open_formats::is_metadata(&rel) && !ex.excludes(&rel) {
+        return Some(Listed {
+            rel,
+            path,
+            size,
+            fingerprint,
+            metadata: true,
+        });
+    }
     if is_not_data(&rel) {
         stats.not_data_files += 1;
     } else if ex.excludes(&rel) {
@@ -637,6 +759,7 @@ fn classify(
             path,
             size,
             fingerprint,
+            metadata: false,
         });
     }
     None

@@ -13,6 +13,8 @@
 //!   Avro header, CSV/TSV and JSON samples);
 //! - [`merge`]: how column types from many files combine;
 //! - [`glob`]: exclusion patterns with Glue's glob semantics;
+//! - [`open_formats`]: Delta Lake, Iceberg and Hudi table roots, read from their own
+//!   metadata instead of their data files;
 //! - [`group`]: which folders are one table and which levels are partitions;
 //! - [`table`]: SerDe, formats, parameters and partitions of each table;
 //! - [`inventory`]: what a run saw of each file, so the next run reads only what changed;
@@ -26,6 +28,7 @@ pub mod group;
 pub mod infer;
 pub mod inventory;
 pub mod merge;
+pub mod open_formats;
 pub mod source;
 pub mod table;
 

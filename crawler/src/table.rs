@@ -47,7 +47,12 @@ pub struct TableOptions {
 
 fn formats(c: Classification) -> (&'static str, &'static str) {
     match c {
-        Classification::Parquet => (
+        // No file is classified as an open table format: those tables are built in
+        // `open_formats`, from their metadata, and their data files are Parquet.
+        Classification::Parquet
+        | Classification::Delta
+        | Classification::Iceberg
+        | Classification::Hudi => (
             "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
             "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
         ),
@@ -302,7 +307,10 @@ pub fn build(
     params.insert("UPDATED_BY_CRAWLER".into(), opts.crawler_name.clone());
     let mut serde_params = Parameters::new();
     let serde_lib = match classification {
-        Classification::Parquet => {
+        Classification::Parquet
+        | Classification::Delta
+        | Classification::Iceberg
+        | Classification::Hudi => {
             serde_params.insert("serialization.format".into(), "1".into());
             "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
         }

@@ -179,7 +179,8 @@ pub fn apply(
     for mut ct in out.tables {
         let mut name = ct.table.name.as_str().to_string();
         if let Some(t) = by_name.get(name.as_str()) {
-            if location(t) != Some(ct.location.as_str()) {
+            let same = |a: &str| a.trim_end_matches('/') == ct.location.trim_end_matches('/');
+            if !location(t).is_some_and(same) {
                 let other = suffixed(&name, &ct.location);
                 ct.notes.push(format!(
                     "table {name} already exists at {}; this one is named {other}",
@@ -400,6 +401,39 @@ fn plan_update(
         return Ok((Plan::AddPartitions(vec![], changes), 0));
     }
     let mut table = new.clone();
+    if let Some(found) = new.parameters.get("metadata_location") {
+        let current = cur.parameters.get("metadata_location");
+        if current != Some(found) {
+            use lakecat_crawler::open_formats::iceberg::location_version;
+            // A commit may have moved the table on since the crawl read its folder:
+            // the registration only ever moves forward.
+            if let (Some(c), Some(f)) = (
+                current.and_then(|c| location_version(c)),
+                location_version(found),
+            ) {
+                if f <= c {
+                    return Ok((Plan::Nothing, 0));
+                }
+            }
+            changes.push(format!("metadata_location moved to {found}"));
+            if let Some(c) = current {
+                table
+                    .parameters
+                    .insert("previous_metadata_location".into(), c.clone());
+            }
+        }
+        // Whoever registered the Iceberg table chose its formats and SerDe (Hive's
+        // Iceberg storage handler, Glue's none); only its columns follow the metadata.
+        if let (Some(sd), Some(csd)) = (
+            table.storage_descriptor.as_mut(),
+            cur.storage_descriptor.as_ref(),
+        ) {
+            *sd = StorageDescriptor {
+                columns: std::mem::take(&mut sd.columns),
+                ..csd.clone()
+            };
+        }
+    }
     // Keep what people set: description, owner, their own parameters.
     table.description = cur.description.clone();
     table.owner = cur.owner.clone().or(table.owner);

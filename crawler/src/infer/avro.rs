@@ -67,27 +67,7 @@ pub fn infer(head: &[u8]) -> Result<FileSchema, AvroError> {
             "unknown Avro codec {codec:?}: the data blocks may be unreadable"
         ));
     }
-    let schema = Schema::parse_str(&schema_text)
-        .map_err(|e| AvroError::Invalid(format!("the writer schema is invalid: {e}")))?;
-    let mut names = HashMap::new();
-    collect_names(&schema, &mut names);
-    let columns = match &schema {
-        Schema::Record(rec) => rec
-            .fields
-            .iter()
-            .map(|f| InferredColumn {
-                name: f.name.to_lowercase(),
-                ty: hive_type(&f.schema, &names, &mut notes, &f.name, 0),
-            })
-            .collect(),
-        other => {
-            notes.push("the top-level schema is not a record: one column named value".into());
-            vec![InferredColumn {
-                name: "value".into(),
-                ty: hive_type(other, &names, &mut notes, "value", 0),
-            }]
-        }
-    };
+    let columns = schema_columns(&schema_text, &mut notes).map_err(AvroError::Invalid)?;
     Ok(FileSchema {
         classification: Classification::Avro,
         compression: Compression::None,
@@ -98,6 +78,35 @@ pub fn infer(head: &[u8]) -> Result<FileSchema, AvroError> {
         record_count_exact: false,
         avro_schema: Some(schema_text),
         notes,
+    })
+}
+
+/// The columns of an Avro schema given as JSON text: a record's fields, or one
+/// column `value` for any other top-level type. Hudi keeps its table schema so.
+pub fn schema_columns(
+    schema_text: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<InferredColumn>, String> {
+    let schema =
+        Schema::parse_str(schema_text).map_err(|e| format!("the writer schema is invalid: {e}"))?;
+    let mut names = HashMap::new();
+    collect_names(&schema, &mut names);
+    Ok(match &schema {
+        Schema::Record(rec) => rec
+            .fields
+            .iter()
+            .map(|f| InferredColumn {
+                name: f.name.to_lowercase(),
+                ty: hive_type(&f.schema, &names, notes, &f.name, 0),
+            })
+            .collect(),
+        other => {
+            notes.push("the top-level schema is not a record: one column named value".into());
+            vec![InferredColumn {
+                name: "value".into(),
+                ty: hive_type(other, &names, notes, "value", 0),
+            }]
+        }
     })
 }
 

@@ -24,6 +24,11 @@ pub enum Classification {
     Json,
     Parquet,
     Avro,
+    /// Tables that keep their own metadata (see [`crate::open_formats`]); never
+    /// the classification of a single file.
+    Delta,
+    Iceberg,
+    Hudi,
 }
 
 impl Classification {
@@ -33,6 +38,9 @@ impl Classification {
             Classification::Json => "json",
             Classification::Parquet => "parquet",
             Classification::Avro => "avro",
+            Classification::Delta => "delta",
+            Classification::Iceberg => "iceberg",
+            Classification::Hudi => "hudi",
         }
     }
 }
