@@ -790,6 +790,14 @@ fn open_table_formats_are_read_from_their_metadata() {
         server.sigterm();
     };
     load(&data);
+    // Glue's DeltaTargets, IcebergTargets and HudiTargets on managed crawlers, with
+    // boto3 (whose shapes are Glue's), into databases of their own.
+    let server = common::start(&data, &[]);
+    common::python_ok(
+        "glue/boto3_open_format_crawlers.py",
+        &[&server.base, lake_s],
+    );
+    server.sigterm();
     assert_eq!(
         actions(&crawl_env(&data, lake_s, &[]))
             .iter()

@@ -50,8 +50,46 @@ pub struct S3Target {
     pub dlq_event_queue_arn: Option<String>,
 }
 
-/// Glue's `CrawlerTargets`. Only S3 targets can be crawled here; the other kinds
-/// are accepted in the shape and refused with a message.
+/// Glue's `DeltaTarget`: paths that are each one Delta table's root.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeltaTarget {
+    #[serde(default)]
+    pub delta_tables: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_name: Option<String>,
+    /// Symlink manifests written into the table: not supported (see `normalize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_manifest: Option<bool>,
+    /// lakecat registers native Delta tables only; `false` is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_native_delta_table: Option<bool>,
+}
+
+/// Glue's `IcebergTarget` and `HudiTarget` (the same shape): prefixes under which
+/// tables of that format are looked for, at most `MaximumTraversalDepth` folders
+/// down to their metadata folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableFormatTarget {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<String>,
+    /// 1 to 20; Glue's default is 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_traversal_depth: Option<u32>,
+}
+
+impl TableFormatTarget {
+    pub const DEFAULT_DEPTH: u32 = 10;
+}
+
+/// Glue's `CrawlerTargets`. S3, Delta, Iceberg and Hudi targets are crawled; the
+/// other kinds (databases reached through connections) are accepted in the shape
+/// and refused with a message.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrawlerTargets {
@@ -66,11 +104,11 @@ pub struct CrawlerTargets {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub catalog_targets: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub delta_targets: Vec<Value>,
+    pub delta_targets: Vec<DeltaTarget>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub iceberg_targets: Vec<Value>,
+    pub iceberg_targets: Vec<TableFormatTarget>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hudi_targets: Vec<Value>,
+    pub hudi_targets: Vec<TableFormatTarget>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -349,19 +387,54 @@ impl Crawler {
             ("MongoDBTargets", t.mongo_d_b_targets.len()),
             ("DynamoDBTargets", t.dynamo_d_b_targets.len()),
             ("CatalogTargets", t.catalog_targets.len()),
-            ("DeltaTargets", t.delta_targets.len()),
-            ("IcebergTargets", t.iceberg_targets.len()),
-            ("HudiTargets", t.hudi_targets.len()),
         ];
         if let Some((kind, _)) = other.iter().find(|(_, n)| *n > 0) {
             return Err(Error::invalid(format!(
-                "{kind} cannot be crawled by lakecat; only S3Targets (s3://, file:// or local paths)"
+                "{kind} cannot be crawled by lakecat; only S3Targets, DeltaTargets, IcebergTargets \
+                 and HudiTargets (s3://, file:// or local paths)"
             )));
         }
-        if t.s3_targets.is_empty() {
+        if t.s3_targets.is_empty()
+            && t.delta_targets.is_empty()
+            && t.iceberg_targets.is_empty()
+            && t.hudi_targets.is_empty()
+        {
             return Err(Error::invalid(
-                "a crawler needs at least one S3Targets path",
+                "a crawler needs at least one S3Targets, DeltaTargets, IcebergTargets or HudiTargets path",
             ));
+        }
+        for (i, d) in t.delta_targets.iter().enumerate() {
+            if d.delta_tables.is_empty() || d.delta_tables.iter().any(|p| p.trim().is_empty()) {
+                return Err(Error::invalid(format!(
+                    "DeltaTargets[{i}].DeltaTables must name at least one path, none empty"
+                )));
+            }
+            if d.create_native_delta_table == Some(false) || d.write_manifest == Some(true) {
+                return Err(Error::invalid(format!(
+                    "DeltaTargets[{i}]: lakecat registers native Delta tables only \
+                     (CreateNativeDeltaTable true, WriteManifest false); it does not write \
+                     symlink manifests into the lake"
+                )));
+            }
+        }
+        for (kind, targets) in [
+            ("IcebergTargets", &t.iceberg_targets),
+            ("HudiTargets", &t.hudi_targets),
+        ] {
+            for (i, x) in targets.iter().enumerate() {
+                if x.paths.is_empty() || x.paths.iter().any(|p| p.trim().is_empty()) {
+                    return Err(Error::invalid(format!(
+                        "{kind}[{i}].Paths must name at least one path, none empty"
+                    )));
+                }
+                if let Some(n) = x.maximum_traversal_depth {
+                    if !(1..=20).contains(&n) {
+                        return Err(Error::invalid(format!(
+                            "{kind}[{i}].MaximumTraversalDepth must be 1 to 20, not {n}"
+                        )));
+                    }
+                }
+            }
         }
         for (i, s) in t.s3_targets.iter().enumerate() {
             if s.path.trim().is_empty() {

@@ -47,6 +47,13 @@ pub struct CrawlOptions {
     pub classifiers: Vec<crate::classify::CustomClassifier>,
     /// Return the [`Inventory`] of the files seen (for a next, incremental run).
     pub keep_inventory: bool,
+    /// Glue's Delta, Iceberg and Hudi targets: only tables of this format are
+    /// registered, and no file is read as data.
+    pub only_format: Option<open_formats::TableFormat>,
+    /// Table roots deeper than this many folders below the include path are
+    /// ignored (Glue's `MaximumTraversalDepth`, and 0 for a Delta target, whose
+    /// path is the table).
+    pub max_root_depth: Option<usize>,
 }
 
 impl Default for CrawlOptions {
@@ -68,6 +75,8 @@ impl Default for CrawlOptions {
             cancel: None,
             classifiers: Vec::new(),
             keep_inventory: false,
+            only_format: None,
+            max_root_depth: None,
         }
     }
 }
@@ -213,8 +222,26 @@ pub async fn crawl(
         };
         let (metadata, mut files): (Vec<Listed>, Vec<Listed>) =
             files.into_iter().partition(|f| f.metadata);
-        let roots =
+        let mut roots =
             open_formats::roots(&metadata.iter().map(|f| f.rel.as_str()).collect::<Vec<_>>());
+        roots.retain(|r| {
+            opts.only_format.is_none_or(|f| r.format == f)
+                && opts.max_root_depth.is_none_or(|d| r.depth() <= d)
+        });
+        if opts.only_format.is_some() {
+            files.clear();
+        }
+        // Metadata files go into the inventory too, so that an event-mode run that
+        // lists only a table's data folder still knows the table is there.
+        for m in metadata.iter().filter(|_| opts.keep_inventory) {
+            inventory.add(
+                format!("{root_url}{}", m.rel),
+                m.fingerprint.clone(),
+                m.size,
+                None,
+                None,
+            );
+        }
         let enclosing = open_formats::Enclosing::new(&roots);
         let before = files.len();
         files.retain(|f| enclosing.root_of(&f.rel).is_none());
@@ -492,7 +519,7 @@ async fn list_folders(
                     path,
                     size: f.size,
                     fingerprint: f.fingerprint.clone(),
-                    metadata: false,
+                    metadata: open_formats::is_metadata(rel),
                 });
             }
         }

@@ -191,3 +191,37 @@ fn a_stopped_crawl_ends_cancelled() {
         "{r:?}"
     );
 }
+
+/// A Delta table found by a full run stays one Delta table in event mode, even
+/// when the event names only one of its data folders: the log is known from the
+/// inventory, and the new data file is not crawled as a Parquet table of its own.
+#[test]
+fn event_mode_keeps_open_format_tables_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = r#"{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},{\"name\":\"dt\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}"#;
+    write(
+        dir.path(),
+        "sales/_delta_log/00000000000000000000.json",
+        &format!(
+            "{{\"protocol\":{{\"minReaderVersion\":1,\"minWriterVersion\":2}}}}\n\
+             {{\"metaData\":{{\"id\":\"x\",\"format\":{{\"provider\":\"parquet\",\"options\":{{}}}},\
+             \"schemaString\":\"{schema}\",\"partitionColumns\":[\"dt\"],\"configuration\":{{}}}}}}\n"
+        ),
+    );
+    write(dir.path(), "sales/dt=1/part-0.json", "{\"id\": 1}\n");
+    let first = run(dir.path(), &keep());
+    assert_eq!(first.tables.len(), 1);
+    assert_eq!(first.tables[0].classification.as_str(), "delta");
+    assert_eq!(first.stats.files_read, 0, "no data file is read");
+    let root = first.roots[0].clone();
+    write(dir.path(), "sales/dt=2/part-0.json", "{\"id\": 2}\n");
+    let opts = CrawlOptions {
+        previous: Some(Arc::new(first.inventory.clone())),
+        list_only: Some(vec![format!("{root}sales/dt=2/")]),
+        ..keep()
+    };
+    let out = run(dir.path(), &opts);
+    assert_eq!(out.tables.len(), 1, "{:?}", out.tables);
+    assert_eq!(out.tables[0].classification.as_str(), "delta");
+    assert_eq!(out.stats.files_read, 0);
+}

@@ -29,6 +29,7 @@ use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, Record
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result};
 use lakecat_crawler::classify::{CsvRule, CsvSerde, CustomClassifier, HeaderRule, JsonRule, Rule};
 use lakecat_crawler::inventory::Inventory;
+use lakecat_crawler::open_formats::TableFormat;
 use lakecat_crawler::{CrawlError, CrawlOptions, CrawlOutput};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -744,11 +745,11 @@ impl Crawlers {
         }
         let previous = previous.map(Arc::new);
         let mut merged: Option<CrawlOutput> = None;
-        for t in &c.targets.s3_targets {
+        for job in targets(c) {
             let opts = CrawlOptions {
-                exclusions: t.exclusions.clone(),
+                exclusions: job.exclusions.clone(),
                 table_prefix: c.table_prefix.clone().unwrap_or_default(),
-                sample_files: t.sample_size.map(|n| n as usize),
+                sample_files: job.sample_size.map(|n| n as usize),
                 table_level: cfg.table_level,
                 combine_compatible_schemas: cfg.combine_compatible_schemas,
                 partition_own_schema: !cfg.partitions_inherit_from_table,
@@ -756,16 +757,20 @@ impl Crawlers {
                 previous: previous.clone(),
                 new_folders_only: recrawl == RecrawlBehavior::CrawlNewFoldersOnly
                     && previous.is_some(),
-                list_only: list_only.clone(),
+                // Events name changed objects under S3 targets; the metadata of
+                // Delta, Iceberg and Hudi targets is read whole each run.
+                list_only: list_only.clone().filter(|_| job.only_format.is_none()),
                 cancel: Some(cancel.clone()),
                 classifiers: rules.clone(),
                 keep_inventory: true,
+                only_format: job.only_format,
+                max_root_depth: job.max_root_depth,
                 ..Default::default()
             };
             let out = self
                 .runtime
                 .block_on(lakecat_crawler::crawl(
-                    std::slice::from_ref(&t.path),
+                    std::slice::from_ref(&job.path),
                     &opts,
                     &|_| {},
                 ))
@@ -776,6 +781,21 @@ impl Crawlers {
                     ),
                     e => fail(e.to_string()),
                 })?;
+            let mut out = out;
+            if let (Some(f), true) = (job.only_format, out.tables.is_empty()) {
+                if out.skipped.is_empty() {
+                    out.notes.push(format!(
+                        "{}: no {} table found{}",
+                        job.path,
+                        f.as_str(),
+                        if job.max_root_depth == Some(0) {
+                            " (a DeltaTables path must be the table's folder, the one holding _delta_log/)"
+                        } else {
+                            " within MaximumTraversalDepth"
+                        }
+                    ));
+                }
+            }
             merged = Some(match merged {
                 None => out,
                 Some(mut m) => {
@@ -852,7 +872,16 @@ impl Crawlers {
             .tables
             .iter()
             .filter(|t| t.action == Action::Failed)
-            .map(|t| format!("{}: {}", t.name, t.changes.join("; ")))
+            .map(|t| {
+                // Why the write failed is the report's last note ("not written: …").
+                let why: Vec<&str> = t
+                    .changes
+                    .iter()
+                    .chain(&t.notes)
+                    .map(String::as_str)
+                    .collect();
+                format!("{}: {}", t.name, why.join("; "))
+            })
             .collect();
         if !failed.is_empty() {
             return Err(fail(format!(
@@ -1219,4 +1248,59 @@ fn stamp(c: &mut Classifier, created: i64, updated: i64, version: u64) {
     if let Some(x) = c.json_classifier.as_mut() {
         (x.creation_time, x.last_updated, x.version) = (created, updated, version);
     }
+}
+
+/// One path a run crawls, with what its kind of target asks for.
+struct Job {
+    path: String,
+    exclusions: Vec<String>,
+    sample_size: Option<u32>,
+    only_format: Option<TableFormat>,
+    max_root_depth: Option<usize>,
+}
+
+/// Every path of a crawler's targets: S3 targets crawl everything they hold; a
+/// Delta target's path is one Delta table; Iceberg and Hudi targets look for
+/// their tables down to `MaximumTraversalDepth` folders (counted to the metadata
+/// folder, as Glue counts them).
+fn targets(c: &Crawler) -> Vec<Job> {
+    let t = &c.targets;
+    let mut jobs: Vec<Job> = t
+        .s3_targets
+        .iter()
+        .map(|s| Job {
+            path: s.path.clone(),
+            exclusions: s.exclusions.clone(),
+            sample_size: s.sample_size,
+            only_format: None,
+            max_root_depth: None,
+        })
+        .collect();
+    for d in &t.delta_targets {
+        jobs.extend(d.delta_tables.iter().map(|p| Job {
+            path: p.clone(),
+            exclusions: vec![],
+            sample_size: None,
+            only_format: Some(TableFormat::Delta),
+            max_root_depth: Some(0),
+        }));
+    }
+    for (format, targets) in [
+        (TableFormat::Iceberg, &t.iceberg_targets),
+        (TableFormat::Hudi, &t.hudi_targets),
+    ] {
+        for x in targets {
+            let depth = x
+                .maximum_traversal_depth
+                .unwrap_or(lakecat_catalog_api::crawlers::TableFormatTarget::DEFAULT_DEPTH);
+            jobs.extend(x.paths.iter().map(|p| Job {
+                path: p.clone(),
+                exclusions: x.exclusions.clone(),
+                sample_size: None,
+                only_format: Some(format),
+                max_root_depth: Some(depth.saturating_sub(1) as usize),
+            }));
+        }
+    }
+    jobs
 }

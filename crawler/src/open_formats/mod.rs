@@ -48,6 +48,17 @@ pub struct Root {
     pub format: TableFormat,
 }
 
+impl Root {
+    /// Folders between the include path and the root.
+    pub fn depth(&self) -> usize {
+        if self.rel.is_empty() {
+            0
+        } else {
+            self.rel.split('/').count()
+        }
+    }
+}
+
 /// What a metadata file says about its table root, from its path alone.
 fn root_of(rel: &str) -> Option<(&str, TableFormat)> {
     let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
