@@ -56,6 +56,10 @@ fn formats(c: Classification) -> (&'static str, &'static str) {
             "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
             "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
         ),
+        Classification::Orc => (
+            "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
+            "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
+        ),
         Classification::Avro => (
             "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat",
             "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat",
@@ -313,6 +317,10 @@ pub fn build(
         | Classification::Hudi => {
             serde_params.insert("serialization.format".into(), "1".into());
             "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+        }
+        Classification::Orc => {
+            serde_params.insert("serialization.format".into(), "1".into());
+            "org.apache.hadoop.hive.ql.io.orc.OrcSerde"
         }
         Classification::Avro => {
             // The writer schema with the most columns; Hive reads every file with it.

@@ -7,6 +7,7 @@
 //! than the sample).
 
 pub mod avro;
+pub mod orc;
 pub mod parquet;
 pub mod text;
 
@@ -24,6 +25,7 @@ pub enum Classification {
     Json,
     Parquet,
     Avro,
+    Orc,
     /// Tables that keep their own metadata (see [`crate::open_formats`]); never
     /// the classification of a single file.
     Delta,
@@ -38,6 +40,7 @@ impl Classification {
             Classification::Json => "json",
             Classification::Parquet => "parquet",
             Classification::Avro => "avro",
+            Classification::Orc => "orc",
             Classification::Delta => "delta",
             Classification::Iceberg => "iceberg",
             Classification::Hudi => "hudi",
@@ -137,6 +140,7 @@ impl Default for SampleOptions {
 
 const PARQUET_SUFFIX: u64 = 64 * 1024;
 const AVRO_HEAD: u64 = 64 * 1024;
+const ORC_SUFFIX: u64 = 64 * 1024;
 /// An Avro header larger than this (a schema of many MiB) is refused.
 const AVRO_HEAD_MAX: u64 = 16 << 20;
 
@@ -166,6 +170,15 @@ pub async fn infer_object(
             return parquet_from_tail(src, path, size, tail).await;
         }
         // Named .parquet but not one: fall through to content sniffing.
+    }
+    if ext == "orc" && Compression::from_name(name).is_none() && size > 4 {
+        let tail = src
+            .read(path, size.saturating_sub(ORC_SUFFIX)..size)
+            .await?;
+        // Writers put the postscript's magic last, just before its length byte.
+        if tail.len() >= 4 && &tail[tail.len() - 4..tail.len() - 1] == b"ORC" {
+            return orc_from_tail(src, path, size, tail).await;
+        }
     }
     let first = if ext == "avro" {
         AVRO_HEAD
@@ -200,7 +213,13 @@ pub async fn infer_object(
         }
     }
     if head.starts_with(b"ORC") {
-        return Err("ORC files are not supported yet".into());
+        let tail = if head.len() as u64 == size {
+            head
+        } else {
+            src.read(path, size.saturating_sub(ORC_SUFFIX)..size)
+                .await?
+        };
+        return orc_from_tail(src, path, size, tail).await;
     }
     if head.starts_with(b"SEQ") && head.len() > 3 && head[3] <= 6 {
         return Err("Hadoop SequenceFiles are not supported".into());
@@ -256,6 +275,21 @@ pub async fn infer_object(
         }
     }
     Ok(s)
+}
+
+async fn orc_from_tail(
+    src: &Source,
+    path: &ObjPath,
+    size: u64,
+    tail: bytes::Bytes,
+) -> Result<FileSchema, String> {
+    match orc::infer(&tail, size) {
+        Err(orc::OrcError::NeedMore(n)) if n <= size => {
+            let t = src.read(path, size - n..size).await?;
+            orc::infer(&t, size).map_err(|e| e.to_string())
+        }
+        r => r.map_err(|e| e.to_string()),
+    }
 }
 
 async fn parquet_from_tail(
