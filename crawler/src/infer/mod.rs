@@ -10,6 +10,7 @@ pub mod avro;
 pub mod orc;
 pub mod parquet;
 pub mod text;
+mod thrift_repair;
 
 use crate::compression::{decompress_prefix, Compression};
 use crate::source::Source;

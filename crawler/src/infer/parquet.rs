@@ -54,16 +54,26 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll)
         .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
         .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll);
-    let mut r = ParquetMetaDataReader::new().with_metadata_options(Some(opts));
-    let meta = match r.try_parse_sized(&bytes, size) {
-        Ok(()) => r
-            .finish()
-            .map_err(|e| ParquetError::Invalid(e.to_string()))?,
+    let mut r = ParquetMetaDataReader::new().with_metadata_options(Some(opts.clone()));
+    let mut repaired = false;
+    let meta = match r.try_parse_sized(&bytes, size).and_then(|()| r.finish()) {
+        Ok(m) => m,
         Err(PqError::NeedMoreData(n)) => return Err(ParquetError::NeedMore(n as u64)),
-        Err(e) => return Err(ParquetError::Invalid(e.to_string())),
+        Err(e) => {
+            let m = repair(tail, &e.to_string(), &opts)
+                .ok_or_else(|| ParquetError::Invalid(e.to_string()))?;
+            repaired = true;
+            m
+        }
     };
     let fm = meta.file_metadata();
     let (columns, mut notes) = columns_of(fm.schema_descr())?;
+    if repaired {
+        notes.push(
+            "the footer's list element types were repaired, as Java and C++ readers ignore them"
+                .into(),
+        );
+    }
     if let Some(by) = fm.created_by() {
         notes.push(format!("written by {by}"));
     }
@@ -78,6 +88,31 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         avro_schema: None,
         notes,
     })
+}
+
+/// The footer decoded after the lists parquet refused are retyped (see
+/// [`super::thrift_repair`]); `None` when the error is of another kind.
+fn repair(
+    tail: &[u8],
+    first_error: &str,
+    opts: &ParquetMetaDataOptions,
+) -> Option<parquet::file::metadata::ParquetMetaData> {
+    use super::thrift_repair::{rewrite, wanted};
+    let n = tail.len();
+    let len = u32::from_le_bytes(tail.get(n.checked_sub(8)?..n - 4)?.try_into().ok()?) as usize;
+    let footer = tail.get(n.checked_sub(8 + len)?..n - 8)?;
+    let (_, found) = rewrite(footer, &Default::default())?;
+    let mut fixes = std::collections::HashMap::new();
+    let mut want = wanted(first_error)?;
+    for at in found.into_iter().take(64) {
+        fixes.insert(at, want);
+        let (fixed, _) = rewrite(footer, &fixes)?;
+        match ParquetMetaDataReader::decode_metadata_with_options(&fixed, Some(opts)) {
+            Ok(m) => return Some(m),
+            Err(e) => want = wanted(&e.to_string())?,
+        }
+    }
+    None
 }
 
 /// A schema's Hive columns and the notes their conversion made.
@@ -419,5 +454,41 @@ mod tests {
         }
         let e = infer(&bad, n).unwrap_err();
         assert!(matches!(e, ParquetError::Invalid(_)), "{e:?}");
+    }
+
+    /// A footer whose `i32` lists are written as `byte` lists, which parquet's
+    /// decoder refuses ("Expected list element type of I32 but got Byte") and Java
+    /// and C++ readers take, gives the same schema as the untouched file.
+    #[test]
+    fn footers_with_byte_typed_lists_are_repaired() {
+        let path = format!(
+            "{}/../testdata/parquet/pyarrow_default.parquet",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let file = std::fs::read(path).unwrap();
+        let n = file.len();
+        let len = u32::from_le_bytes(file[n - 8..n - 4].try_into().unwrap()) as usize;
+        let footer = &file[n - 8 - len..n - 8];
+        let narrowed = crate::infer::thrift_repair::narrow_i32_lists(footer).unwrap();
+        assert_ne!(narrowed, footer, "the fixture has i32 lists to narrow");
+        let err = ParquetMetaDataReader::decode_metadata(&narrowed).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Expected list element type of I32 but got Byte"),
+            "{err}"
+        );
+        let mut broken = file[..n - 8 - len].to_vec();
+        broken.extend_from_slice(&narrowed);
+        broken.extend_from_slice(&(narrowed.len() as u32).to_le_bytes());
+        broken.extend_from_slice(b"PAR1");
+        let good = infer(&file, n as u64).unwrap();
+        let fixed = infer(&broken, broken.len() as u64).unwrap();
+        assert_eq!(fixed.columns, good.columns);
+        assert_eq!(fixed.record_count, good.record_count);
+        assert!(
+            fixed.notes.iter().any(|n| n.contains("repaired")),
+            "{:?}",
+            fixed.notes
+        );
     }
 }
