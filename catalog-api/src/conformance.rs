@@ -21,6 +21,7 @@ pub fn run_all(make: Factory) {
     filters_and_paging(&*make(10));
     cascade(&*make(10));
     table_writes(&*make(2));
+    multi_table_writes(&*make(3));
     version_deletes(&*make(10));
     functions(&*make(10));
     partition_indexes(&*make(10));
@@ -1695,6 +1696,116 @@ pub fn table_writes(s: &dyn CatalogStore) {
     assert_eq!(
         s.write_table(&db("nope"), w).unwrap_err().kind,
         ErrorKind::NotFound
+    );
+}
+
+/// `write_tables` writes every table or none: a stale version, a bad partition or
+/// a missing database in any one write leaves every table as it was.
+pub fn multi_table_writes(s: &dyn CatalogStore) {
+    s.create_database(Database::new(db("m"))).unwrap();
+    s.create_database(Database::new(db("n"))).unwrap();
+    let (a, b) = (tid("m", "a"), tid("n", "b"));
+    let create = |d: &str, t: &str| {
+        (
+            db(d),
+            TableWrite {
+                table: sample_table(t),
+                expected_version: None,
+                put_partitions: vec![part("2024-01-01", 1)],
+                delete_partitions: vec![],
+            },
+        )
+    };
+    let made = s
+        .write_tables(vec![create("m", "a"), create("n", "b")])
+        .unwrap();
+    assert_eq!(
+        made.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["a", "b"],
+        "results come in the order of the writes"
+    );
+    let update = |id: &TableIdent, version: u64, desc: &str, parts: Vec<Partition>| {
+        let mut t = s.get_table(id).unwrap();
+        t.description = Some(desc.into());
+        (
+            id.database.clone(),
+            TableWrite {
+                table: t,
+                expected_version: Some(version),
+                put_partitions: parts,
+                delete_partitions: vec![],
+            },
+        )
+    };
+    let unchanged = |s: &dyn CatalogStore| {
+        for id in [&a, &b] {
+            let t = s.get_table(id).unwrap();
+            assert_eq!(t.version_id, Some(1), "{id}");
+            assert_eq!(t.description, None, "{id}");
+            assert_eq!(
+                s.list_partitions(id, None, &PageRequest::first(10))
+                    .unwrap()
+                    .items
+                    .len(),
+                1,
+                "{id}"
+            );
+        }
+    };
+    // The second write is stale: the first, valid one is not applied either.
+    let e = s
+        .write_tables(vec![
+            update(&b, 1, "new", vec![part("2024-01-02", 1)]),
+            update(&a, 9, "new", vec![]),
+        ])
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    unchanged(s);
+    // A bad partition in one write, or a missing database, refuses them all.
+    let e = s
+        .write_tables(vec![
+            update(&a, 1, "new", vec![part("2024-01-02", 1)]),
+            update(&b, 1, "new", vec![Partition::new(vec!["x".into()])]),
+        ])
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    unchanged(s);
+    let e = s
+        .write_tables(vec![update(&a, 1, "new", vec![]), create("gone", "c")])
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    unchanged(s);
+    // One table named twice is refused.
+    let e = s
+        .write_tables(vec![update(&a, 1, "x", vec![]), update(&a, 1, "y", vec![])])
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    unchanged(s);
+    // All valid: both move on together, each archiving its old version.
+    let done = s
+        .write_tables(vec![
+            update(&a, 1, "new", vec![part("2024-01-02", 1)]),
+            update(&b, 1, "new", vec![]),
+        ])
+        .unwrap();
+    assert_eq!(
+        done.iter().map(|t| t.version_id).collect::<Vec<_>>(),
+        [Some(2), Some(2)]
+    );
+    assert_eq!(s.get_table(&b).unwrap().description.as_deref(), Some("new"));
+    assert_eq!(
+        s.list_partitions(&a, None, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    assert_eq!(
+        s.list_table_versions(&a, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .len(),
+        2
     );
 }
 

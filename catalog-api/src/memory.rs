@@ -545,33 +545,48 @@ impl CatalogStore for MemoryStore {
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
+        let mut t = self.write_tables(vec![(db.clone(), write)])?;
+        Ok(t.remove(0))
+    }
+
+    fn write_tables(&self, writes: Vec<(DatabaseName, TableWrite)>) -> Result<Vec<Table>> {
+        check_distinct_tables(&writes)?;
         let max_versions = self.max_versions;
         let mut s = self.write();
-        s.db_exists(db)?;
-        let key = (
-            db.as_str().to_string(),
-            write.table.name.as_str().to_string(),
-        );
-        let entry = s.tables.get(&key);
-        let current = entry.map(|e| (&e.table, e.partitions.len() as u64));
-        let indexes = entry.map(|e| e.indexes.clone()).unwrap_or_default();
-        let plan = plan_table_write(db, current, &indexes, write, |k| {
-            Ok(entry.and_then(|e| e.partitions.get(k).map(|p| p.create_time)))
-        })?;
-        let e = s
-            .tables
-            .entry(key)
-            .or_insert_with(|| TableEntry::new(plan.table.clone()));
-        if e.table.version_id != plan.table.version_id {
-            let old = std::mem::replace(&mut e.table, plan.table.clone());
-            e.versions.insert(old.version_id.unwrap_or(1), old);
-            while e.versions.len() > max_versions {
-                e.versions.pop_first();
-            }
+        // Every write is planned (and so checked) before any is applied.
+        let mut plans = Vec::with_capacity(writes.len());
+        for (db, write) in writes {
+            s.db_exists(&db)?;
+            let key = (
+                db.as_str().to_string(),
+                write.table.name.as_str().to_string(),
+            );
+            let entry = s.tables.get(&key);
+            let current = entry.map(|e| (&e.table, e.partitions.len() as u64));
+            let indexes = entry.map(|e| e.indexes.clone()).unwrap_or_default();
+            let plan = plan_table_write(&db, current, &indexes, write, |k| {
+                Ok(entry.and_then(|e| e.partitions.get(k).map(|p| p.create_time)))
+            })?;
+            plans.push((key, plan));
         }
-        e.apply(plan.changes);
-        debug_assert_eq!(e.partitions.len() as u64, plan.partition_count);
-        Ok(plan.table)
+        let mut out = Vec::with_capacity(plans.len());
+        for (key, plan) in plans {
+            let e = s
+                .tables
+                .entry(key)
+                .or_insert_with(|| TableEntry::new(plan.table.clone()));
+            if e.table.version_id != plan.table.version_id {
+                let old = std::mem::replace(&mut e.table, plan.table.clone());
+                e.versions.insert(old.version_id.unwrap_or(1), old);
+                while e.versions.len() > max_versions {
+                    e.versions.pop_first();
+                }
+            }
+            e.apply(plan.changes);
+            debug_assert_eq!(e.partitions.len() as u64, plan.partition_count);
+            out.push(plan.table);
+        }
+        Ok(out)
     }
 
     fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()> {

@@ -268,6 +268,11 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// Creates or replaces a table and changes its partitions, all or nothing.
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table>;
 
+    /// Several [`write_table`](Self::write_table)s as one: every table is written
+    /// or none is (Iceberg's multi-table transactions). A table named twice is
+    /// refused.
+    fn write_tables(&self, writes: Vec<(DatabaseName, TableWrite)>) -> Result<Vec<Table>>;
+
     /// Adds a partition index and fills it from the existing partitions in one
     /// atomic step; the index is active when this returns.
     fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()>;
@@ -566,6 +571,21 @@ pub fn statistics_owner(key: &[u8]) -> Result<Option<Vec<String>>> {
         }
         _ => Err(corrupt()),
     }
+}
+
+/// Refuses a multi-table write that names one table twice (the second write
+/// would be planned against a state the first has not made yet).
+pub fn check_distinct_tables(writes: &[(DatabaseName, TableWrite)]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for (db, w) in writes {
+        if !seen.insert((db.as_str(), w.table.name.as_str())) {
+            return Err(Error::invalid(format!(
+                "table {db}.{} is written twice in one multi-table write",
+                w.table.name.as_str()
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn table_exists(id: &TableIdent) -> Error {

@@ -476,6 +476,22 @@ impl GuardedStore {
     }
 }
 
+impl GuardedStore {
+    /// A new table needs write on its database; a replaced one, on itself.
+    fn may_write_table(&self, db: &DatabaseName, write: &TableWrite) -> Result<()> {
+        match write.expected_version {
+            None => self.on_db(Privilege::Write, db),
+            Some(_) => self.on_table(
+                Privilege::Write,
+                &TableIdent {
+                    database: db.clone(),
+                    name: write.table.name.clone(),
+                },
+            ),
+        }
+    }
+}
+
 impl CatalogStore for GuardedStore {
     fn create_database(&self, db: Database) -> Result<Database> {
         self.auth.check(Privilege::Write, &Resource::Catalog)?;
@@ -634,17 +650,15 @@ impl CatalogStore for GuardedStore {
         self.inner.delete_function(db, name)
     }
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
-        match write.expected_version {
-            None => self.on_db(Privilege::Write, db)?,
-            Some(_) => self.on_table(
-                Privilege::Write,
-                &TableIdent {
-                    database: db.clone(),
-                    name: write.table.name.clone(),
-                },
-            )?,
-        }
+        self.may_write_table(db, &write)?;
         self.inner.write_table(db, write)
+    }
+    fn write_tables(&self, writes: Vec<(DatabaseName, TableWrite)>) -> Result<Vec<Table>> {
+        // Every table is checked before any is written: one refusal refuses all.
+        for (db, w) in &writes {
+            self.may_write_table(db, w)?;
+        }
+        self.inner.write_tables(writes)
     }
     fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()> {
         self.on_table(Privilege::Write, id)?;

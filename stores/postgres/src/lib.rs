@@ -1261,64 +1261,28 @@ impl CatalogStore for PgStore {
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
+        off_runtime(|| self.write(|tx| write_one(tx, db, write, self.max_versions)))
+    }
+
+    fn write_tables(&self, writes: Vec<(DatabaseName, TableWrite)>) -> Result<Vec<Table>> {
+        check_distinct_tables(&writes)?;
+        // Rows are locked in name order, so that two multi-table writes never wait
+        // on each other in a circle.
+        let mut order: Vec<usize> = (0..writes.len()).collect();
+        order.sort_by(|&a, &b| {
+            (writes[a].0.as_str(), writes[a].1.table.name.as_str())
+                .cmp(&(writes[b].0.as_str(), writes[b].1.table.name.as_str()))
+        });
+        let mut slots: Vec<Option<(DatabaseName, TableWrite)>> =
+            writes.into_iter().map(Some).collect();
         off_runtime(|| {
             self.write(|tx| {
-                db_exists(tx, db)?;
-                let id = TableIdent::new(db.clone(), write.table.name.clone());
-                let rec = match record(tx, &id, true) {
-                    Ok(r) => Some(r),
-                    Err(e) if e.kind == ErrorKind::NotFound => None,
-                    Err(e) => return Err(e),
-                };
-                let tid: i64 = match &rec {
-                    Some(r) => r.id,
-                    None => tx
-                        .query_one("SELECT nextval('lc_table_ids')", &[])
-                        .map_err(pe)?
-                        .get(0),
-                };
-                let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
-                let current = rec
-                    .as_ref()
-                    .map(|r| (&r.table, r.partition_count.max(0) as u64));
-                let mut keys: Vec<Vec<u8>> = write
-                    .delete_partitions
-                    .iter()
-                    .map(|v| encode_values(v))
-                    .collect();
-                keys.extend(write.put_partitions.iter().map(|p| encode_values(&p.values)));
-                let times = match rec {
-                    Some(_) => existing(tx, tid, &keys)?,
-                    None => HashMap::new(),
-                };
-                let plan = plan_table_write(db, current, &indexes, write, |k| {
-                    Ok(times.get(k).copied())
-                })?;
-                let doc = to_json(&plan.table)?;
-                let count = plan.partition_count as i64;
-                match &rec {
-                    Some(r) => {
-                        archive(tx, tid, &r.table, self.max_versions)?;
-                        tx.execute(
-                            "UPDATE lc_tables SET doc = $2, partition_count = $3 WHERE id = $1",
-                            &[&tid, &doc, &count],
-                        )
-                        .map_err(pe)?;
-                    }
-                    None => {
-                        let r = tx.execute(
-                            "INSERT INTO lc_tables (db, name, id, doc, partition_count) VALUES ($1, $2, $3, $4, $5)",
-                            &[&db.as_str(), &plan.table.name.as_str(), &tid, &doc, &count],
-                        );
-                        match r {
-                            Ok(_) => {}
-                            Err(e) if is_code(&e, UNIQUE_VIOLATION) => return Err(table_exists(&id)),
-                            Err(e) => return Err(pe(e)),
-                        }
-                    }
+                let mut out: Vec<Option<Table>> = vec![None; slots.len()];
+                for &i in &order {
+                    let (db, w) = slots[i].take().expect("each write is taken once");
+                    out[i] = Some(write_one(tx, &db, w, self.max_versions)?);
                 }
-                apply_changes(tx, tid, plan.changes)?;
-                Ok(plan.table)
+                Ok(out.into_iter().flatten().collect())
             })
         })
     }
@@ -1758,6 +1722,74 @@ impl CatalogStore for PgStore {
             })
         })
     }
+}
+
+/// One table write inside a transaction (see `CatalogStore::write_table`).
+fn write_one(
+    tx: &mut Cx,
+    db: &DatabaseName,
+    write: TableWrite,
+    max_versions: usize,
+) -> Result<Table> {
+    db_exists(tx, db)?;
+    let id = TableIdent::new(db.clone(), write.table.name.clone());
+    let rec = match record(tx, &id, true) {
+        Ok(r) => Some(r),
+        Err(e) if e.kind == ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let tid: i64 = match &rec {
+        Some(r) => r.id,
+        None => tx
+            .query_one("SELECT nextval('lc_table_ids')", &[])
+            .map_err(pe)?
+            .get(0),
+    };
+    let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
+    let current = rec
+        .as_ref()
+        .map(|r| (&r.table, r.partition_count.max(0) as u64));
+    let mut keys: Vec<Vec<u8>> = write
+        .delete_partitions
+        .iter()
+        .map(|v| encode_values(v))
+        .collect();
+    keys.extend(
+        write
+            .put_partitions
+            .iter()
+            .map(|p| encode_values(&p.values)),
+    );
+    let times = match rec {
+        Some(_) => existing(tx, tid, &keys)?,
+        None => HashMap::new(),
+    };
+    let plan = plan_table_write(db, current, &indexes, write, |k| Ok(times.get(k).copied()))?;
+    let doc = to_json(&plan.table)?;
+    let count = plan.partition_count as i64;
+    match &rec {
+        Some(r) => {
+            archive(tx, tid, &r.table, max_versions)?;
+            tx.execute(
+                "UPDATE lc_tables SET doc = $2, partition_count = $3 WHERE id = $1",
+                &[&tid, &doc, &count],
+            )
+            .map_err(pe)?;
+        }
+        None => {
+            let r = tx.execute(
+                    "INSERT INTO lc_tables (db, name, id, doc, partition_count) VALUES ($1, $2, $3, $4, $5)",
+                    &[&db.as_str(), &plan.table.name.as_str(), &tid, &doc, &count],
+                );
+            match r {
+                Ok(_) => {}
+                Err(e) if is_code(&e, UNIQUE_VIOLATION) => return Err(table_exists(&id)),
+                Err(e) => return Err(pe(e)),
+            }
+        }
+    }
+    apply_changes(tx, tid, plan.changes)?;
+    Ok(plan.table)
 }
 
 #[cfg(test)]

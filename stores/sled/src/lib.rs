@@ -192,6 +192,20 @@ fn count_of(v: Option<sled::IVec>) -> u64 {
         .unwrap_or(0)
 }
 
+/// A planned table write: id, key, record, the table it replaces, partition
+/// operations, and the table as written.
+type Planned = (u64, Vec<u8>, Vec<u8>, Option<Table>, Vec<Op>, Table);
+
+/// One table's part of a transaction (see [`SledStore::write_table_records`]).
+struct TableCommit<'a> {
+    tid: u64,
+    moved_from: Option<&'a [u8]>,
+    key: &'a [u8],
+    value: &'a [u8],
+    archive: Option<&'a Table>,
+    ops: &'a [Op],
+}
+
 impl SledStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path, max_versions: usize) -> Result<Self> {
@@ -389,44 +403,64 @@ impl SledStore {
         archive: Option<&Table>,
         ops: &[Op],
     ) -> Result<()> {
-        let mut archived = None;
+        self.write_table_records(&[TableCommit {
+            tid,
+            moved_from,
+            key,
+            value,
+            archive,
+            ops,
+        }])
+    }
+
+    /// [`Self::write_table_record`] for several tables in one transaction.
+    fn write_table_records(&self, commits: &[TableCommit<'_>]) -> Result<()> {
+        let mut archived = Vec::new();
         let mut expired = Vec::new();
-        if let Some(old) = archive {
-            let v = old.version_id.unwrap_or(1);
-            archived = Some((id_key(tid, &v.to_be_bytes()), to_json(old)?));
-            // Archived versions beyond the cap, oldest first.
-            let kept: Vec<_> = self
-                .versions
-                .scan_prefix(tid.to_be_bytes())
-                .keys()
-                .collect::<Result<_, _>>()
-                .map_err(se)?;
-            let over = (kept.len() + 1).saturating_sub(self.max_versions);
-            expired.extend(kept.into_iter().take(over));
+        for c in commits {
+            if let Some(old) = c.archive {
+                let v = old.version_id.unwrap_or(1);
+                archived.push((id_key(c.tid, &v.to_be_bytes()), to_json(old)?));
+                // Archived versions beyond the cap, oldest first.
+                let kept: Vec<_> = self
+                    .versions
+                    .scan_prefix(c.tid.to_be_bytes())
+                    .keys()
+                    .collect::<Result<_, _>>()
+                    .map_err(se)?;
+                let over = (kept.len() + 1).saturating_sub(self.max_versions);
+                expired.extend(kept.into_iter().take(over));
+            }
         }
-        self.commit(tid, || {
-            (&self.tables, &self.versions, &self.partitions)
-                .transaction(|(t, v, p)| {
-                    if let Some(old) = moved_from {
+        let r = (&self.tables, &self.versions, &self.partitions)
+            .transaction(|(t, v, p)| {
+                for c in commits {
+                    if let Some(old) = c.moved_from {
                         t.remove(old)?;
                     }
-                    t.insert(key, value)?;
-                    if let Some((k, b)) = &archived {
-                        v.insert(k.as_slice(), b.as_slice())?;
-                    }
-                    for k in &expired {
-                        v.remove(k)?;
-                    }
-                    for (k, v) in ops {
+                    t.insert(c.key, c.value)?;
+                    for (k, v) in c.ops {
                         match v {
                             Some(v) => p.insert(k.as_slice(), v.as_slice())?,
                             None => p.remove(k.as_slice())?,
                         };
                     }
-                    Ok::<_, ConflictableTransactionError<Error>>(())
-                })
-                .map_err(te)
-        })
+                }
+                for (k, b) in &archived {
+                    v.insert(k.as_slice(), b.as_slice())?;
+                }
+                for k in &expired {
+                    v.remove(k)?;
+                }
+                Ok::<_, ConflictableTransactionError<Error>>(())
+            })
+            .map_err(te);
+        if r.is_err() {
+            for c in commits {
+                self.templates.forget(c.tid);
+            }
+        }
+        r
     }
 
     /// Every stored template of table `tid`.
@@ -1036,46 +1070,83 @@ impl CatalogStore for SledStore {
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
-        let table = {
+        let mut t = self.write_tables(vec![(db.clone(), write)])?;
+        Ok(t.remove(0))
+    }
+
+    fn write_tables(&self, writes: Vec<(DatabaseName, TableWrite)>) -> Result<Vec<Table>> {
+        check_distinct_tables(&writes)?;
+        let tables = {
             let _g = self.lock();
-            self.db_exists(db)?;
-            let key = table_key(db.as_str(), write.table.name.as_str());
-            let rec: Option<TableRecord> = match self.tables.get(&key).map_err(se)? {
-                Some(b) => Some(from_json(&b)?),
-                None => None,
-            };
-            let count = match &rec {
-                Some(r) => self.partition_count(r.id)?,
-                None => 0,
-            };
-            let tid = match &rec {
-                Some(r) => r.id,
-                None => self.db.generate_id().map_err(se)? + 1,
-            };
-            let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
-            let current = rec.as_ref().map(|r| (&r.table, count));
-            let plan = plan_table_write(db, current, &indexes, write, |k| {
-                match self.partition(tid, k)? {
-                    Some(b) => Ok(Some(self.decode(tid, k, &b)?.create_time)),
-                    None => Ok(None),
+            // Every write is planned (and so checked) before the one transaction;
+            // templates planning registered are forgotten if anything fails.
+            let mut touched = Vec::new();
+            let planned = (|| -> Result<Vec<Planned>> {
+                let mut planned: Vec<Planned> = Vec::with_capacity(writes.len());
+                for (db, write) in writes {
+                    self.db_exists(&db)?;
+                    let key = table_key(db.as_str(), write.table.name.as_str());
+                    let rec: Option<TableRecord> = match self.tables.get(&key).map_err(se)? {
+                        Some(b) => Some(from_json(&b)?),
+                        None => None,
+                    };
+                    let count = match &rec {
+                        Some(r) => self.partition_count(r.id)?,
+                        None => 0,
+                    };
+                    let tid = match &rec {
+                        Some(r) => r.id,
+                        None => self.db.generate_id().map_err(se)? + 1,
+                    };
+                    let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
+                    let current = rec.as_ref().map(|r| (&r.table, count));
+                    touched.push(tid);
+                    let plan = plan_table_write(&db, current, &indexes, write, |k| {
+                        match self.partition(tid, k)? {
+                            Some(b) => Ok(Some(self.decode(tid, k, &b)?.create_time)),
+                            None => Ok(None),
+                        }
+                    })?;
+                    let value = to_json(&TableRecord {
+                        id: tid,
+                        table: plan.table.clone(),
+                        indexes,
+                    })?;
+                    let mut ops =
+                        self.change_ops(tid, table_location(&plan.table), plan.changes)?;
+                    ops.push((
+                        id_key(tid, &[]),
+                        Some(plan.partition_count.to_be_bytes().to_vec()),
+                    ));
+                    planned.push((tid, key, value, rec.map(|r| r.table), ops, plan.table));
                 }
-            })?;
-            let value = to_json(&TableRecord {
-                id: tid,
-                table: plan.table.clone(),
-                indexes,
-            })?;
-            let mut ops = self.change_ops(tid, table_location(&plan.table), plan.changes)?;
-            ops.push((
-                id_key(tid, &[]),
-                Some(plan.partition_count.to_be_bytes().to_vec()),
-            ));
-            let archive = rec.as_ref().map(|r| &r.table);
-            self.write_table_record(tid, None, &key, &value, archive, &ops)?;
-            plan.table
+                Ok(planned)
+            })();
+            let planned = match planned {
+                Ok(p) => p,
+                Err(e) => {
+                    for tid in touched {
+                        self.templates.forget(tid);
+                    }
+                    return Err(e);
+                }
+            };
+            let commits: Vec<TableCommit<'_>> = planned
+                .iter()
+                .map(|(tid, key, value, archive, ops, _)| TableCommit {
+                    tid: *tid,
+                    moved_from: None,
+                    key,
+                    value,
+                    archive: archive.as_ref(),
+                    ops,
+                })
+                .collect();
+            self.write_table_records(&commits)?;
+            planned.into_iter().map(|p| p.5).collect::<Vec<_>>()
         };
         self.durable()?;
-        Ok(table)
+        Ok(tables)
     }
 
     fn create_partition_index(&self, id: &TableIdent, index: PartitionIndex) -> Result<()> {
