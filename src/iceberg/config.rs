@@ -33,6 +33,7 @@ pub async fn get_config(Query(_p): Query<ConfigParams>) -> IResult<Json<Value>> 
             "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
             "POST /v1/{prefix}/namespaces/{namespace}/register",
             "POST /v1/{prefix}/tables/rename",
+            "POST /v1/{prefix}/transactions/commit",
             "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics",
             "GET /v1/{prefix}/namespaces/{namespace}/views",
             "POST /v1/{prefix}/namespaces/{namespace}/views",

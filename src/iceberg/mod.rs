@@ -8,7 +8,7 @@
 //! Served: config, namespaces (list, create, load, exists, drop, properties),
 //! tables (list, create and staged create, load, exists, register, commit, drop
 //! without purge, rename, metrics reports), views (list, create, load, exists,
-//! replace, drop, rename). Not yet: multi-table transactions, purge.
+//! replace, drop, rename). Multi-table transactions commit through `CatalogStore::write_tables`. Not yet: purge.
 //!
 //! One file per resource family; this one holds the error shape and names.
 
@@ -73,6 +73,11 @@ pub fn routes(r: Routes) -> Routes {
             tables::register,
         )
         .add(Method::POST, "/iceberg/v1/tables/rename", tables::rename)
+        .add(
+            Method::POST,
+            "/iceberg/v1/transactions/commit",
+            tables::commit_transaction,
+        )
         .add(
             Method::POST,
             "/iceberg/v1/namespaces/{ns}/tables/{table}/metrics",
@@ -306,8 +311,8 @@ pub async fn blocking<T: Send + 'static>(
 
 #[derive(serde::Deserialize)]
 pub struct EntryRef {
-    namespace: Vec<String>,
-    name: String,
+    pub namespace: Vec<String>,
+    pub name: String,
 }
 
 /// `{"source": {namespace, name}, "destination": …}`, for tables and views.

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lakecat_catalog_api::model::Table;
+use lakecat_catalog_api::store::TableWrite;
 use lakecat_catalog_api::store::{PageRequest, UpdateTableOptions};
 use lakecat_catalog_api::TableIdent;
 use serde::Deserialize;
@@ -384,6 +385,85 @@ pub async fn commit(
     Json(b): Json<super::Commit>,
 ) -> IResult<Json<Value>> {
     let id = ident(&ns, &table)?;
+    let p = prepare(&s, id, b.requirements, b.updates).await?;
+    let (file, next) = (p.file.clone(), p.next.clone());
+    blocking(move || {
+        let write = p.write();
+        let id = p.id;
+        s.store
+            .write_tables(vec![write])
+            .map_err(|e| conflict(e, &id.to_string()))?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(json!({"metadata-location": file, "metadata": next})))
+}
+
+/// A table's commit, checked and applied to its metadata, the new metadata file
+/// written; what is left is the catalog write that makes it current.
+pub struct Prepared {
+    id: TableIdent,
+    existing: Option<Table>,
+    fresh: Table,
+    previous: Option<String>,
+    file: String,
+    next: Value,
+}
+
+impl Prepared {
+    /// The catalog write: the table's new `metadata_location`, if the table is
+    /// still at the version the commit read (or still absent, for a create).
+    fn write(&self) -> (lakecat_catalog_api::DatabaseName, TableWrite) {
+        let table = match &self.existing {
+            Some(t) => {
+                let mut t = t.clone();
+                t.parameters
+                    .insert("metadata_location".into(), self.file.clone());
+                if let Some(p) = &self.previous {
+                    t.parameters
+                        .insert("previous_metadata_location".into(), p.clone());
+                }
+                t.storage_descriptor = self.fresh.storage_descriptor.clone();
+                t
+            }
+            None => self.fresh.clone(),
+        };
+        (
+            self.id.database.clone(),
+            TableWrite {
+                expected_version: self.existing.as_ref().and_then(|t| t.version_id),
+                table,
+                put_partitions: vec![],
+                delete_partitions: vec![],
+            },
+        )
+    }
+}
+
+/// A lost race is the client's to retry: Iceberg's CommitFailedException (409).
+fn conflict(e: lakecat_catalog_api::Error, what: &str) -> IcebergError {
+    match e.kind {
+        lakecat_catalog_api::ErrorKind::Conflict
+        | lakecat_catalog_api::ErrorKind::AlreadyExists => IcebergError::new(
+            StatusCode::CONFLICT,
+            "CommitFailedException",
+            format!(
+                "{what} changed while this commit was prepared; reload and retry ({})",
+                e.message
+            ),
+        ),
+        _ => IcebergError::from_catalog(e, Kind::Table.not_found()),
+    }
+}
+
+/// Checks a commit's requirements against the table's current metadata, applies
+/// its updates and writes the next metadata file.
+pub async fn prepare(
+    s: &AppState,
+    id: TableIdent,
+    requirements: Vec<Value>,
+    updates: Vec<Value>,
+) -> IResult<Prepared> {
     s.store
         .get_database(&id.database)
         .map_err(|e| IcebergError::from_catalog(e, NO_NAMESPACE))?;
@@ -392,7 +472,7 @@ pub async fn commit(
         Err(e) if e.kind == lakecat_catalog_api::ErrorKind::NotFound => None,
         Err(e) => return Err(e.into()),
     };
-    let creating = b.requirements.iter().any(|r| r["type"] == "assert-create");
+    let creating = requirements.iter().any(|r| r["type"] == "assert-create");
     if existing.is_none() && !creating {
         return Err(IcebergError::new(
             StatusCode::NOT_FOUND,
@@ -400,7 +480,7 @@ pub async fn commit(
             format!("table {id} does not exist"),
         ));
     }
-    may_write(&s, &id, existing.is_none()).await?;
+    may_write(s, &id, existing.is_none()).await?;
     let (previous, current) = match &existing {
         Some(t) => {
             let loc = metadata_location(t)?;
@@ -411,9 +491,9 @@ pub async fn commit(
     };
     // Metadata can be large and a commit long: the work runs off the async workers.
     let (current, mut next) = blocking(move || {
-        super::metadata::check(current.as_ref(), &b.requirements)?;
+        super::metadata::check(current.as_ref(), &requirements)?;
         let mut next = current.clone().unwrap_or_else(super::metadata::empty);
-        super::metadata::apply(&mut next, &b.updates)?;
+        super::metadata::apply(&mut next, &updates)?;
         Ok((current, next))
     })
     .await?;
@@ -428,51 +508,67 @@ pub async fn commit(
     let file = super::metadata::next_file(&location, previous.as_deref());
     super::metadata::write(&s.folders, &file, &next).await?;
     let fresh = catalog_table(&id, &file, &next)?;
-    let committed = file.clone();
-    blocking(move || {
-        let conflict = |e: lakecat_catalog_api::Error| match e.kind {
-            lakecat_catalog_api::ErrorKind::Conflict
-            | lakecat_catalog_api::ErrorKind::AlreadyExists => IcebergError::new(
-                StatusCode::CONFLICT,
-                "CommitFailedException",
-                format!(
-                    "{id} changed while this commit was prepared; reload it and retry ({})",
-                    e.message
-                ),
-            ),
-            _ => IcebergError::from_catalog(e, Kind::Table.not_found()),
+    Ok(Prepared {
+        id,
+        existing,
+        fresh,
+        previous,
+        file,
+        next,
+    })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Transaction {
+    table_changes: Vec<TableChange>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct TableChange {
+    identifier: super::EntryRef,
+    #[serde(default)]
+    requirements: Vec<Value>,
+    #[serde(default)]
+    updates: Vec<Value>,
+}
+
+/// `POST /v1/transactions/commit`: every table's commit is prepared (requirements
+/// checked, metadata written), then all become current in one catalog write, or
+/// none does: a failed requirement or a table changed meanwhile fails them all.
+pub async fn commit_transaction(
+    State(s): State<AppState>,
+    Json(b): Json<Transaction>,
+) -> IResult<axum::http::StatusCode> {
+    if b.table_changes.is_empty() {
+        return Err(IcebergError::bad(
+            "a transaction needs at least one table change",
+        ));
+    }
+    let mut prepared = Vec::with_capacity(b.table_changes.len());
+    for c in b.table_changes {
+        let id = TableIdent {
+            database: super::namespace_of(&c.identifier.namespace)?,
+            name: lakecat_catalog_api::TableName::new(&c.identifier.name)
+                .map_err(|e| IcebergError::bad(e.message))?,
         };
-        match existing {
-            Some(mut t) => {
-                let version = t.version_id;
-                t.parameters
-                    .insert("metadata_location".into(), committed.clone());
-                if let Some(p) = previous {
-                    t.parameters.insert("previous_metadata_location".into(), p);
-                }
-                t.storage_descriptor = fresh.storage_descriptor;
-                t.version_id = None;
-                s.store
-                    .update_table(
-                        &id,
-                        t,
-                        UpdateTableOptions {
-                            expected_version: version,
-                            ..Default::default()
-                        },
-                    )
-                    .map_err(conflict)?;
-            }
-            None => {
-                s.store
-                    .create_table(&id.database, fresh)
-                    .map_err(conflict)?;
-            }
+        if prepared.iter().any(|p: &Prepared| p.id == id) {
+            return Err(IcebergError::bad(format!(
+                "table {id} appears twice in one transaction"
+            )));
         }
+        prepared.push(prepare(&s, id, c.requirements, c.updates).await?);
+    }
+    blocking(move || {
+        let writes = prepared.iter().map(Prepared::write).collect();
+        let names: Vec<String> = prepared.iter().map(|p| p.id.to_string()).collect();
+        s.store
+            .write_tables(writes)
+            .map_err(|e| conflict(e, &format!("one of {}", names.join(", "))))?;
         Ok(())
     })
     .await?;
-    Ok(Json(json!({"metadata-location": file, "metadata": next})))
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A client's scan or commit report: counted and logged (lakecat keeps no

@@ -186,6 +186,45 @@ assert resp.status_code == 204 and rest.view_exists("ice.ids2") and not rest.vie
 rest.drop_view("ice.ids2")
 assert rest.list_views("ice") == []
 
+# Multi-table transactions: both tables move together, or neither does.
+rest.create_table("ice.tx_a", schema=schema)
+rest.create_table("ice.tx_b", schema=schema)
+a, b = rest.load_table("ice.tx_a"), rest.load_table("ice.tx_b")
+
+
+def change(tbl, name, uuid, value):
+    return {"identifier": {"namespace": ["ice"], "name": name},
+            "requirements": [{"type": "assert-table-uuid", "uuid": uuid}],
+            "updates": [{"action": "set-properties", "updates": {"step": value}}]}
+
+
+# The second table's requirement fails: the first table's change is not made either.
+resp = requests.post(f"{base}/iceberg/v1/transactions/commit", json={"table-changes": [
+    change(a, "tx_a", str(a.metadata.table_uuid), "1"),
+    change(b, "tx_b", "00000000-0000-4000-8000-000000000000", "1")]})
+assert resp.status_code == 409 and resp.json()["error"]["type"] == "CommitFailedException", resp.text
+assert "step" not in rest.load_table("ice.tx_a").properties
+assert rest.load_table("ice.tx_a").metadata_location == a.metadata_location
+resp = requests.post(f"{base}/iceberg/v1/transactions/commit", json={"table-changes": [
+    change(a, "tx_a", str(a.metadata.table_uuid), "2"),
+    change(b, "tx_b", str(b.metadata.table_uuid), "2")]})
+assert resp.status_code == 204, resp.text
+for name, before in (("tx_a", a), ("tx_b", b)):
+    t2 = rest.load_table(f"ice.{name}")
+    assert t2.properties["step"] == "2" and t2.metadata_location != before.metadata_location, t2.properties
+    # The Hive front sees the same commit.
+    assert hive.load_table(f"ice.{name}").metadata_location == t2.metadata_location
+# A table named twice, or a missing one, is refused and changes nothing.
+resp = requests.post(f"{base}/iceberg/v1/transactions/commit", json={"table-changes": [
+    change(a, "tx_a", str(a.metadata.table_uuid), "3"), change(a, "tx_a", str(a.metadata.table_uuid), "4")]})
+assert resp.status_code == 400, resp.text
+resp = requests.post(f"{base}/iceberg/v1/transactions/commit", json={"table-changes": [
+    change(a, "tx_a", str(a.metadata.table_uuid), "3"), change(a, "tx_none", str(a.metadata.table_uuid), "3")]})
+assert resp.status_code == 404 and resp.json()["error"]["type"] == "NoSuchTableException", resp.text
+assert rest.load_table("ice.tx_a").properties["step"] == "2"
+rest.drop_table("ice.tx_a")
+rest.drop_table("ice.tx_b")
+
 # Metrics reports are taken (and counted), not refused.
 resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables/made/metrics",
                      json={"report-type": "scan-report", "table-name": "ice.made", "snapshot-id": 1})
