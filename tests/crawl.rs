@@ -13,10 +13,18 @@ use std::path::Path;
 use std::process::Command;
 
 fn crawl(data: &Path, args: &[&str]) -> Value {
+    crawl_env(data, args, &[])
+}
+
+/// `lakecat crawl ARGS` into the store at `data` with `env` (an S3 endpoint and
+/// keys), its JSON report.
+fn crawl_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .arg("crawl")
         .args(args)
         .args(["--data-dir", data.to_str().unwrap(), "--output", "json"])
+        .envs(env.iter().copied())
+        .env_remove("AWS_ENDPOINT")
         .output()
         .unwrap();
     assert!(
@@ -423,30 +431,11 @@ fn crawling_the_same_lake_on_s3_gives_the_same_catalog() {
     let m = moto();
     upload(&m.endpoint, "bucket-1", "lake", &root);
     let data = dir.path().join("catalog");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args([
-            "crawl",
-            "s3://bucket-1/lake/",
-            "--database",
-            "s3lake",
-            "--output",
-            "json",
-        ])
-        .arg("--data-dir")
-        .arg(&data)
-        .env("AWS_ENDPOINT_URL", &m.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_ENDPOINT")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let r = crawl_env(
+        &data,
+        &["s3://bucket-1/lake/", "--database", "s3lake"],
+        &common::moto::s3_env(&m.endpoint),
     );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     check_standard(&r, "s3://bucket-1/lake/");
     // One ranged read per file, but for the truncated Parquet file, which is read
     // from its end and then (being small) whole before it is given up; plus one
@@ -652,23 +641,6 @@ fn open_formats(mode: &str, args: &[&str]) {
     common::python_ok("crawl/open_formats.py", &[&[mode], args].concat());
 }
 
-fn crawl_env(data: &Path, url: &str, env: &[(&str, &str)]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args(["crawl", url, "--database", "lake", "--output", "json"])
-        .arg("--data-dir")
-        .arg(data)
-        .envs(env.iter().copied())
-        .env_remove("AWS_ENDPOINT")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// The catalog entries a crawl made of the open-format lake, checked against what
 /// the engines that read each format look for.
 fn check_open_formats(data: &Path, r: &Value, root: &str) {
@@ -781,7 +753,7 @@ fn open_table_formats_are_read_from_their_metadata() {
     open_formats("write", &[lake_s, scratch_s]);
     let data = dir.path().join("catalog");
     let root = format!("file://{lake_s}/");
-    let r = crawl_env(&data, lake_s, &[]);
+    let r = crawl_env(&data, &[lake_s, "--database", "lake"], &[]);
     check_open_formats(&data, &r, &root);
 
     let load = |data: &Path| {
@@ -799,7 +771,7 @@ fn open_table_formats_are_read_from_their_metadata() {
     );
     server.sigterm();
     assert_eq!(
-        actions(&crawl_env(&data, lake_s, &[]))
+        actions(&crawl_env(&data, &[lake_s, "--database", "lake"], &[]))
             .iter()
             .filter(|(_, a)| a != "unchanged")
             .count(),
@@ -808,7 +780,7 @@ fn open_table_formats_are_read_from_their_metadata() {
     );
 
     open_formats("evolve", &[lake_s, scratch_s]);
-    let r = crawl_env(&data, lake_s, &[]);
+    let r = crawl_env(&data, &[lake_s, "--database", "lake"], &[]);
     assert_eq!(
         actions(&r),
         [
@@ -846,7 +818,7 @@ fn open_table_formats_on_s3() {
     open_formats("write", &["otf", scratch_s, &m.endpoint]);
     let data = dir.path().join("catalog");
     let env = common::moto::s3_env(&m.endpoint);
-    let r = crawl_env(&data, "s3://otf/", &env);
+    let r = crawl_env(&data, &["s3://otf/", "--database", "lake"], &env);
     check_open_formats(&data, &r, "s3://otf/");
     let server = common::start(&data, &[]);
     open_formats(
