@@ -64,3 +64,37 @@ fn bad_column_names_skip_their_file_not_the_table() {
         );
     }
 }
+
+/// Formats lakecat cannot read yet are reported by name instead of being read as
+/// delimited text (an XML document used to become a one-column CSV table).
+#[test]
+fn xml_and_binary_ion_are_reported_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(
+        root.join("docs/a.xml"),
+        "\u{feff}\n<?xml version=\"1.0\"?>\n<rows><row id=\"1\"><name>a</name></row></rows>\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("docs/b.ion"), b"\xe0\x01\x00\xea\x0b\x81\x83").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt
+        .block_on(crawl(
+            &[root.to_string_lossy().into_owned()],
+            &CrawlOptions::default(),
+            &|_| {},
+        ))
+        .unwrap();
+    assert!(out.tables.is_empty(), "{:?}", out.tables);
+    let mut reasons: Vec<&str> = out.skipped.iter().map(|s| s.reason.as_str()).collect();
+    reasons.sort();
+    assert!(
+        reasons[0].starts_with("Amazon Ion (binary) is not supported"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with("XML is not supported yet"),
+        "{reasons:?}"
+    );
+}

@@ -222,6 +222,18 @@ pub async fn infer_object(
         };
         return orc_from_tail(src, path, size, tail).await;
     }
+    if head.starts_with(b"\xe0\x01\x00\xea") {
+        return Err("Amazon Ion (binary) is not supported: no Ion reader is built in".into());
+    }
+    let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+    let first_char = text_start.iter().position(|b| !b.is_ascii_whitespace());
+    if first_char.is_some_and(|i| text_start[i..].starts_with(b"<?xml")) {
+        // Read as delimited text, a document would become a one-column table of markup.
+        return Err(
+            "XML is not supported yet (Glue reads it only through an XML classifier with a RowTag)"
+                .into(),
+        );
+    }
     if head.starts_with(b"SEQ") && head.len() > 3 && head[3] <= 6 {
         return Err("Hadoop SequenceFiles are not supported".into());
     }
