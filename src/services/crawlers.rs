@@ -942,6 +942,10 @@ impl Crawlers {
 
     /// StartCrawlerSchedule / StopCrawlerSchedule.
     pub fn set_scheduled(&self, name: &str, on: bool) -> Result<()> {
+        retry_lost_race(|| self.try_set_scheduled(name, on))
+    }
+
+    fn try_set_scheduled(&self, name: &str, on: bool) -> Result<()> {
         let (mut c, bytes) = self.load(name)?;
         let Some(s) = c.schedule.as_mut() else {
             return Err(Error::invalid(format!("crawler {name} has no schedule"))
@@ -976,6 +980,10 @@ impl Crawlers {
     /// crawler without one gets a running schedule).
     pub fn set_schedule(&self, name: &str, expression: &str) -> Result<()> {
         Cron::parse(expression).map_err(Error::invalid)?;
+        retry_lost_race(|| self.try_set_schedule(name, expression))
+    }
+
+    fn try_set_schedule(&self, name: &str, expression: &str) -> Result<()> {
         let (mut c, bytes) = self.load(name)?;
         let state = c
             .schedule
@@ -1247,6 +1255,22 @@ fn stamp(c: &mut Classifier, created: i64, updated: i64, version: u64) {
     }
     if let Some(x) = c.json_classifier.as_mut() {
         (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+    }
+}
+
+/// Runs `f` again when its compare-and-swap lost to another write of the same
+/// crawler record (a run starting or ending): a schedule change does not depend
+/// on the run state, so the caller should not see that race.
+fn retry_lost_race(mut f: impl FnMut() -> Result<()>) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(e) if e.kind == ErrorKind::Conflict && e.code.is_none() && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            r => return r,
+        }
     }
 }
 
