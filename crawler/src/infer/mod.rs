@@ -290,19 +290,55 @@ pub async fn infer_object(
     Ok(s)
 }
 
+/// A format whose schema is read from the file's end, and that may ask for more
+/// of it than the first suffix read fetched.
+trait TailError: std::fmt::Display {
+    fn need_more(&self) -> Option<u64>;
+}
+
+impl TailError for orc::OrcError {
+    fn need_more(&self) -> Option<u64> {
+        match self {
+            orc::OrcError::NeedMore(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl TailError for parquet::ParquetError {
+    fn need_more(&self) -> Option<u64> {
+        match self {
+            parquet::ParquetError::NeedMore(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// Infers from `tail`, reading the last `n` bytes once more if `infer` asks for them.
+async fn from_tail<E: TailError>(
+    src: &Source,
+    path: &ObjPath,
+    size: u64,
+    tail: bytes::Bytes,
+    infer: fn(&[u8], u64) -> Result<FileSchema, E>,
+) -> Result<FileSchema, String> {
+    match infer(&tail, size) {
+        Err(e) if e.need_more().is_some_and(|n| n <= size) => {
+            let n = e.need_more().unwrap_or(size);
+            let t = src.read(path, size - n..size).await?;
+            infer(&t, size).map_err(|e| e.to_string())
+        }
+        r => r.map_err(|e| e.to_string()),
+    }
+}
+
 async fn orc_from_tail(
     src: &Source,
     path: &ObjPath,
     size: u64,
     tail: bytes::Bytes,
 ) -> Result<FileSchema, String> {
-    match orc::infer(&tail, size) {
-        Err(orc::OrcError::NeedMore(n)) if n <= size => {
-            let t = src.read(path, size - n..size).await?;
-            orc::infer(&t, size).map_err(|e| e.to_string())
-        }
-        r => r.map_err(|e| e.to_string()),
-    }
+    from_tail(src, path, size, tail, orc::infer).await
 }
 
 async fn parquet_from_tail(
@@ -311,11 +347,5 @@ async fn parquet_from_tail(
     size: u64,
     tail: bytes::Bytes,
 ) -> Result<FileSchema, String> {
-    match parquet::infer(&tail, size) {
-        Err(parquet::ParquetError::NeedMore(n)) if n <= size => {
-            let t = src.read(path, size - n..size).await?;
-            parquet::infer(&t, size).map_err(|e| e.to_string())
-        }
-        r => r.map_err(|e| e.to_string()),
-    }
+    from_tail(src, path, size, tail, parquet::infer).await
 }
