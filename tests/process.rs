@@ -3,6 +3,7 @@
 
 mod common;
 
+use lakecat_catalog_api::events::Change;
 use lakecat_catalog_api::store::PageRequest;
 use lakecat_catalog_api::TableIdent;
 use serde_json::{json, Value};
@@ -163,6 +164,41 @@ fn sigkill_during_batch_writes_loses_no_acknowledged_batch_and_tears_none() {
             store.stats().unwrap().partitions as usize,
             counts.values().sum::<usize>(),
             "round {round}: the count matches"
+        );
+        // The change log holds exactly the batches that committed, one event
+        // each, with consecutive ids (issue 18).
+        let mut logged = BTreeMap::new();
+        let mut after = 0;
+        loop {
+            let events = store.events_after(after, 1000).unwrap();
+            let Some(last) = events.last() else { break };
+            after = last.id;
+            for e in events {
+                if let Change::AddPartitions { partitions, .. } = e.change {
+                    let batch: usize = partitions[0].values[0].parse().unwrap();
+                    assert_eq!(
+                        partitions.len(),
+                        PER_BATCH,
+                        "round {round}: event {} is torn",
+                        e.id
+                    );
+                    assert!(
+                        logged.insert(batch, e.id).is_none(),
+                        "round {round}: batch {batch} logged twice"
+                    );
+                }
+            }
+        }
+        assert_eq!(after, store.event_bounds().unwrap().last, "round {round}");
+        assert_eq!(
+            logged.keys().collect::<Vec<_>>(),
+            counts.keys().collect::<Vec<_>>(),
+            "round {round}: the log and the partitions disagree"
+        );
+        let all = store.events_after(0, 1_000_000).unwrap();
+        assert!(
+            all.iter().enumerate().all(|(i, e)| e.id == i as u64 + 1),
+            "round {round}: the log's ids have a gap"
         );
     }
 }

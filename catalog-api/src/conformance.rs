@@ -29,6 +29,8 @@ pub fn run_all(make: Factory) {
     records(&*make(10));
     images(&*make(10), &*make(10));
     replacements(&*make(10));
+    change_log(&*make(10));
+    concurrent_log(&*make(10));
 }
 
 /// `replace_partitions` is all or nothing and keeps values and creation times.
@@ -1807,6 +1809,356 @@ pub fn multi_table_writes(s: &dyn CatalogStore) {
             .len(),
         2
     );
+}
+
+/// The types of the events after `after`, in order.
+fn logged_since(s: &dyn CatalogStore, after: u64) -> Vec<&'static str> {
+    s.events_after(after, 1000)
+        .unwrap()
+        .iter()
+        .map(|e| e.change.event_type())
+        .collect()
+}
+
+/// Every committed write logs its changes with ids one above the last; a write
+/// that fails logs nothing; trimming never lets ids go back.
+pub fn change_log(s: &dyn CatalogStore) {
+    use crate::events::{as_principal, Change, EventBounds, Retention};
+    assert_eq!(s.event_bounds().unwrap(), EventBounds { first: 1, last: 0 });
+    as_principal(Some("alice".into()), || {
+        s.create_database(Database::new(db("ev"))).unwrap()
+    });
+    let first = s.events_after(0, 10).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].id, 1);
+    assert_eq!(first[0].principal.as_deref(), Some("alice"));
+    assert!(first[0].time_ms > 0);
+    match &first[0].change {
+        Change::CreateDatabase { database } => assert_eq!(database.name.as_str(), "ev"),
+        c => panic!("expected CREATE_DATABASE, got {c:?}"),
+    }
+    let id = setup(s, "ev", "t");
+    let mark = s.event_bounds().unwrap().last;
+    assert_eq!(mark, 2);
+
+    // Failed writes log nothing.
+    assert_eq!(
+        kind(s.create_database(Database::new(db("ev")))),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        kind(s.create_table(&db("ev"), sample_table("t"))),
+        ErrorKind::AlreadyExists
+    );
+    let stale = UpdateTableOptions {
+        expected_version: Some(7),
+        ..Default::default()
+    };
+    assert_eq!(
+        kind(s.update_table(&id, sample_table("t"), stale)),
+        ErrorKind::Conflict
+    );
+    let bad_write = TableWrite {
+        table: sample_table("t"),
+        expected_version: Some(9),
+        put_partitions: vec![part("2024-01-01", 1)],
+        delete_partitions: vec![],
+    };
+    assert_eq!(
+        kind(s.write_table(&db("ev"), bad_write)),
+        ErrorKind::Conflict
+    );
+    let service = || Change::Service {
+        detail_type: "Glue Crawler State Change".into(),
+        detail: serde_json::json!({"crawlerName": "c", "state": "Started"}),
+    };
+    let r = s.write_records_logged(
+        vec![RecordWrite::put("crawler", "c", b"x".to_vec()).expecting(Expect::Present)],
+        vec![service()],
+    );
+    assert_eq!(kind(r), ErrorKind::Conflict);
+    assert_eq!(logged_since(s, mark), Vec::<&str>::new());
+
+    // Partitions: one event per call, with what it wrote.
+    let errs = s
+        .create_partitions(
+            &id,
+            vec![
+                part("2024-01-01", 1),
+                part("2024-01-01", 2),
+                part("2024-01-01", 1),
+            ],
+            false,
+        )
+        .unwrap();
+    assert_eq!(errs.len(), 1);
+    let ev = s.events_after(mark, 10).unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].id, mark + 1);
+    match &ev[0].change {
+        Change::AddPartitions { table, partitions } => {
+            assert_eq!(table.name.as_str(), "t");
+            assert_eq!(ev[0].change.database(), Some("ev"));
+            let v: Vec<_> = partitions.iter().map(|p| p.values.clone()).collect();
+            assert_eq!(v, [vec!["2024-01-01", "1"], vec!["2024-01-01", "2"]]);
+        }
+        c => panic!("expected ADD_PARTITION, got {c:?}"),
+    }
+    // Nothing new to add: nothing logged.
+    s.create_partitions(&id, vec![part("2024-01-01", 1)], true)
+        .unwrap();
+    assert_eq!(s.event_bounds().unwrap().last, mark + 1);
+
+    let mut moved = part("2024-01-01", 2);
+    moved.parameters.insert("k".into(), "v".into());
+    s.update_partition(&id, &["2024-01-01".into(), "2".into()], moved)
+        .unwrap();
+    s.replace_partitions(&id, vec![part("2024-01-01", 2)])
+        .unwrap();
+    s.delete_partitions(
+        &id,
+        &[
+            vec!["2024-01-01".into(), "1".into()],
+            vec!["2030-01-01".into(), "1".into()],
+        ],
+    )
+    .unwrap();
+    let ev = s.events_after(mark + 1, 10).unwrap();
+    assert_eq!(
+        ev.iter().map(|e| e.change.event_type()).collect::<Vec<_>>(),
+        ["ALTER_PARTITION", "ALTER_PARTITION", "DROP_PARTITION"]
+    );
+    match &ev[0].change {
+        Change::AlterPartition { before, after, .. } => {
+            assert!(before.as_ref().unwrap().parameters.is_empty());
+            assert_eq!(after.parameters.get("k").map(String::as_str), Some("v"));
+        }
+        c => panic!("{c:?}"),
+    }
+    match &ev[1].change {
+        Change::AlterPartition { before, after, .. } => {
+            let before = before.as_ref().unwrap();
+            assert_eq!(before.parameters.get("k").map(String::as_str), Some("v"));
+            assert!(after.parameters.is_empty());
+        }
+        c => panic!("{c:?}"),
+    }
+    match &ev[2].change {
+        Change::DropPartitions { values, .. } => assert_eq!(values, &[vec!["2024-01-01", "1"]]),
+        c => panic!("{c:?}"),
+    }
+
+    // A table write logs the table only when it changed, then its partitions.
+    let mark = s.event_bounds().unwrap().last;
+    let cur = s.get_table(&id).unwrap();
+    s.write_table(
+        &db("ev"),
+        TableWrite {
+            table: cur.clone(),
+            expected_version: cur.version_id,
+            put_partitions: vec![part("2024-02-01", 1), part("2024-01-01", 2)],
+            delete_partitions: vec![],
+        },
+    )
+    .unwrap();
+    assert_eq!(logged_since(s, mark), ["ADD_PARTITION", "ALTER_PARTITION"]);
+    let mark = s.event_bounds().unwrap().last;
+    let mut cur = s.get_table(&id).unwrap();
+    cur.parameters.insert("note".into(), "changed".into());
+    s.write_table(
+        &db("ev"),
+        TableWrite {
+            expected_version: cur.version_id,
+            table: cur,
+            put_partitions: vec![],
+            delete_partitions: vec![vec!["2024-02-01".into(), "1".into()]],
+        },
+    )
+    .unwrap();
+    assert_eq!(logged_since(s, mark), ["ALTER_TABLE", "DROP_PARTITION"]);
+
+    // Renames are alters from the old name to the new.
+    let mark = s.event_bounds().unwrap().last;
+    let mut renamed = s.get_table(&id).unwrap();
+    renamed.name = TableName::new("t2").unwrap();
+    let opts = UpdateTableOptions {
+        rename: true,
+        ..Default::default()
+    };
+    s.update_table(&id, renamed, opts).unwrap();
+    let id = tid("ev", "t2");
+    match &s.events_after(mark, 1).unwrap()[0].change {
+        Change::AlterTable { before, after } => {
+            assert_eq!((before.name.as_str(), after.name.as_str()), ("t", "t2"));
+        }
+        c => panic!("{c:?}"),
+    }
+
+    // Indexes, statistics, functions, services.
+    let mark = s.event_bounds().unwrap().last;
+    s.create_partition_index(&id, index("by_hour", &["hour"]))
+        .unwrap();
+    s.delete_partition_index(&id, "by_hour").unwrap();
+    s.update_column_statistics(&id, None, vec![long_stats("id", 1, 9)])
+        .unwrap();
+    s.delete_column_statistics(&id, None, "id").unwrap();
+    let f = Function {
+        function_name: "up".into(),
+        database_name: None,
+        class_name: "com.example.Upper".into(),
+        owner_name: None,
+        owner_type: None,
+        create_time: 0,
+        resource_uris: vec![],
+    };
+    s.create_function(&db("ev"), f.clone()).unwrap();
+    s.update_function(
+        &db("ev"),
+        "up",
+        Function {
+            class_name: "com.example.U2".into(),
+            ..f
+        },
+    )
+    .unwrap();
+    s.write_records_logged(
+        vec![RecordWrite::put("crawler", "c", b"x".to_vec())],
+        vec![service()],
+    )
+    .unwrap();
+    s.write_records(vec![RecordWrite::put("crawler", "d", b"x".to_vec())])
+        .unwrap();
+    assert_eq!(
+        logged_since(s, mark),
+        [
+            "CREATE_PARTITION_INDEX",
+            "DROP_PARTITION_INDEX",
+            "UPDATE_COLUMN_STAT",
+            "DELETE_COLUMN_STAT",
+            "CREATE_FUNCTION",
+            "DROP_FUNCTION",
+            "CREATE_FUNCTION",
+            "SERVICE"
+        ]
+    );
+
+    // A cascading drop logs what went with the database, then the database.
+    setup(s, "ev", "t3");
+    let mark = s.event_bounds().unwrap().last;
+    s.delete_database(&db("ev"), true).unwrap();
+    assert_eq!(
+        logged_since(s, mark),
+        ["DROP_TABLE", "DROP_TABLE", "DROP_FUNCTION", "DROP_DATABASE"]
+    );
+
+    // Ids are consecutive from 1; pages resume after the last id seen.
+    let all = s.events_after(0, 1000).unwrap();
+    let last = s.event_bounds().unwrap().last;
+    assert_eq!(
+        all.iter().map(|e| e.id).collect::<Vec<_>>(),
+        (1..=last).collect::<Vec<_>>()
+    );
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = s.events_after(after, 3).unwrap();
+        let Some(e) = page.last() else { break };
+        after = e.id;
+        seen.extend(page);
+    }
+    assert_eq!(seen, all);
+
+    // Retention trims the oldest; the ids never go back.
+    let removed = s
+        .trim_events(&Retention {
+            max_events: Some(3),
+            max_age_secs: None,
+        })
+        .unwrap();
+    assert_eq!(removed, last - 3);
+    assert_eq!(
+        s.event_bounds().unwrap(),
+        EventBounds {
+            first: last - 2,
+            last
+        }
+    );
+    assert_eq!(s.events_after(0, 10).unwrap(), all[all.len() - 3..]);
+    s.trim_events(&Retention {
+        max_events: Some(0),
+        max_age_secs: None,
+    })
+    .unwrap();
+    assert_eq!(
+        s.event_bounds().unwrap(),
+        EventBounds {
+            first: last + 1,
+            last
+        }
+    );
+    s.create_database(Database::new(db("ev"))).unwrap();
+    let after_trim = s.events_after(0, 10).unwrap();
+    assert_eq!(after_trim.len(), 1);
+    assert_eq!(after_trim[0].id, last + 1);
+    // Age: nothing is older than a day.
+    let kept = s
+        .trim_events(&Retention {
+            max_events: None,
+            max_age_secs: Some(86_400),
+        })
+        .unwrap();
+    assert_eq!(kept, 0);
+}
+
+/// Under concurrent writers, a reader that follows the log never sees an id
+/// before every smaller id is visible: it misses nothing by resuming after the
+/// last id it saw.
+pub fn concurrent_log(s: &dyn CatalogStore) {
+    for t in ["w0", "w1", "w2", "w3"] {
+        setup(s, "cl", t);
+    }
+    let start = s.event_bounds().unwrap().last;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let per_writer = 40;
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut after = start;
+            let mut seen = 0;
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                for e in s.events_after(after, 1000).unwrap() {
+                    assert_eq!(
+                        e.id,
+                        after + 1,
+                        "the log showed id {} before {}",
+                        e.id,
+                        after + 1
+                    );
+                    after = e.id;
+                    seen += 1;
+                }
+                if finished {
+                    return seen;
+                }
+            }
+        });
+        let writers: Vec<_> = ["w0", "w1", "w2", "w3"]
+            .iter()
+            .map(|t| {
+                scope.spawn(move || {
+                    for i in 0..per_writer {
+                        s.create_partitions(&tid("cl", t), vec![part("2024-01-01", i)], false)
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(reader.join().unwrap(), 4 * per_writer as u64);
+    });
 }
 
 #[cfg(test)]

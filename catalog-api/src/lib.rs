@@ -5,6 +5,7 @@
 //! - [`model`]: databases, tables, partitions and versions (Glue's shapes, snake_case);
 //! - [`names`] and [`types`]: validated names and the Hive/Glue type grammar;
 //! - [`filter`]: Glue's partition filter grammar with typed evaluation;
+//! - [`events`]: the change log every store appends to with each write;
 //! - [`store`]: the [`store::CatalogStore`] trait and the semantics all backends share;
 //! - [`memory`]: an in-memory backend; the sled backend lives in the `lakecat` binary;
 //! - [`conformance`] (feature `conformance`): the one test suite every backend must pass.
@@ -13,6 +14,7 @@
 
 pub mod crawlers;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod iceberg;
 pub mod index;

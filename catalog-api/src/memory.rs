@@ -2,6 +2,7 @@
 //! and a fast store for tests of the fronts. Not durable, by design.
 
 use crate::error::{Error, Result};
+use crate::events::*;
 use crate::filter::FilterExpr;
 use crate::index::{prepare_index, IndexSet};
 use crate::kv::keys::encode_values;
@@ -96,6 +97,8 @@ struct State {
     tables: BTreeMap<(String, String), TableEntry>,
     functions: BTreeMap<(String, String), Function>,
     records: BTreeMap<(String, String), Vec<u8>>,
+    events: BTreeMap<u64, Event>,
+    last_event: u64,
 }
 
 pub struct MemoryStore {
@@ -151,6 +154,14 @@ fn tkey(id: &TableIdent) -> (String, String) {
 }
 
 impl State {
+    /// Appends a write's changes to the log (the caller holds the write lock).
+    fn log(&mut self, changes: Vec<Change>) {
+        for e in stamp(changes, self.last_event + 1) {
+            self.last_event = e.id;
+            self.events.insert(e.id, e);
+        }
+    }
+
     fn db_exists(&self, db: &DatabaseName) -> Result<()> {
         self.databases
             .contains_key(db.as_str())
@@ -182,6 +193,9 @@ impl CatalogStore for MemoryStore {
             )));
         }
         s.databases.insert(db.name.as_str().to_string(), db.clone());
+        s.log(vec![Change::CreateDatabase {
+            database: db.clone(),
+        }]);
         Ok(db)
     }
 
@@ -214,7 +228,14 @@ impl CatalogStore for MemoryStore {
             .get(name.as_str())
             .ok_or_else(|| db_not_found(name))?;
         let db = prepare_database_update(name, cur, db)?;
-        s.databases.insert(name.as_str().to_string(), db.clone());
+        let before = s
+            .databases
+            .insert(name.as_str().to_string(), db.clone())
+            .expect("read above");
+        s.log(vec![Change::AlterDatabase {
+            before,
+            after: db.clone(),
+        }]);
         Ok(db)
     }
 
@@ -241,13 +262,18 @@ impl CatalogStore for MemoryStore {
                 functions.len()
             )));
         }
+        let mut log = Vec::new();
         for t in tables {
-            s.tables.remove(&t);
+            let e = s.tables.remove(&t).expect("listed above");
+            log.push(Change::DropTable { table: e.table });
         }
         for f in functions {
-            s.functions.remove(&f);
+            let function = s.functions.remove(&f).expect("listed above");
+            log.push(Change::DropFunction { function });
         }
-        s.databases.remove(name.as_str());
+        let database = s.databases.remove(name.as_str()).expect("checked above");
+        log.push(Change::DropDatabase { database });
+        s.log(log);
         Ok(())
     }
 
@@ -263,6 +289,9 @@ impl CatalogStore for MemoryStore {
             )));
         }
         s.tables.insert(key, TableEntry::new(table.clone()));
+        s.log(vec![Change::CreateTable {
+            table: table.clone(),
+        }]);
         Ok(table)
     }
 
@@ -309,19 +338,25 @@ impl CatalogStore for MemoryStore {
             }
         }
         let old = std::mem::replace(&mut e.table, new.clone());
+        let change = Change::AlterTable {
+            before: old.clone(),
+            after: new.clone(),
+        };
         if !opts.skip_archive {
             e.versions.insert(old.version_id.unwrap_or(1), old);
             while e.versions.len() > max_versions {
                 e.versions.pop_first();
             }
         }
+        s.log(vec![change]);
         Ok(new)
     }
 
     fn delete_table(&self, id: &TableIdent) -> Result<()> {
         let mut s = self.write();
         s.entry(id)?;
-        s.tables.remove(&tkey(id));
+        let e = s.tables.remove(&tkey(id)).expect("read above");
+        s.log(vec![Change::DropTable { table: e.table }]);
         Ok(())
     }
 
@@ -380,8 +415,10 @@ impl CatalogStore for MemoryStore {
         let (writes, errors) = plan_partition_creates(id, &e.table, parts, if_not_exists, |k| {
             Ok(e.partitions.contains_key(k))
         })?;
+        let log = added(&e.table, &writes);
         let changes = PartitionChanges::new(&e.indexes, &e.table, Vec::new(), writes)?;
         e.apply(changes);
+        s.log(log);
         Ok(errors)
     }
 
@@ -390,8 +427,14 @@ impl CatalogStore for MemoryStore {
         let e = s.entry_mut(id)?;
         let puts =
             plan_partition_replacements(id, &e.table, parts, |k| Ok(e.partitions.get(k).cloned()))?;
+        let log = partitions_altered(
+            &e.table,
+            puts.iter()
+                .map(|(k, p)| (Some(e.partitions[k].clone()), p.clone())),
+        );
         let changes = PartitionChanges::new(&e.indexes, &e.table, Vec::new(), puts)?;
         e.apply(changes);
+        s.log(log);
         Ok(())
     }
 
@@ -421,8 +464,10 @@ impl CatalogStore for MemoryStore {
         let (old, new, p) = plan_partition_update(id, &e.table, values, cur, part, |k| {
             Ok(e.partitions.contains_key(k))
         })?;
+        let log = partitions_altered(&e.table, [(Some(cur.clone()), p.clone())]);
         let changes = PartitionChanges::replace(&e.indexes, &e.table, old, (new, p.clone()))?;
         e.apply(changes);
+        s.log(log);
         Ok(present_partition(id, p))
     }
 
@@ -435,8 +480,10 @@ impl CatalogStore for MemoryStore {
         let e = s.entry_mut(id)?;
         let (keys, errors) =
             plan_partition_deletes(id, &e.table, values, |k| Ok(e.partitions.contains_key(k)))?;
+        let log = dropped(&e.table, &keys)?;
         let changes = PartitionChanges::new(&e.indexes, &e.table, keys, Vec::new())?;
         e.apply(changes);
+        s.log(log);
         Ok(errors)
     }
 
@@ -490,6 +537,9 @@ impl CatalogStore for MemoryStore {
             )));
         }
         s.functions.insert(key, f.clone());
+        s.log(vec![Change::CreateFunction {
+            function: f.clone(),
+        }]);
         Ok(f)
     }
 
@@ -530,18 +580,21 @@ impl CatalogStore for MemoryStore {
                 f.function_name
             )));
         }
-        s.functions.remove(&old);
+        let before = s.functions.remove(&old).expect("read above");
         s.functions.insert(new, f.clone());
+        s.log(function_replaced(before, f.clone()));
         Ok(f)
     }
 
     fn delete_function(&self, db: &DatabaseName, name: &str) -> Result<()> {
         let mut s = self.write();
         s.db_exists(db)?;
-        s.functions
+        let function = s
+            .functions
             .remove(&(db.as_str().to_string(), name.to_lowercase()))
-            .map(|_| ())
-            .ok_or_else(|| function_not_found(db, name))
+            .ok_or_else(|| function_not_found(db, name))?;
+        s.log(vec![Change::DropFunction { function }]);
+        Ok(())
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
@@ -570,7 +623,9 @@ impl CatalogStore for MemoryStore {
             plans.push((key, plan));
         }
         let mut out = Vec::with_capacity(plans.len());
-        for (key, plan) in plans {
+        let mut log = Vec::new();
+        for (key, mut plan) in plans {
+            log.append(&mut plan.events);
             let e = s
                 .tables
                 .entry(key)
@@ -586,6 +641,7 @@ impl CatalogStore for MemoryStore {
             debug_assert_eq!(e.partitions.len() as u64, plan.partition_count);
             out.push(plan.table);
         }
+        s.log(log);
         Ok(out)
     }
 
@@ -600,7 +656,9 @@ impl CatalogStore for MemoryStore {
             .flat_map(|p| set.entries(&p.values))
             .collect();
         e.index_entries.extend(entries);
-        e.indexes.push(index);
+        e.indexes.push(index.clone());
+        let table = e.table.clone();
+        s.log(vec![Change::CreatePartitionIndex { table, index }]);
         Ok(())
     }
 
@@ -612,8 +670,13 @@ impl CatalogStore for MemoryStore {
         let mut s = self.write();
         let e = s.entry_mut(id)?;
         let i = index_position(id, &e.indexes, name)?;
-        let slot = e.indexes.remove(i).slot;
-        e.index_entries.retain(|k| k.first() != Some(&slot));
+        let index = e.indexes.remove(i);
+        e.index_entries.retain(|k| k.first() != Some(&index.slot));
+        let table = e.table.clone();
+        s.log(vec![Change::DropPartitionIndex {
+            table,
+            index_name: index.index_name,
+        }]);
         Ok(())
     }
 
@@ -627,10 +690,12 @@ impl CatalogStore for MemoryStore {
         let e = s.entry_mut(id)?;
         let (key, part) = e.stats_target(id, partition)?;
         let (ok, errors) = plan_statistics_update(columns_of(&e.table, part), stats)?;
+        let log = statistics_updated(&e.table, partition, &ok);
         for st in ok {
             e.stats
                 .insert(stats_key(key.as_deref(), &st.column_name), st);
         }
+        s.log(log);
         Ok(errors)
     }
 
@@ -666,6 +731,8 @@ impl CatalogStore for MemoryStore {
         match e.stats.get(&k) {
             Some(st) if is_current(cols, st) => {
                 e.stats.remove(&k);
+                let log = statistics_deleted(&e.table, partition, column);
+                s.log(log);
                 Ok(())
             }
             _ => Err(statistics_not_found(id, partition, column)),
@@ -699,7 +766,7 @@ impl CatalogStore for MemoryStore {
         collect_named(page.limit, iter)
     }
 
-    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+    fn write_records_logged(&self, writes: Vec<RecordWrite>, changes: Vec<Change>) -> Result<()> {
         let mut s = self.write();
         for w in &writes {
             let cur = s.records.get(&(w.space.clone(), w.key.clone()));
@@ -712,7 +779,34 @@ impl CatalogStore for MemoryStore {
                 None => s.records.remove(&k),
             };
         }
+        s.log(changes);
         Ok(())
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let s = self.read();
+        Ok(s.events
+            .range(after.saturating_add(1)..)
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+
+    fn event_bounds(&self) -> Result<EventBounds> {
+        let s = self.read();
+        Ok(EventBounds {
+            first: s.events.keys().next().copied().unwrap_or(s.last_event + 1),
+            last: s.last_event,
+        })
+    }
+
+    fn trim_events(&self, retention: &Retention) -> Result<u64> {
+        let mut s = self.write();
+        let (upto, before) = retention.bounds(s.last_event, crate::events::now_ms());
+        let n = s.events.len();
+        s.events
+            .retain(|id, e| upto.is_none_or(|u| *id > u) && before.is_none_or(|b| e.time_ms >= b));
+        Ok((n - s.events.len()) as u64)
     }
 
     fn record_spaces(&self) -> Result<Vec<String>> {

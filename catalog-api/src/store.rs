@@ -6,6 +6,7 @@
 //! (`conformance` feature) checks that they do.
 
 use crate::error::{Error, Result};
+use crate::events::{Change, Event, EventBounds, Retention};
 use crate::filter::FilterExpr;
 use crate::model::{Database, Function, Partition, Table, TableVersion};
 use crate::names::{DatabaseName, TableIdent};
@@ -315,7 +316,22 @@ pub trait CatalogStore: Send + Sync + 'static {
     ) -> Result<Page<(String, Vec<u8>)>>;
     /// Applies every write or none: if one expectation does not hold, nothing is
     /// written and the error (a conflict) names the record.
-    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()>;
+    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+        self.write_records_logged(writes, Vec::new())
+    }
+    /// [`write_records`](Self::write_records) that also appends `changes` to the
+    /// change log in the same atomic write (with no writes, it only logs them).
+    fn write_records_logged(&self, writes: Vec<RecordWrite>, changes: Vec<Change>) -> Result<()>;
+
+    // The change log (see [`crate::events`]): every write above appends its
+    // changes in the same atomic step; imports (`store copy`) log nothing.
+
+    /// Up to `limit` events with ids above `after`, oldest first. Only events
+    /// whose write is durable are shown.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;
+    fn event_bounds(&self) -> Result<EventBounds>;
+    /// Removes the events `retention` no longer keeps; returns how many.
+    fn trim_events(&self, retention: &Retention) -> Result<u64>;
 
     /// The names of the record spaces that hold records, in order.
     fn record_spaces(&self) -> Result<Vec<String>>;

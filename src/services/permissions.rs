@@ -13,6 +13,7 @@
 //! `admin` (everything, and managing grants; on the catalog only). A grant on
 //! the catalog covers every database, one on a database covers its tables.
 
+use lakecat_catalog_api::events::{Change, Event, EventBounds, Retention};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::model::{Database, Function, Partition, Table, TableVersion};
 use lakecat_catalog_api::stats::{ColumnStatistics, ColumnStatisticsError, PartitionIndex};
@@ -184,8 +185,13 @@ pub fn run_as<R>(actor: Actor, f: impl FnOnce() -> R) -> R {
             CURRENT.with(|c| *c.borrow_mut() = self.0.take());
         }
     }
+    // The store stamps the change log with the principal it is given here.
+    let principal = match &actor {
+        Actor::Principal(p) => Some(p.clone()),
+        Actor::System => None,
+    };
     let _restore = Restore(CURRENT.with(|c| c.borrow_mut().replace(actor)));
-    f()
+    lakecat_catalog_api::events::as_principal(principal, f)
 }
 
 /// Runs a future (a request's handling, a background task) for `actor`.
@@ -492,6 +498,15 @@ impl GuardedStore {
     }
 }
 
+/// The address of a table a change names.
+fn table_ident(t: &lakecat_catalog_api::model::Table) -> Result<TableIdent> {
+    let db = t
+        .database_name
+        .clone()
+        .ok_or_else(|| Error::invalid(format!("table {} names no database", t.name)))?;
+    Ok(TableIdent::new(db, t.name.clone()))
+}
+
 impl CatalogStore for GuardedStore {
     fn create_database(&self, db: Database) -> Result<Database> {
         self.auth.check(Privilege::Write, &Resource::Catalog)?;
@@ -712,11 +727,30 @@ impl CatalogStore for GuardedStore {
         self.on_space(space, false)?;
         self.inner.list_records(space, prefix, page)
     }
-    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+    fn write_records_logged(&self, writes: Vec<RecordWrite>, changes: Vec<Change>) -> Result<()> {
         for w in &writes {
             self.on_space(&w.space, true)?;
         }
-        self.inner.write_records(writes)
+        for c in &changes {
+            match (c.database(), c.table()) {
+                (Some(_), Some(t)) => self.on_table(Privilege::Write, &table_ident(t)?)?,
+                _ => self.auth.check(Privilege::Write, &Resource::Catalog)?,
+            }
+        }
+        self.inner.write_records_logged(writes, changes)
+    }
+    /// The log shows every database's changes, so reading it is a catalog-wide read.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        self.auth.check(Privilege::Read, &Resource::Catalog)?;
+        self.inner.events_after(after, limit)
+    }
+    fn event_bounds(&self) -> Result<EventBounds> {
+        self.auth.check(Privilege::Read, &Resource::Catalog)?;
+        self.inner.event_bounds()
+    }
+    fn trim_events(&self, retention: &Retention) -> Result<u64> {
+        self.auth.check(Privilege::Admin, &Resource::Catalog)?;
+        self.inner.trim_events(retention)
     }
     fn record_spaces(&self) -> Result<Vec<String>> {
         self.auth.check(Privilege::Admin, &Resource::Catalog)?;

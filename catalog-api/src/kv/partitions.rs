@@ -159,6 +159,8 @@ pub struct PlannedTableWrite {
     pub changes: PartitionChanges,
     /// How many partitions the table has afterwards.
     pub partition_count: u64,
+    /// What the write changes, for the change log.
+    pub events: Vec<crate::events::Change>,
 }
 
 /// Validates a [`TableWrite`] against the current table (`None` if it does not
@@ -194,14 +196,17 @@ pub fn plan_table_write(
         }
     };
     let mut deletes = Vec::new();
+    let mut deleted = Vec::new();
     let mut seen = HashSet::new();
     for v in &write.delete_partitions {
         check_values_for(current_table.as_ref().unwrap_or(&table), v)?;
         let k = encode_values(v);
         if seen.insert(k.clone()) && existing(&k)?.is_some() {
             deletes.push(k);
+            deleted.push(v.clone());
         }
     }
+    let (mut fresh, mut replaced) = (Vec::new(), Vec::new());
     let now = now_secs();
     let mut puts = Vec::with_capacity(write.put_partitions.len());
     let mut added = 0u64;
@@ -217,25 +222,79 @@ pub fn plan_table_write(
         p.database_name = None;
         p.table_name = None;
         match existing(&k)? {
-            Some(created) if !seen.contains(&k) => p.create_time = created,
-            Some(_) => {
-                p.create_time = now;
-                added += 1;
+            Some(created) if !seen.contains(&k) => {
+                p.create_time = created;
+                replaced.push(p.clone());
             }
-            None => {
+            _ => {
                 p.create_time = now;
                 added += 1;
+                fresh.push(p.clone());
             }
         }
         puts.push((k, p));
     }
     let partition_count = current_count - deletes.len() as u64 + added;
     let changes = PartitionChanges::new(indexes, &table, deletes, puts)?;
+    let events = table_write_events(current_table, &table, deleted, fresh, replaced);
     Ok(PlannedTableWrite {
         table,
         changes,
         partition_count,
+        events,
     })
+}
+
+/// The change-log entries of a table write: the table created or changed (a
+/// write that changes only partitions does not log the version it stamps on the
+/// table), then the partitions dropped, added and replaced. Replaced partitions
+/// were not read, so their `before` is left empty.
+fn table_write_events(
+    before: Option<Table>,
+    after: &Table,
+    deleted: Vec<Vec<String>>,
+    fresh: Vec<Partition>,
+    replaced: Vec<Partition>,
+) -> Vec<crate::events::Change> {
+    use crate::events::Change;
+    let mut out = Vec::new();
+    match before {
+        None => out.push(Change::CreateTable {
+            table: after.clone(),
+        }),
+        Some(before) if !same_but_stamps(&before, after) => out.push(Change::AlterTable {
+            before,
+            after: after.clone(),
+        }),
+        Some(_) => {}
+    }
+    if !deleted.is_empty() {
+        out.push(Change::DropPartitions {
+            table: after.clone(),
+            values: deleted,
+        });
+    }
+    if !fresh.is_empty() {
+        out.push(Change::AddPartitions {
+            table: after.clone(),
+            partitions: fresh,
+        });
+    }
+    out.extend(crate::events::partitions_altered(
+        after,
+        replaced.into_iter().map(|p| (None, p)),
+    ));
+    out
+}
+
+/// Whether two tables differ only in what a store stamps on every write.
+fn same_but_stamps(a: &Table, b: &Table) -> bool {
+    let strip = |t: &Table| Table {
+        version_id: None,
+        update_time: 0,
+        ..t.clone()
+    };
+    strip(a) == strip(b)
 }
 
 /// Which ordering of a table's partitions a listing reads.
@@ -498,6 +557,34 @@ impl PartitionChanges {
         c.stats_moves = vec![(old, Some(new_key))];
         Ok(c)
     }
+}
+
+/// The change-log entry of new partitions (nothing when there are none).
+pub fn added(table: &Table, writes: &[EncodedPartition]) -> Vec<crate::events::Change> {
+    if writes.is_empty() {
+        return Vec::new();
+    }
+    vec![crate::events::Change::AddPartitions {
+        table: table.clone(),
+        partitions: writes.iter().map(|(_, p)| p.clone()).collect(),
+    }]
+}
+
+/// The change-log entry of partitions removed by their keys.
+pub fn dropped(table: &Table, keys: &[Vec<u8>]) -> Result<Vec<crate::events::Change>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = keys
+        .iter()
+        .map(|k| {
+            crate::kv::keys::decode_values(k).ok_or_else(|| Error::storage("corrupt partition key"))
+        })
+        .collect::<Result<_>>()?;
+    Ok(vec![crate::events::Change::DropPartitions {
+        table: table.clone(),
+        values,
+    }])
 }
 
 /// Imported partitions keyed by their encoded values, as stores keep them

@@ -27,6 +27,7 @@
 //! answers a filter the same way. No SQL is ever built from a request's text.
 
 use lakecat_catalog_api::error::{Error, ErrorKind, Result};
+use lakecat_catalog_api::events::{self, stamp, Change, Event, EventBounds, Retention};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::index::{prepare_index, IndexSet};
 use lakecat_catalog_api::kv::keys::{decode_values, encode_values, prefix_end};
@@ -355,6 +356,32 @@ impl Drop for PgStore {
     }
 }
 
+/// Appends a write's changes to the change log, as the last statement of its
+/// transaction (see `migrations/0002_events.sql` for why the counter row).
+fn log(tx: &mut Cx, changes: Vec<Change>) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let n = changes.len() as i64;
+    let last: i64 = tx
+        .query_one(
+            "UPDATE lc_event_counter SET last_id = last_id + $1 RETURNING last_id",
+            &[&n],
+        )
+        .map_err(pe)?
+        .get(0);
+    let events = stamp(changes, (last - n + 1) as u64);
+    let ids: Vec<i64> = events.iter().map(|e| e.id as i64).collect();
+    let times: Vec<i64> = events.iter().map(|e| e.time_ms).collect();
+    let docs = events.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+    tx.execute(
+        "INSERT INTO lc_events (id, time_ms, doc) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])",
+        &[&ids, &times, &docs],
+    )
+    .map_err(pe)?;
+    Ok(())
+}
+
 fn db_exists(c: &mut Cx, name: &DatabaseName) -> Result<()> {
     let found = c
         .query_opt(
@@ -675,12 +702,20 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             let db = prepare_new_database(db)?;
             let doc = to_json(&db)?;
-            self.once(|c| {
+            self.write(|c| {
                 match c.execute(
                     "INSERT INTO lc_databases (name, doc) VALUES ($1, $2)",
                     &[&db.name.as_str(), &doc],
                 ) {
-                    Ok(_) => Ok(db.clone()),
+                    Ok(_) => {
+                        log(
+                            c,
+                            vec![Change::CreateDatabase {
+                                database: db.clone(),
+                            }],
+                        )?;
+                        Ok(db.clone())
+                    }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
                         "database {} already exists",
                         db.name
@@ -745,6 +780,13 @@ impl CatalogStore for PgStore {
                     &[&name.as_str(), &to_json(&db)?],
                 )
                 .map_err(pe)?;
+                log(
+                    tx,
+                    vec![Change::AlterDatabase {
+                        before: cur,
+                        after: db.clone(),
+                    }],
+                )?;
                 Ok(db)
             })
         })
@@ -753,16 +795,16 @@ impl CatalogStore for PgStore {
     fn delete_database(&self, name: &DatabaseName, cascade: bool) -> Result<()> {
         off_runtime(|| {
             self.write(|tx| {
-                if tx
+                let database: Database = match tx
                     .query_opt(
-                        "SELECT 1 FROM lc_databases WHERE name = $1 FOR UPDATE",
+                        "SELECT doc FROM lc_databases WHERE name = $1 FOR UPDATE",
                         &[&name.as_str()],
                     )
                     .map_err(pe)?
-                    .is_none()
                 {
-                    return Err(db_not_found(name));
-                }
+                    Some(r) => from_json(r.get(0))?,
+                    None => return Err(db_not_found(name)),
+                };
                 let counts = tx
                     .query_one(
                         "SELECT (SELECT count(*) FROM lc_tables WHERE db = $1),
@@ -776,6 +818,26 @@ impl CatalogStore for PgStore {
                         "database {name} is not empty: it has {tables} table(s) and {functions} function(s); drop them first or delete with cascade",
                     )));
                 }
+                let mut changes = Vec::new();
+                for r in tx
+                    .query(
+                        "SELECT doc FROM lc_tables WHERE db = $1 ORDER BY name",
+                        &[&name.as_str()],
+                    )
+                    .map_err(pe)?
+                {
+                    changes.push(Change::DropTable { table: from_json(r.get(0))? });
+                }
+                for r in tx
+                    .query(
+                        "SELECT doc FROM lc_functions WHERE db = $1 ORDER BY name",
+                        &[&name.as_str()],
+                    )
+                    .map_err(pe)?
+                {
+                    changes.push(Change::DropFunction { function: from_json(r.get(0))? });
+                }
+                changes.push(Change::DropDatabase { database });
                 tx.execute(
                     "WITH gone AS (DELETE FROM lc_tables WHERE db = $1 RETURNING id)
                      INSERT INTO lc_purge (table_id) SELECT id FROM gone",
@@ -786,7 +848,7 @@ impl CatalogStore for PgStore {
                     .map_err(pe)?;
                 tx.execute("DELETE FROM lc_databases WHERE name = $1", &[&name.as_str()])
                     .map_err(pe)?;
-                Ok(())
+                log(tx, changes)
             })?;
             self.purge()
         })
@@ -796,13 +858,16 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             let table = prepare_new_table(db, table)?;
             let doc = to_json(&table)?;
-            self.once(|c| {
+            self.write(|c| {
                 let r = c.execute(
                     "INSERT INTO lc_tables (db, name, id, doc) VALUES ($1, $2, nextval('lc_table_ids'), $3)",
                     &[&db.as_str(), &table.name.as_str(), &doc],
                 );
                 match r {
-                    Ok(_) => Ok(table.clone()),
+                    Ok(_) => {
+                        log(c, vec![Change::CreateTable { table: table.clone() }])?;
+                        Ok(table.clone())
+                    }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
                         "table {db}.{} already exists",
                         table.name
@@ -902,7 +967,16 @@ impl CatalogStore for PgStore {
                     ],
                 );
                 match r {
-                    Ok(_) => Ok(new),
+                    Ok(_) => {
+                        log(
+                            tx,
+                            vec![Change::AlterTable {
+                                before: rec.table,
+                                after: new.clone(),
+                            }],
+                        )?;
+                        Ok(new)
+                    }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(table_exists(&to)),
                     Err(e) if is_code(&e, FOREIGN_KEY_VIOLATION) => Err(db_not_found(&to.database)),
                     Err(e) => Err(pe(e)),
@@ -919,7 +993,7 @@ impl CatalogStore for PgStore {
                     .map_err(pe)?;
                 tx.execute("INSERT INTO lc_purge (table_id) VALUES ($1)", &[&rec.id])
                     .map_err(pe)?;
-                Ok(())
+                log(tx, vec![Change::DropTable { table: rec.table }])
             })?;
             self.purge()
         })
@@ -1025,15 +1099,17 @@ impl CatalogStore for PgStore {
                         Ok(present.contains_key(k))
                     })?;
                 if !writes.is_empty() {
-                    let added = writes.len() as i64;
+                    let n = writes.len() as i64;
+                    let logged = added(&rec.table, &writes);
                     let changes =
                         PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), writes)?;
                     apply_changes(tx, rec.id, changes)?;
                     tx.execute(
                         "UPDATE lc_tables SET partition_count = partition_count + $2 WHERE id = $1",
-                        &[&rec.id, &added],
+                        &[&rec.id, &n],
                     )
                     .map_err(pe)?;
+                    log(tx, logged)?;
                 }
                 Ok(errors)
             })
@@ -1044,13 +1120,23 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             self.write(|tx| {
                 let rec = record(tx, id, true)?;
+                let mut before = HashMap::new();
                 let puts = plan_partition_replacements(id, &rec.table, parts, |k| {
-                    partition_doc(tx, rec.id, k)?
+                    let p: Option<Partition> = partition_doc(tx, rec.id, k)?
                         .map(|d| from_json(&d))
-                        .transpose()
+                        .transpose()?;
+                    if let Some(p) = &p {
+                        before.insert(k.to_vec(), p.clone());
+                    }
+                    Ok(p)
                 })?;
+                let logged = events::partitions_altered(
+                    &rec.table,
+                    puts.iter().map(|(k, p)| (before.remove(k), p.clone())),
+                );
                 let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
-                apply_changes(tx, rec.id, changes)
+                apply_changes(tx, rec.id, changes)?;
+                log(tx, logged)
             })
         })
     }
@@ -1087,9 +1173,11 @@ impl CatalogStore for PgStore {
                     plan_partition_update(id, &rec.table, values, &cur, part, |k| {
                         Ok(partition_doc(tx, rec.id, k)?.is_some())
                     })?;
+                let logged = events::partitions_altered(&rec.table, [(Some(cur), p.clone())]);
                 let changes =
                     PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
                 apply_changes(tx, rec.id, changes)?;
+                log(tx, logged)?;
                 Ok(present_partition(id, p))
             })
         })
@@ -1110,6 +1198,7 @@ impl CatalogStore for PgStore {
                 })?;
                 if !removed.is_empty() {
                     let n = removed.len() as i64;
+                    let logged = dropped(&rec.table, &removed)?;
                     let changes = PartitionChanges::new(&rec.indexes, &rec.table, removed, Vec::new())?;
                     apply_changes(tx, rec.id, changes)?;
                     tx.execute(
@@ -1117,6 +1206,7 @@ impl CatalogStore for PgStore {
                         &[&rec.id, &n],
                     )
                     .map_err(pe)?;
+                    log(tx, logged)?;
                 }
                 Ok(errors)
             })
@@ -1161,12 +1251,20 @@ impl CatalogStore for PgStore {
     fn create_function(&self, db: &DatabaseName, f: Function) -> Result<Function> {
         off_runtime(|| {
             let f = prepare_function(db, f, None)?;
-            self.once(|c| {
+            self.write(|c| {
                 match c.execute(
                     "INSERT INTO lc_functions (db, name, doc) VALUES ($1, $2, $3)",
                     &[&db.as_str(), &f.function_name, &to_json(&f)?],
                 ) {
-                    Ok(_) => Ok(f.clone()),
+                    Ok(_) => {
+                        log(
+                            c,
+                            vec![Change::CreateFunction {
+                                function: f.clone(),
+                            }],
+                        )?;
+                        Ok(f.clone())
+                    }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
                         "function {db}.{} already exists",
                         f.function_name
@@ -1215,23 +1313,26 @@ impl CatalogStore for PgStore {
             self.write(|tx| {
                 db_exists(tx, db)?;
                 let old = name.to_lowercase();
-                let created = match tx
+                let before = match tx
                     .query_opt(
                         "SELECT doc FROM lc_functions WHERE db = $1 AND name = $2 FOR UPDATE",
                         &[&db.as_str(), &old],
                     )
                     .map_err(pe)?
                 {
-                    Some(r) => from_json::<Function>(r.get(0))?.create_time,
+                    Some(r) => from_json::<Function>(r.get(0))?,
                     None => return Err(function_not_found(db, name)),
                 };
-                let f = prepare_function(db, f, Some(created))?;
+                let f = prepare_function(db, f, Some(before.create_time))?;
                 let r = tx.execute(
                     "UPDATE lc_functions SET name = $3, doc = $4 WHERE db = $1 AND name = $2",
                     &[&db.as_str(), &old, &f.function_name, &to_json(&f)?],
                 );
                 match r {
-                    Ok(_) => Ok(f),
+                    Ok(_) => {
+                        log(tx, events::function_replaced(before, f.clone()))?;
+                        Ok(f)
+                    }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
                         "function {db}.{} already exists",
                         f.function_name
@@ -1246,22 +1347,33 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             self.write(|tx| {
                 db_exists(tx, db)?;
-                let n = tx
-                    .execute(
-                        "DELETE FROM lc_functions WHERE db = $1 AND name = $2",
+                let gone = tx
+                    .query_opt(
+                        "DELETE FROM lc_functions WHERE db = $1 AND name = $2 RETURNING doc",
                         &[&db.as_str(), &name.to_lowercase()],
                     )
                     .map_err(pe)?;
-                if n == 0 {
-                    return Err(function_not_found(db, name));
+                match gone {
+                    Some(r) => log(
+                        tx,
+                        vec![Change::DropFunction {
+                            function: from_json(r.get(0))?,
+                        }],
+                    ),
+                    None => Err(function_not_found(db, name)),
                 }
-                Ok(())
             })
         })
     }
 
     fn write_table(&self, db: &DatabaseName, write: TableWrite) -> Result<Table> {
-        off_runtime(|| self.write(|tx| write_one(tx, db, write, self.max_versions)))
+        off_runtime(|| {
+            self.write(|tx| {
+                let (table, changes) = write_one(tx, db, write, self.max_versions)?;
+                log(tx, changes)?;
+                Ok(table)
+            })
+        })
     }
 
     fn write_tables(&self, writes: Vec<(DatabaseName, TableWrite)>) -> Result<Vec<Table>> {
@@ -1278,10 +1390,14 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             self.write(|tx| {
                 let mut out: Vec<Option<Table>> = vec![None; slots.len()];
+                let mut changes = Vec::new();
                 for &i in &order {
                     let (db, w) = slots[i].take().expect("each write is taken once");
-                    out[i] = Some(write_one(tx, &db, w, self.max_versions)?);
+                    let (table, mut c) = write_one(tx, &db, w, self.max_versions)?;
+                    out[i] = Some(table);
+                    changes.append(&mut c);
                 }
+                log(tx, changes)?;
                 Ok(out.into_iter().flatten().collect())
             })
         })
@@ -1311,13 +1427,13 @@ impl CatalogStore for PgStore {
                     entries.extend(set.entries(&values));
                 }
                 insert_entries(tx, rec.id, &entries)?;
-                rec.indexes.push(index);
+                rec.indexes.push(index.clone());
                 tx.execute(
                     "UPDATE lc_tables SET indexes = $2 WHERE id = $1",
                     &[&rec.id, &to_json(&rec.indexes)?],
                 )
                 .map_err(pe)?;
-                Ok(())
+                log(tx, vec![Change::CreatePartitionIndex { table: rec.table, index }])
             })
         })
     }
@@ -1330,10 +1446,8 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             self.write(|tx| {
                 let mut rec = record(tx, id, true)?;
-                let slot = rec
-                    .indexes
-                    .remove(index_position(id, &rec.indexes, name)?)
-                    .slot;
+                let index = rec.indexes.remove(index_position(id, &rec.indexes, name)?);
+                let slot = index.slot;
                 tx.execute(
                     "UPDATE lc_tables SET indexes = $2 WHERE id = $1",
                     &[&rec.id, &to_json(&rec.indexes)?],
@@ -1345,7 +1459,7 @@ impl CatalogStore for PgStore {
                     &[&rec.id, &slot, &prefix_end(&slot)],
                 )
                 .map_err(pe)?;
-                Ok(())
+                log(tx, vec![Change::DropPartitionIndex { table: rec.table, index_name: index.index_name }])
             })
         })
     }
@@ -1371,6 +1485,7 @@ impl CatalogStore for PgStore {
                     )
                     .map_err(pe)?;
                 }
+                log(tx, events::statistics_updated(&rec.table, partition, &ok))?;
                 Ok(errors)
             })
         })
@@ -1440,7 +1555,7 @@ impl CatalogStore for PgStore {
                     &[&rec.id, &target, &column],
                 )
                 .map_err(pe)?;
-                Ok(())
+                log(tx, events::statistics_deleted(&rec.table, partition, &column))
             })
         })
     }
@@ -1494,7 +1609,7 @@ impl CatalogStore for PgStore {
         })
     }
 
-    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+    fn write_records_logged(&self, writes: Vec<RecordWrite>, changes: Vec<Change>) -> Result<()> {
         off_runtime(|| {
             self.write(|tx| {
                 for w in &writes {
@@ -1531,8 +1646,66 @@ impl CatalogStore for PgStore {
                         Err(e) => return Err(pe(e)),
                     }
                 }
-                Ok(())
+                log(tx, changes)
             })
+        })
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        off_runtime(|| {
+            self.once(|c| {
+                c.query(
+                    "SELECT doc FROM lc_events WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[&(after.min(i64::MAX as u64) as i64), &(limit as i64)],
+                )
+                .map_err(pe)?
+                .iter()
+                .map(|r| from_json(r.get(0)))
+                .collect()
+            })
+        })
+    }
+
+    fn event_bounds(&self) -> Result<EventBounds> {
+        off_runtime(|| {
+            self.once(|c| {
+                let r = c
+                    .query_one(
+                        "SELECT (SELECT min(id) FROM lc_events), (SELECT last_id FROM lc_event_counter)",
+                        &[],
+                    )
+                    .map_err(pe)?;
+                let last = r.get::<_, i64>(1) as u64;
+                let first = r.get::<_, Option<i64>>(0).map_or(last + 1, |f| f as u64);
+                Ok(EventBounds { first, last })
+            })
+        })
+    }
+
+    fn trim_events(&self, retention: &Retention) -> Result<u64> {
+        off_runtime(|| {
+            let last = self.event_bounds()?.last;
+            let (upto, before) = retention.bounds(last, events::now_ms());
+            let (upto, before) = (upto.map(|u| u as i64), before);
+            let mut removed = 0;
+            loop {
+                let n = self.once(|c| {
+                    c.execute(
+                        "DELETE FROM lc_events WHERE id IN (SELECT id FROM lc_events
+                           WHERE id <= $1 OR time_ms < $2 ORDER BY id LIMIT $3)",
+                        &[
+                            &upto.unwrap_or(0),
+                            &before.unwrap_or(i64::MIN),
+                            &PURGE_CHUNK,
+                        ],
+                    )
+                    .map_err(pe)
+                })?;
+                removed += n;
+                if n < PURGE_CHUNK as u64 {
+                    return Ok(removed);
+                }
+            }
         })
     }
 
@@ -1725,12 +1898,13 @@ impl CatalogStore for PgStore {
 }
 
 /// One table write inside a transaction (see `CatalogStore::write_table`).
+/// The table as written and the changes to log.
 fn write_one(
     tx: &mut Cx,
     db: &DatabaseName,
     write: TableWrite,
     max_versions: usize,
-) -> Result<Table> {
+) -> Result<(Table, Vec<Change>)> {
     db_exists(tx, db)?;
     let id = TableIdent::new(db.clone(), write.table.name.clone());
     let rec = match record(tx, &id, true) {
@@ -1789,7 +1963,7 @@ fn write_one(
         }
     }
     apply_changes(tx, tid, plan.changes)?;
-    Ok(plan.table)
+    Ok((plan.table, plan.events))
 }
 
 #[cfg(test)]

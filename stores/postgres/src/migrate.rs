@@ -10,8 +10,10 @@ use lakecat_catalog_api::error::{Error, Result};
 use postgres::GenericClient;
 
 /// (version, name, SQL), in order. Never edit a released migration: add one.
-const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "catalog", include_str!("../migrations/0001_catalog.sql"))];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "catalog", include_str!("../migrations/0001_catalog.sql")),
+    (2, "events", include_str!("../migrations/0002_events.sql")),
+];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -15,6 +15,8 @@
 //! | `partitions` | table id \| 2⁶³, index entry | empty (see `index`)            |
 //! | `partitions` | table id \| 2⁶², stats key   | JSON [`ColumnStatistics`]      |
 //! | `partitions` | table id \| 2⁶¹, template no.| JSON [`StorageDescriptor`]     |
+//! | `partitions` | 2⁶⁰ (8 bytes alone)          | the last change-log id given   |
+//! | `partitions` | 2⁶⁰, event id                | JSON [`Event`]                 |
 //! | `gc`         | table id                     | empty: data left to purge      |
 //! | `records`    | space `\0` key               | a service record (opaque)      |
 //!
@@ -32,12 +34,22 @@
 //! index holds (left by a crash while an index was built or deleted) are ignored
 //! and cleared before the slot is used again.
 //!
+//! The change log lives in the `partitions` tree too, so that a batch of
+//! partitions and its event stay one `apply_batch`; other writes become
+//! transactions over their tree and `partitions`. Ids are given under the write
+//! mutex, so they grow in commit order; readers see an event only once a flush
+//! that began after its commit has returned (`durable_events`), so no reader acts
+//! on a change a crash could still take back.
+//!
 //! Concurrency: writers are serialised by one mutex (reads take no lock), which
 //! makes check-then-write sequences safe; the mutex is released before the flush
 //! so that concurrent writers share fsyncs. A write is acknowledged only after its
 //! flush returns, so an acknowledged write survives a crash.
 
 use lakecat_catalog_api::error::{Error, Result};
+use lakecat_catalog_api::events::{
+    partitions_altered, stamp, Change, Event, EventBounds, Retention,
+};
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::index::{prepare_index, IndexSet};
 use lakecat_catalog_api::kv::keys::{decode_values, encode_values};
@@ -68,6 +80,8 @@ const PURGE_CHUNK: usize = 10_000;
 const INDEX_SPACE: u64 = 1 << 63;
 const STATS_SPACE: u64 = 1 << 62;
 const TEMPLATE_SPACE: u64 = 1 << 61;
+/// The change log's space: table ids never reach it.
+const EVENT_SPACE: u64 = 1 << 60;
 
 mod pages;
 mod templates;
@@ -88,6 +102,10 @@ pub struct SledStore {
     max_versions: usize,
     examined: AtomicU64,
     templates: Templates,
+    /// The last change-log id committed (given under the write mutex).
+    last_event: AtomicU64,
+    /// The last change-log id known to be on disk: what readers may see.
+    durable_events: AtomicU64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -241,8 +259,20 @@ impl SledStore {
             max_versions,
             examined: AtomicU64::new(0),
             templates: Templates::default(),
+            last_event: AtomicU64::new(0),
+            durable_events: AtomicU64::new(0),
         };
         store.check_format(dir)?;
+        let last = match store.partitions.get(id_key(EVENT_SPACE, &[])).map_err(se)? {
+            Some(b) => u64::from_be_bytes(
+                b.as_ref()
+                    .try_into()
+                    .map_err(|_| Error::storage("corrupt change-log counter"))?,
+            ),
+            None => 0,
+        };
+        store.last_event.store(last, Ordering::SeqCst);
+        store.durable_events.store(last, Ordering::SeqCst);
         store.purge_garbage()?;
         Ok(store)
     }
@@ -279,7 +309,65 @@ impl SledStore {
     }
 
     fn durable(&self) -> Result<()> {
-        self.db.flush().map(|_| ()).map_err(se)
+        // Everything committed up to this id is in the flush that follows.
+        let upto = self.last_event.load(Ordering::SeqCst);
+        self.db.flush().map_err(se)?;
+        self.durable_events.fetch_max(upto, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The `partitions`-tree operations that log `changes`, and the last id they
+    /// take. The caller holds the write lock, applies them with its write and
+    /// then calls [`Self::logged`].
+    fn event_ops(&self, changes: Vec<Change>) -> Result<(Vec<Op>, u64)> {
+        let last = self.last_event.load(Ordering::SeqCst);
+        if changes.is_empty() {
+            return Ok((Vec::new(), last));
+        }
+        let events = stamp(changes, last + 1);
+        let last = events.last().map_or(last, |e| e.id);
+        let mut ops = Vec::with_capacity(events.len() + 1);
+        for e in &events {
+            ops.push((id_key(EVENT_SPACE, &e.id.to_be_bytes()), Some(to_json(e)?)));
+        }
+        ops.push((id_key(EVENT_SPACE, &[]), Some(last.to_be_bytes().to_vec())));
+        Ok((ops, last))
+    }
+
+    fn logged(&self, last: u64) {
+        self.last_event.fetch_max(last, Ordering::SeqCst);
+    }
+
+    /// Applies `ops` to the `partitions` tree with the events of `changes`, as
+    /// one batch. The caller holds the write lock.
+    fn apply_logged(&self, mut ops: Vec<Op>, changes: Vec<Change>) -> Result<()> {
+        let (events, last) = self.event_ops(changes)?;
+        ops.extend(events);
+        self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
+        self.logged(last);
+        Ok(())
+    }
+
+    /// Applies `ops` to `tree` (not `partitions`) and logs `changes`, in one
+    /// transaction. The caller holds the write lock.
+    fn write_logged(&self, tree: &Tree, ops: &[Op], changes: Vec<Change>) -> Result<()> {
+        let (events, last) = self.event_ops(changes)?;
+        (tree, &self.partitions)
+            .transaction(|(t, p)| {
+                for (k, v) in ops {
+                    match v {
+                        Some(v) => t.insert(k.as_slice(), v.as_slice())?,
+                        None => t.remove(k.as_slice())?,
+                    };
+                }
+                for (k, v) in &events {
+                    p.insert(k.as_slice(), v.as_deref().unwrap_or_default())?;
+                }
+                Ok::<_, ConflictableTransactionError<Error>>(())
+            })
+            .map_err(te)?;
+        self.logged(last);
+        Ok(())
     }
 
     /// Removes the partitions and versions of dropped tables, in bounded chunks.
@@ -390,31 +478,12 @@ impl SledStore {
         Ok(ops)
     }
 
-    /// Writes table `tid`'s record `value` under `key` (removing it from
+    /// Writes each table's record `value` under `key` (removing it from
     /// `moved_from` after a rename), archives `archive` as a version (expiring
-    /// the oldest beyond the cap) and applies `ops` to the `partitions` tree, all
-    /// in one transaction. The caller holds the write lock.
-    fn write_table_record(
-        &self,
-        tid: u64,
-        moved_from: Option<&[u8]>,
-        key: &[u8],
-        value: &[u8],
-        archive: Option<&Table>,
-        ops: &[Op],
-    ) -> Result<()> {
-        self.write_table_records(&[TableCommit {
-            tid,
-            moved_from,
-            key,
-            value,
-            archive,
-            ops,
-        }])
-    }
-
-    /// [`Self::write_table_record`] for several tables in one transaction.
-    fn write_table_records(&self, commits: &[TableCommit<'_>]) -> Result<()> {
+    /// the oldest beyond the cap), applies `ops` to the `partitions` tree and
+    /// logs `changes`, all in one transaction. The caller holds the write lock.
+    fn write_table_records(&self, commits: &[TableCommit<'_>], changes: Vec<Change>) -> Result<()> {
+        let (events, last) = self.event_ops(changes)?;
         let mut archived = Vec::new();
         let mut expired = Vec::new();
         for c in commits {
@@ -452,12 +521,18 @@ impl SledStore {
                 for k in &expired {
                     v.remove(k)?;
                 }
+                for (k, e) in &events {
+                    p.insert(k.as_slice(), e.as_deref().unwrap_or_default())?;
+                }
                 Ok::<_, ConflictableTransactionError<Error>>(())
             })
             .map_err(te);
-        if r.is_err() {
-            for c in commits {
-                self.templates.forget(c.tid);
+        match r {
+            Ok(()) => self.logged(last),
+            Err(_) => {
+                for c in commits {
+                    self.templates.forget(c.tid);
+                }
             }
         }
         r
@@ -560,16 +635,17 @@ impl CatalogStore for SledStore {
         let bytes = to_json(&db)?;
         {
             let _g = self.lock();
-            let prev = self
-                .databases
-                .compare_and_swap(db.name.as_str(), None as Option<&[u8]>, Some(bytes))
-                .map_err(se)?;
-            if prev.is_err() {
+            if self.databases.contains_key(db.name.as_str()).map_err(se)? {
                 return Err(Error::already_exists(format!(
                     "database {} already exists",
                     db.name
                 )));
             }
+            let ops = [(db.name.as_str().as_bytes().to_vec(), Some(bytes))];
+            let change = Change::CreateDatabase {
+                database: db.clone(),
+            };
+            self.write_logged(&self.databases, &ops, vec![change])?;
         }
         self.durable()?;
         Ok(db)
@@ -605,9 +681,12 @@ impl CatalogStore for SledStore {
             let _g = self.lock();
             let cur = self.get_database(name)?;
             let db = prepare_database_update(name, &cur, db)?;
-            self.databases
-                .insert(name.as_str(), to_json(&db)?)
-                .map_err(se)?;
+            let ops = [(name.as_str().as_bytes().to_vec(), Some(to_json(&db)?))];
+            let change = Change::AlterDatabase {
+                before: cur,
+                after: db.clone(),
+            };
+            self.write_logged(&self.databases, &ops, vec![change])?;
             db
         };
         self.durable()?;
@@ -617,19 +696,25 @@ impl CatalogStore for SledStore {
     fn delete_database(&self, name: &DatabaseName, cascade: bool) -> Result<()> {
         {
             let _g = self.lock();
-            self.db_exists(name)?;
+            let database = self.get_database(name)?;
             let prefix = table_key(name.as_str(), "");
             let mut doomed = Vec::new();
+            let mut log = Vec::new();
             for kv in self.tables.scan_prefix(&prefix) {
                 let (k, v) = kv.map_err(se)?;
-                doomed.push((k, from_json::<TableRecord>(&v)?.id));
+                let rec = from_json::<TableRecord>(&v)?;
+                doomed.push((k, rec.id));
+                log.push(Change::DropTable { table: rec.table });
             }
-            let functions: Vec<sled::IVec> = self
-                .functions
-                .scan_prefix(&prefix)
-                .keys()
-                .collect::<Result<_, _>>()
-                .map_err(se)?;
+            let mut functions: Vec<sled::IVec> = Vec::new();
+            for kv in self.functions.scan_prefix(&prefix) {
+                let (k, v) = kv.map_err(se)?;
+                functions.push(k);
+                log.push(Change::DropFunction {
+                    function: from_json(&v)?,
+                });
+            }
+            log.push(Change::DropDatabase { database });
             let has_content = !doomed.is_empty() || !functions.is_empty();
             if has_content && !cascade {
                 return Err(Error::invalid(format!(
@@ -638,8 +723,15 @@ impl CatalogStore for SledStore {
                     functions.len()
                 )));
             }
-            (&self.databases, &self.tables, &self.gc, &self.functions)
-                .transaction(|(d, t, g, f)| {
+            let (events, last) = self.event_ops(log)?;
+            (
+                &self.databases,
+                &self.tables,
+                &self.gc,
+                &self.functions,
+                &self.partitions,
+            )
+                .transaction(|(d, t, g, f, p)| {
                     d.remove(name.as_str())?;
                     for (k, id) in &doomed {
                         t.remove(k.clone())?;
@@ -648,9 +740,13 @@ impl CatalogStore for SledStore {
                     for k in &functions {
                         f.remove(k.clone())?;
                     }
+                    for (k, e) in &events {
+                        p.insert(k.as_slice(), e.as_deref().unwrap_or_default())?;
+                    }
                     Ok::<_, ConflictableTransactionError<Error>>(())
                 })
                 .map_err(te)?;
+            self.logged(last);
         }
         self.durable()?;
         self.purge_garbage()
@@ -669,16 +765,15 @@ impl CatalogStore for SledStore {
                 )));
             }
             let id = self.db.generate_id().map_err(se)? + 1;
-            self.tables
-                .insert(
-                    key,
-                    to_json(&TableRecord {
-                        id,
-                        table: table.clone(),
-                        indexes: Vec::new(),
-                    })?,
-                )
-                .map_err(se)?;
+            let rec = to_json(&TableRecord {
+                id,
+                table: table.clone(),
+                indexes: Vec::new(),
+            })?;
+            let change = Change::CreateTable {
+                table: table.clone(),
+            };
+            self.write_logged(&self.tables, &[(key, Some(rec))], vec![change])?;
         }
         self.durable()?;
         Ok(table)
@@ -744,7 +839,19 @@ impl CatalogStore for SledStore {
                 ops = self.change_ops(rec.id, table_location(&new), changes)?;
             }
             let moved_from = (old_key != key).then_some(old_key.as_slice());
-            self.write_table_record(rec.id, moved_from, &key, &value, archive, &ops)?;
+            let change = Change::AlterTable {
+                before: rec.table.clone(),
+                after: new.clone(),
+            };
+            let commit = TableCommit {
+                tid: rec.id,
+                moved_from,
+                key: &key,
+                value: &value,
+                archive,
+                ops: &ops,
+            };
+            self.write_table_records(&[commit], vec![change])?;
             new
         };
         self.durable()?;
@@ -756,13 +863,18 @@ impl CatalogStore for SledStore {
             let _g = self.lock();
             let rec = self.record(id)?;
             let key = table_key(id.database.as_str(), id.name.as_str());
-            (&self.tables, &self.gc)
-                .transaction(|(t, g)| {
+            let (events, last) = self.event_ops(vec![Change::DropTable { table: rec.table }])?;
+            (&self.tables, &self.gc, &self.partitions)
+                .transaction(|(t, g, p)| {
                     t.remove(key.as_slice())?;
                     g.insert(&rec.id.to_be_bytes(), &[])?;
+                    for (k, e) in &events {
+                        p.insert(k.as_slice(), e.as_deref().unwrap_or_default())?;
+                    }
                     Ok::<_, ConflictableTransactionError<Error>>(())
                 })
                 .map_err(te)?;
+            self.logged(last);
         }
         self.durable()?;
         self.purge_garbage()
@@ -849,12 +961,11 @@ impl CatalogStore for SledStore {
                 })?;
             if !writes.is_empty() {
                 let count = self.partition_count(rec.id)? + writes.len() as u64;
+                let log = added(&rec.table, &writes);
                 let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), writes)?;
                 let mut ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
                 ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
-                self.commit(rec.id, || {
-                    self.partitions.apply_batch(batch_of(ops)).map_err(se)
-                })?;
+                self.commit(rec.id, || self.apply_logged(ops, log))?;
             }
             errors
         };
@@ -866,17 +977,24 @@ impl CatalogStore for SledStore {
         {
             let _g = self.lock();
             let rec = self.record(id)?;
+            let mut before = std::collections::HashMap::new();
             let puts = plan_partition_replacements(id, &rec.table, parts, |k| {
                 match self.partition(rec.id, k)? {
-                    Some(b) => Ok(Some(self.decode(rec.id, k, &b)?)),
+                    Some(b) => {
+                        let p = self.decode(rec.id, k, &b)?;
+                        before.insert(k.to_vec(), p.clone());
+                        Ok(Some(p))
+                    }
                     None => Ok(None),
                 }
             })?;
+            let log = partitions_altered(
+                &rec.table,
+                puts.iter().map(|(k, p)| (before.remove(k), p.clone())),
+            );
             let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
             let ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
-            self.commit(rec.id, || {
-                self.partitions.apply_batch(batch_of(ops)).map_err(se)
-            })?;
+            self.commit(rec.id, || self.apply_logged(ops, log))?;
         }
         self.durable()
     }
@@ -909,12 +1027,11 @@ impl CatalogStore for SledStore {
             let (old, new, p) = plan_partition_update(id, &rec.table, values, &cur, part, |k| {
                 Ok(self.partition(rec.id, k)?.is_some())
             })?;
+            let log = partitions_altered(&rec.table, [(Some(cur), p.clone())]);
             let changes =
                 PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
             let ops = self.change_ops(rec.id, table_location(&rec.table), changes)?;
-            self.commit(rec.id, || {
-                self.partitions.apply_batch(batch_of(ops)).map_err(se)
-            })?;
+            self.commit(rec.id, || self.apply_logged(ops, log))?;
             p
         };
         self.durable()?;
@@ -936,10 +1053,11 @@ impl CatalogStore for SledStore {
                 let count = self
                     .partition_count(rec.id)?
                     .saturating_sub(removed.len() as u64);
+                let log = dropped(&rec.table, &removed)?;
                 let changes = PartitionChanges::new(&rec.indexes, &rec.table, removed, Vec::new())?;
                 let mut ops = self.change_ops(rec.id, None, changes)?;
                 ops.push((id_key(rec.id, &[]), Some(count.to_be_bytes().to_vec())));
-                self.partitions.apply_batch(batch_of(ops)).map_err(se)?;
+                self.apply_logged(ops, log)?;
             }
             errors
         };
@@ -1000,7 +1118,11 @@ impl CatalogStore for SledStore {
                     f.function_name
                 )));
             }
-            self.functions.insert(key, to_json(&f)?).map_err(se)?;
+            let ops = [(key, Some(to_json(&f)?))];
+            let change = Change::CreateFunction {
+                function: f.clone(),
+            };
+            self.write_logged(&self.functions, &ops, vec![change])?;
         }
         self.durable()?;
         Ok(f)
@@ -1035,11 +1157,11 @@ impl CatalogStore for SledStore {
             let _g = self.lock();
             self.db_exists(db)?;
             let old = table_key(db.as_str(), &name.to_lowercase());
-            let created = match self.functions.get(&old).map_err(se)? {
-                Some(b) => from_json::<Function>(&b)?.create_time,
+            let before = match self.functions.get(&old).map_err(se)? {
+                Some(b) => from_json::<Function>(&b)?,
                 None => return Err(function_not_found(db, name)),
             };
-            let f = prepare_function(db, f, Some(created))?;
+            let f = prepare_function(db, f, Some(before.create_time))?;
             let new = table_key(db.as_str(), &f.function_name);
             if new != old && self.functions.contains_key(&new).map_err(se)? {
                 return Err(Error::already_exists(format!(
@@ -1047,10 +1169,9 @@ impl CatalogStore for SledStore {
                     f.function_name
                 )));
             }
-            let mut batch = Batch::default();
-            batch.remove(old);
-            batch.insert(new, to_json(&f)?);
-            self.functions.apply_batch(batch).map_err(se)?;
+            let ops = [(old, None), (new, Some(to_json(&f)?))];
+            let log = lakecat_catalog_api::events::function_replaced(before, f.clone());
+            self.write_logged(&self.functions, &ops, log)?;
             f
         };
         self.durable()?;
@@ -1062,9 +1183,12 @@ impl CatalogStore for SledStore {
             let _g = self.lock();
             self.db_exists(db)?;
             let key = table_key(db.as_str(), &name.to_lowercase());
-            if self.functions.remove(key).map_err(se)?.is_none() {
-                return Err(function_not_found(db, name));
-            }
+            let function = match self.functions.get(&key).map_err(se)? {
+                Some(b) => from_json(&b)?,
+                None => return Err(function_not_found(db, name)),
+            };
+            let change = Change::DropFunction { function };
+            self.write_logged(&self.functions, &[(key, None)], vec![change])?;
         }
         self.durable()
     }
@@ -1081,6 +1205,7 @@ impl CatalogStore for SledStore {
             // Every write is planned (and so checked) before the one transaction;
             // templates planning registered are forgotten if anything fails.
             let mut touched = Vec::new();
+            let mut log = Vec::new();
             let planned = (|| -> Result<Vec<Planned>> {
                 let mut planned: Vec<Planned> = Vec::with_capacity(writes.len());
                 for (db, write) in writes {
@@ -1101,12 +1226,13 @@ impl CatalogStore for SledStore {
                     let indexes = rec.as_ref().map(|r| r.indexes.clone()).unwrap_or_default();
                     let current = rec.as_ref().map(|r| (&r.table, count));
                     touched.push(tid);
-                    let plan = plan_table_write(&db, current, &indexes, write, |k| {
-                        match self.partition(tid, k)? {
-                            Some(b) => Ok(Some(self.decode(tid, k, &b)?.create_time)),
-                            None => Ok(None),
-                        }
+                    let mut plan = plan_table_write(&db, current, &indexes, write, |k| match self
+                        .partition(tid, k)?
+                    {
+                        Some(b) => Ok(Some(self.decode(tid, k, &b)?.create_time)),
+                        None => Ok(None),
                     })?;
+                    log.append(&mut plan.events);
                     let value = to_json(&TableRecord {
                         id: tid,
                         table: plan.table.clone(),
@@ -1142,7 +1268,7 @@ impl CatalogStore for SledStore {
                     ops,
                 })
                 .collect();
-            self.write_table_records(&commits)?;
+            self.write_table_records(&commits, log)?;
             planned.into_iter().map(|p| p.5).collect::<Vec<_>>()
         };
         self.durable()?;
@@ -1177,9 +1303,13 @@ impl CatalogStore for SledStore {
             }
             self.partitions.apply_batch(batch).map_err(se)?;
             self.durable()?;
-            rec.indexes.push(index);
+            rec.indexes.push(index.clone());
             let key = table_key(id.database.as_str(), id.name.as_str());
-            self.tables.insert(key, to_json(&rec)?).map_err(se)?;
+            let change = Change::CreatePartitionIndex {
+                table: rec.table.clone(),
+                index,
+            };
+            self.write_logged(&self.tables, &[(key, Some(to_json(&rec)?))], vec![change])?;
         }
         self.durable()
     }
@@ -1191,12 +1321,14 @@ impl CatalogStore for SledStore {
     fn delete_partition_index(&self, id: &TableIdent, name: &str) -> Result<()> {
         let _g = self.lock();
         let mut rec = self.record(id)?;
-        let slot = rec
-            .indexes
-            .remove(index_position(id, &rec.indexes, name)?)
-            .slot;
+        let index = rec.indexes.remove(index_position(id, &rec.indexes, name)?);
+        let slot = index.slot;
         let key = table_key(id.database.as_str(), id.name.as_str());
-        self.tables.insert(key, to_json(&rec)?).map_err(se)?;
+        let change = Change::DropPartitionIndex {
+            table: rec.table.clone(),
+            index_name: index.index_name,
+        };
+        self.write_logged(&self.tables, &[(key, Some(to_json(&rec)?))], vec![change])?;
         self.durable()?;
         // The index is gone once the record says so; its entries are garbage now.
         self.purge_prefix(&self.partitions, &id_key(rec.id | INDEX_SPACE, &[slot]))?;
@@ -1215,15 +1347,16 @@ impl CatalogStore for SledStore {
             let (key, part) = self.stats_target(id, &rec, partition)?;
             let (ok, errors) =
                 plan_statistics_update(columns_of(&rec.table, part.as_ref()), stats)?;
-            let mut batch = Batch::default();
+            let mut ops = Vec::new();
             for st in &ok {
                 let k = id_key(
                     rec.id | STATS_SPACE,
                     &stats_key(key.as_deref(), &st.column_name),
                 );
-                batch.insert(k, to_json(st)?);
+                ops.push((k, Some(to_json(st)?)));
             }
-            self.partitions.apply_batch(batch).map_err(se)?;
+            let log = lakecat_catalog_api::events::statistics_updated(&rec.table, partition, &ok);
+            self.apply_logged(ops, log)?;
             errors
         };
         self.durable()?;
@@ -1274,7 +1407,9 @@ impl CatalogStore for SledStore {
             if !current {
                 return Err(statistics_not_found(id, partition, column));
             }
-            self.partitions.remove(k).map_err(se)?;
+            let log =
+                lakecat_catalog_api::events::statistics_deleted(&rec.table, partition, column);
+            self.apply_logged(vec![(k, None)], log)?;
         }
         self.durable()
     }
@@ -1315,22 +1450,100 @@ impl CatalogStore for SledStore {
         collect_named(page.limit, iter)
     }
 
-    fn write_records(&self, writes: Vec<RecordWrite>) -> Result<()> {
+    fn write_records_logged(&self, writes: Vec<RecordWrite>, changes: Vec<Change>) -> Result<()> {
         {
             let _g = self.lock();
-            let mut batch = Batch::default();
-            for w in &writes {
+            let mut ops = Vec::with_capacity(writes.len());
+            for w in writes {
                 let k = table_key(&w.space, &w.key);
                 let cur = self.records.get(&k).map_err(se)?;
-                check_expectation(w, cur.as_deref())?;
-                match &w.value {
-                    Some(v) => batch.insert(k, v.as_slice()),
-                    None => batch.remove(k),
-                }
+                check_expectation(&w, cur.as_deref())?;
+                ops.push((k, w.value));
             }
-            self.records.apply_batch(batch).map_err(se)?;
+            if changes.is_empty() {
+                self.records.apply_batch(batch_of(ops)).map_err(se)?;
+            } else {
+                self.write_logged(&self.records, &ops, changes)?;
+            }
         }
         self.durable()
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let visible = self.durable_events.load(Ordering::SeqCst);
+        let from = id_key(EVENT_SPACE, &after.saturating_add(1).to_be_bytes());
+        let to = id_key(EVENT_SPACE, &visible.saturating_add(1).to_be_bytes());
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        self.partitions
+            .range(from..to)
+            .take(limit)
+            .map(|kv| from_json(&kv.map_err(se)?.1))
+            .collect()
+    }
+
+    fn event_bounds(&self) -> Result<EventBounds> {
+        let last = self.durable_events.load(Ordering::SeqCst);
+        let first = match self
+            .partitions
+            .range(id_key(EVENT_SPACE, &1u64.to_be_bytes())..id_key(EVENT_SPACE + 1, &[]))
+            .next()
+        {
+            Some(kv) => {
+                let (k, _) = kv.map_err(se)?;
+                u64::from_be_bytes(
+                    k[8..16]
+                        .try_into()
+                        .map_err(|_| Error::storage("corrupt event key"))?,
+                )
+            }
+            None => last + 1,
+        };
+        Ok(EventBounds {
+            first: first.min(last + 1),
+            last,
+        })
+    }
+
+    fn trim_events(&self, retention: &Retention) -> Result<u64> {
+        let last = self.durable_events.load(Ordering::SeqCst);
+        let (upto, before) = retention.bounds(last, lakecat_catalog_api::events::now_ms());
+        let start = id_key(EVENT_SPACE, &1u64.to_be_bytes());
+        let mut removed = 0;
+        loop {
+            // Events are in id order and stamped in commit order, so the ones to
+            // go are a prefix: stop at the first that stays.
+            let mut batch = Batch::default();
+            let mut n = 0;
+            let end = id_key(EVENT_SPACE, &last.saturating_add(1).to_be_bytes());
+            for kv in self.partitions.range(start.clone()..end).take(PURGE_CHUNK) {
+                let (k, v) = kv.map_err(se)?;
+                let id = u64::from_be_bytes(
+                    k[8..16]
+                        .try_into()
+                        .map_err(|_| Error::storage("corrupt event key"))?,
+                );
+                let old_enough = match before {
+                    Some(b) => from_json::<Event>(&v)?.time_ms < b,
+                    None => false,
+                };
+                if !(upto.is_some_and(|u| id <= u) || old_enough) {
+                    break;
+                }
+                batch.remove(k);
+                n += 1;
+            }
+            if n == 0 {
+                break;
+            }
+            self.partitions.apply_batch(batch).map_err(se)?;
+            removed += n;
+        }
+        if removed > 0 {
+            self.durable()?;
+        }
+        Ok(removed)
     }
 
     fn record_spaces(&self) -> Result<Vec<String>> {
@@ -1706,6 +1919,37 @@ mod tests {
             FORMAT_VERSION.as_bytes()
         );
         assert_eq!(all_databases(&s).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_change_log_survives_reopening_and_its_ids_never_go_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = TableIdent::parse("d", "t").unwrap();
+        {
+            let s = SledStore::open(dir.path(), 10).unwrap();
+            sample_table_in(&s, &id);
+            let parts = vec![Partition::new(vec!["2024-01-01".into(), "1".into()])];
+            s.create_partitions(&id, parts, false).unwrap();
+            assert_eq!(s.event_bounds().unwrap(), EventBounds { first: 1, last: 3 });
+        }
+        let s = SledStore::open(dir.path(), 10).unwrap();
+        let types: Vec<_> = s
+            .events_after(0, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.change.event_type())
+            .collect();
+        assert_eq!(types, ["CREATE_DATABASE", "CREATE_TABLE", "ADD_PARTITION"]);
+        let all = Retention {
+            max_events: Some(0),
+            max_age_secs: None,
+        };
+        assert_eq!(s.trim_events(&all).unwrap(), 3);
+        drop(s);
+        let s = SledStore::open(dir.path(), 10).unwrap();
+        assert_eq!(s.event_bounds().unwrap(), EventBounds { first: 4, last: 3 });
+        s.delete_table(&id).unwrap();
+        assert_eq!(s.events_after(0, 10).unwrap()[0].id, 4);
     }
 
     #[test]
