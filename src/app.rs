@@ -35,6 +35,8 @@ pub struct ServeOptions {
     /// Permissions on, with these principals always administrators; `None` = off
     /// (every caller may do everything).
     pub admins: Option<Vec<String>>,
+    /// How long the change log keeps events.
+    pub retention: lakecat_catalog_api::events::Retention,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -50,6 +52,7 @@ pub async fn serve(
     use crate::services::permissions::{run_as, scope, Actor, Authorizer, GuardedStore};
     // The audit log is kept by the server itself, beneath any permission.
     let audit = crate::services::audit::Audit::start(store.clone());
+    let raw_store = store.clone();
     let (store, permissions) = match opts.admins.clone() {
         Some(admins) => {
             let auth = Arc::new(Authorizer::new(store.clone(), admins));
@@ -97,6 +100,12 @@ pub async fn serve(
         }
         None => None,
     };
+    // Trimming is the server's own work: beneath any permission.
+    let trimmer = tokio::spawn(crate::services::events::trim_loop(
+        raw_store.clone(),
+        opts.retention,
+        stopped.clone(),
+    ));
     let scheduler = tokio::spawn(scope(
         Actor::System,
         crawlers
@@ -143,6 +152,7 @@ pub async fn serve(
     };
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
+    let _ = trimmer.await;
     if let Some(h) = hms {
         let _ = h.await;
     }

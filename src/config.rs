@@ -59,6 +59,10 @@ pub struct FileConfig {
     pub thrift_tls: Option<bool>,
     /// `["USER:PASSWORD", …]`: SASL PLAIN required on the Thrift port.
     pub thrift_users: Option<Vec<String>>,
+    /// The change log keeps at most this many events.
+    pub events_max_count: Option<u64>,
+    /// The change log keeps events at most this many seconds.
+    pub events_max_age_secs: Option<u64>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -94,6 +98,8 @@ pub struct ServeFlags {
     pub thrift_tls: bool,
     /// `USER:PASSWORD,USER2:PASSWORD2`.
     pub thrift_users: Option<String>,
+    pub events_max_count: Option<u64>,
+    pub events_max_age_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -176,6 +182,8 @@ pub struct ServeConfig {
     pub thrift_tls: bool,
     /// SASL PLAIN on the Thrift port (see [`crate::hms::sasl`]).
     pub thrift_users: Option<crate::hms::sasl::Users>,
+    /// How long the change log keeps events.
+    pub retention: lakecat_catalog_api::events::Retention,
 }
 
 impl ServeConfig {
@@ -204,6 +212,8 @@ impl ServeConfig {
             tls_key,
             thrift_tls,
             thrift_users,
+            events_max_count,
+            events_max_age_secs,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -327,7 +337,18 @@ impl ServeConfig {
         if thrift_tls && tls.is_none() {
             return Err("--thrift-tls needs --tls-cert and --tls-key".into());
         }
+        let d = crate::services::events::DEFAULT_RETENTION;
+        let retention = lakecat_catalog_api::events::Retention {
+            max_events: events_max_count.or(file.events_max_count).or(d.max_events),
+            max_age_secs: events_max_age_secs
+                .or(file.events_max_age_secs)
+                .or(d.max_age_secs),
+        };
+        if retention.max_events == Some(0) || retention.max_age_secs == Some(0) {
+            return Err("events_max_count and events_max_age_secs must be at least 1".into());
+        }
         Ok(ServeConfig {
+            retention,
             thrift_users,
             thrift_tls,
             tls,

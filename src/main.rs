@@ -112,6 +112,12 @@ enum Command {
         /// Seconds a connection may send nothing before it is closed [default: 300].
         #[arg(long, env = "LAKECAT_IDLE_TIMEOUT_SECS", value_name = "SECS")]
         idle_timeout_secs: Option<u64>,
+        /// The change log keeps at most this many events [default: 1000000].
+        #[arg(long, env = "LAKECAT_EVENTS_MAX_COUNT", value_name = "N")]
+        events_max_count: Option<u64>,
+        /// The change log keeps events at most this long [default: 604800, a week].
+        #[arg(long, env = "LAKECAT_EVENTS_MAX_AGE_SECS", value_name = "SECS")]
+        events_max_age_secs: Option<u64>,
         /// Bytes of request bodies held at once across all HTTP requests; larger
         /// bodies wait (then get 503) when it is spent [default: 268435456].
         #[arg(long, env = "LAKECAT_MAX_INFLIGHT_BODY_BYTES", value_name = "BYTES")]
@@ -426,6 +432,8 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_key,
             thrift_tls,
             thrift_users,
+            events_max_count,
+            events_max_age_secs,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -453,6 +461,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     tls_key,
                     thrift_tls,
                     thrift_users,
+                    events_max_count,
+                    events_max_age_secs,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
@@ -508,6 +518,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         tls: cfg.tls.clone(),
                         thrift_tls: cfg.thrift_tls,
                         thrift_users: cfg.thrift_users.clone(),
+                        retention: cfg.retention,
                     },
                     lakecat::app::shutdown_signal(),
                 )

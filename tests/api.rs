@@ -14,6 +14,7 @@ use tower::ServiceExt;
 
 struct Api {
     router: axum::Router,
+    store: Arc<dyn lakecat_catalog_api::store::CatalogStore>,
     _dir: tempfile::TempDir,
 }
 
@@ -22,7 +23,8 @@ impl Api {
         let dir = tempfile::tempdir().unwrap();
         let store = common::test_store(dir.path(), 5);
         Api {
-            router: app(AppState::new(store), 64 * 1024),
+            router: app(AppState::new(store.clone()), 64 * 1024),
+            store,
             _dir: dir,
         }
     }
@@ -405,11 +407,11 @@ async fn partitions_batches_filters_and_single_addressing() {
     let big: Vec<Value> = (0..1001)
         .map(|i| json!({"values": ["x", i.to_string()]}))
         .collect();
+    let memory: Arc<dyn lakecat_catalog_api::store::CatalogStore> =
+        Arc::new(lakecat_catalog_api::memory::MemoryStore::new(5));
     let api_big = Api {
-        router: app(
-            AppState::new(Arc::new(lakecat_catalog_api::memory::MemoryStore::new(5))),
-            1 << 20,
-        ),
+        router: app(AppState::new(memory.clone()), 1 << 20),
+        store: memory,
         _dir: tempfile::tempdir().unwrap(),
     };
     api_big
@@ -494,6 +496,124 @@ async fn bad_requests_say_what_is_wrong() {
     assert_eq!((s, err_code(&v)), (StatusCode::NOT_FOUND, "not_found"));
     let (s, _) = api.call("PATCH", "/v1/databases", None).await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// `GET /v1/events`: resuming from the last id misses nothing and repeats
+/// nothing, a waiting request answers as soon as a write commits, filters
+/// keep the resume point, and a resume from before the retention is refused.
+#[tokio::test]
+async fn the_change_feed_resumes_waits_and_filters() {
+    let api = Api::new();
+    let (s, v) = api.call("GET", "/v1/events", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"events": [], "next_after": 0}));
+    for d in ["a", "b", "c"] {
+        let (s, _) = api
+            .call("POST", "/v1/databases", Some(json!({"name": d})))
+            .await;
+        assert!(s.is_success());
+    }
+    let (s, _) = api
+        .call("POST", "/v1/databases/a/tables", Some(table_body()))
+        .await;
+    assert!(s.is_success());
+    let (_, v) = api.call("GET", "/v1/events?limit=2", None).await;
+    let ids: Vec<u64> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(v["events"][0]["type"], "CREATE_DATABASE");
+    assert_eq!(v["events"][0]["database"], "a");
+    assert_eq!(v["events"][0]["detail"]["database"]["name"], "a");
+    assert!(
+        v["events"][0]["time"].as_str().unwrap().ends_with('Z'),
+        "{v}"
+    );
+    let (_, v) = api
+        .call(
+            "GET",
+            &format!("/v1/events?after={}", v["next_after"]),
+            None,
+        )
+        .await;
+    let rest: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, ["CREATE_DATABASE", "CREATE_TABLE"]);
+    assert_eq!(v["events"][1]["table"], "events");
+    assert_eq!(v["next_after"], 4);
+
+    // A filter skips events but still moves the resume point on.
+    let (_, v) = api
+        .call("GET", "/v1/events?after=0&types=create_table", None)
+        .await;
+    assert_eq!(v["events"].as_array().unwrap().len(), 1);
+    assert_eq!(v["next_after"], 4);
+    let (_, v) = api.call("GET", "/v1/events?after=0&database=b", None).await;
+    assert_eq!(v["events"][0]["id"], 2);
+
+    // A waiting reader answers once a write commits, not at the end of its wait.
+    let waiter = {
+        let router = api.router.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let req = Request::builder()
+                .uri("/v1/events?after=4&wait=30")
+                .body(Body::empty())
+                .unwrap();
+            let resp = router.oneshot(req).await.unwrap();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (
+                started.elapsed(),
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+            )
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (s, _) = api.call("DELETE", "/v1/databases/c", None).await;
+    assert!(s.is_success());
+    let (waited, v) = waiter.await.unwrap();
+    assert!(
+        waited < std::time::Duration::from_secs(10),
+        "waited {waited:?}"
+    );
+    assert_eq!(v["events"][0]["type"], "DROP_DATABASE", "{v}");
+    assert_eq!(v["events"][0]["id"], 5);
+
+    // Nothing new: an empty answer after the wait, resuming where it was.
+    let (_, v) = api.call("GET", "/v1/events?after=5&wait=1", None).await;
+    assert_eq!(v, json!({"events": [], "next_after": 5}));
+
+    // Past the retention: refused with what is missing, not silently skipped.
+    let kept = lakecat_catalog_api::events::Retention {
+        max_events: Some(2),
+        max_age_secs: None,
+    };
+    assert_eq!(api.store.trim_events(&kept).unwrap(), 3);
+    let (s, v) = api.call("GET", "/v1/events?after=1", None).await;
+    assert_eq!(s, StatusCode::GONE, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the oldest kept is 4"),
+        "{v}"
+    );
+    let (s, v) = api.call("GET", "/v1/events", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["events"][0]["id"], 4);
+    let (s, _) = api.call("GET", "/v1/events?after=3", None).await;
+    assert_eq!(s, StatusCode::OK);
+    for bad in ["limit=0", "limit=1001", "wait=61", "after=-1"] {
+        let (s, _) = api.call("GET", &format!("/v1/events?{bad}"), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
 }
 
 #[tokio::test]

@@ -27,6 +27,9 @@ pub enum ErrorKind {
     Unavailable,
     /// The caller may not do this (an unverified or untrusted message, a missing grant).
     AccessDenied,
+    /// What was asked for existed once and is no longer kept (change-log events
+    /// past the retention).
+    Gone,
 }
 
 impl ErrorKind {
@@ -41,6 +44,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::Gone => "gone",
         }
     }
 }

@@ -15,7 +15,7 @@ pub fn glue_error(e: &Error) -> &'static str {
         return code;
     }
     match e.kind {
-        ErrorKind::NotFound => "EntityNotFoundException",
+        ErrorKind::NotFound | ErrorKind::Gone => "EntityNotFoundException",
         ErrorKind::AlreadyExists => "AlreadyExistsException",
         ErrorKind::InvalidInput | ErrorKind::TooLarge => "InvalidInputException",
         ErrorKind::Conflict => "ConcurrentModificationException",

@@ -73,7 +73,9 @@ pub fn fail(e: &Error, slots: &[(i16, Ex)]) -> Answer {
             &[Ex::InvalidInput, Ex::InvalidObject, Ex::InvalidOperation]
         }
         ErrorKind::Conflict => &[Ex::InvalidOperation],
-        ErrorKind::Storage | ErrorKind::Unavailable | ErrorKind::AccessDenied => &[],
+        ErrorKind::Storage | ErrorKind::Unavailable | ErrorKind::AccessDenied | ErrorKind::Gone => {
+            &[]
+        }
     };
     let slot = wanted
         .iter()

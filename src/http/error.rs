@@ -23,6 +23,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::AccessDenied => StatusCode::FORBIDDEN,
+        ErrorKind::Gone => StatusCode::GONE,
     }
 }
 

@@ -134,7 +134,7 @@ impl IcebergError {
     /// A catalog error, with `not_found` naming what was looked for.
     pub fn from_catalog(e: Error, not_found: &'static str) -> Self {
         let (status, kind) = match e.kind {
-            ErrorKind::NotFound => (StatusCode::NOT_FOUND, not_found),
+            ErrorKind::NotFound | ErrorKind::Gone => (StatusCode::NOT_FOUND, not_found),
             ErrorKind::AlreadyExists => (StatusCode::CONFLICT, "AlreadyExistsException"),
             ErrorKind::Conflict => (StatusCode::CONFLICT, "CommitFailedException"),
             ErrorKind::InvalidInput | ErrorKind::LimitExceeded | ErrorKind::TooLarge => {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod crawlers;
 pub mod databases;
 pub mod ddl;
+pub mod events;
 pub mod grants;
 pub mod indexes;
 pub mod partitions;
@@ -17,6 +18,7 @@ use axum::http::Method;
 /// Adds the REST routes to `r`.
 pub fn routes(r: Routes) -> Routes {
     r.add(Method::GET, "/v1/audit", audit::list_audit)
+        .add(Method::GET, "/v1/events", events::list_events)
         .add(Method::GET, "/v1/grants", grants::list_grants)
         .add(Method::POST, "/v1/grants", grants::grant)
         .add(Method::POST, "/v1/grants/revoke", grants::revoke)

@@ -13,12 +13,14 @@
 //! - [`sns`]: confirming SNS subscriptions only at hosts the operator lists;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
 //! - [`audit`]: the audit log of every write and refusal, from every front;
+//! - [`events`]: the change log's REST shape, reader and retention;
 //! - [`copy`]: `lakecat store copy`, a whole catalog from one store into another.
 
 pub mod audit;
 pub mod copy;
 pub mod crawlers;
 pub mod engine;
+pub mod events;
 pub mod folders;
 pub mod permissions;
 pub mod rename;
