@@ -507,6 +507,23 @@ fn pyiceberg_hive_catalog_with_two_concurrent_commits() {
     client_script("pyiceberg_session.py");
 }
 
+/// The notification log, read by Hive 2 and Hive 4 clients, after writes from
+/// Thrift, REST and DDL; a replay of the log rebuilds the catalog (issue 18).
+#[test]
+fn notification_log_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start(
+        &dir.path().join("catalog"),
+        &["--allowed-locations", &dir.path().to_string_lossy()],
+    );
+    run_script(
+        "notifications_session.py",
+        &[&server.thrift, &dir.path().to_string_lossy(), &server.base],
+    );
+    assert_all_served("notifications_session.py", &server.base);
+    server.sigterm();
+}
+
 #[test]
 fn hmsclient_session() {
     client_script("hmsclient_session.py");

@@ -8,7 +8,8 @@
 use super::context::{Answer, Ctx};
 use super::thrift::TStruct;
 use super::{
-    catalogs, databases, functions, locking, partitions, session, statistics, tables, transactions,
+    catalogs, databases, functions, locking, notifications, partitions, session, statistics,
+    tables, transactions,
 };
 
 /// How a family answers: `None` for a call not its own.
@@ -42,7 +43,7 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Answer {
 
 /// Whether a call may change the catalog (or its locks): those are audited.
 pub fn is_write(name: &str) -> bool {
-    const WRITES: [&str; 16] = [
+    const WRITES: [&str; 17] = [
         "create_",
         "drop_",
         "alter_",
@@ -59,6 +60,7 @@ pub fn is_write(name: &str) -> bool {
         "lock",
         "unlock",
         "open_txns",
+        "fire_listener_event",
     ];
     WRITES.iter().any(|p| name.starts_with(p))
 }
@@ -79,7 +81,7 @@ pub fn audit_outcome(answer: &Answer) -> (String, Option<String>) {
 }
 
 fn answer(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
-    let families: [Family; 9] = [
+    let families: [Family; 10] = [
         session::call,
         catalogs::call,
         databases::call,
@@ -89,6 +91,7 @@ fn answer(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
         statistics::call,
         locking::call,
         transactions::call,
+        notifications::call,
     ];
     families.into_iter().find_map(|family| family(ctx, name, a))
 }

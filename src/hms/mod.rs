@@ -22,6 +22,7 @@ mod databases;
 mod functions;
 mod locking;
 pub mod locks;
+mod notifications;
 mod partitions;
 pub mod sasl;
 mod session;

@@ -444,6 +444,93 @@ pub fn application_exception(message: &str, kind: i32) -> TStruct {
         .with(2, TValue::I32(kind))
 }
 
+/// `s` in Thrift's TJSONProtocol, the form Hive's `JSONMessageFactory` puts
+/// catalog objects into notification messages (`tableObjJson`, …): fields by id
+/// with their type, lists and maps with their element types and sizes.
+pub fn to_tjson(s: &TStruct) -> String {
+    let mut out = String::new();
+    tjson_struct(&mut out, s);
+    out
+}
+
+fn tjson_type(t: u8) -> &'static str {
+    match t {
+        T_BOOL => "tf",
+        T_BYTE => "i8",
+        T_DOUBLE => "dbl",
+        T_I16 => "i16",
+        T_I32 => "i32",
+        T_I64 => "i64",
+        T_STRING => "str",
+        T_STRUCT => "rec",
+        T_MAP => "map",
+        T_SET => "set",
+        _ => "lst",
+    }
+}
+
+fn tjson_struct(out: &mut String, s: &TStruct) {
+    out.push('{');
+    for (i, (id, v)) in s.fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("\"{id}\":{{\"{}\":", tjson_type(v.type_id())));
+        tjson_value(out, v, false);
+        out.push('}');
+    }
+    out.push('}');
+}
+
+/// A value; map keys are always JSON strings (`as_key`).
+fn tjson_value(out: &mut String, v: &TValue, as_key: bool) {
+    let num = |out: &mut String, n: String| {
+        if as_key {
+            out.push_str(&serde_json::Value::String(n).to_string());
+        } else {
+            out.push_str(&n);
+        }
+    };
+    match v {
+        TValue::Bool(b) => num(out, (*b as u8).to_string()),
+        TValue::Byte(n) => num(out, n.to_string()),
+        TValue::I16(n) => num(out, n.to_string()),
+        TValue::I32(n) => num(out, n.to_string()),
+        TValue::I64(n) => num(out, n.to_string()),
+        TValue::Double(d) => num(out, serde_json::json!(d).to_string()),
+        TValue::Str(b) => {
+            let s = String::from_utf8_lossy(b);
+            out.push_str(&serde_json::Value::String(s.into_owned()).to_string());
+        }
+        TValue::Struct(s) => tjson_struct(out, s),
+        TValue::List(t, items) | TValue::Set(t, items) => {
+            out.push_str(&format!("[\"{}\",{}", tjson_type(*t), items.len()));
+            for it in items {
+                out.push(',');
+                tjson_value(out, it, false);
+            }
+            out.push(']');
+        }
+        TValue::Map(k, vt, entries) => {
+            out.push_str(&format!(
+                "[\"{}\",\"{}\",{},{{",
+                tjson_type(*k),
+                tjson_type(*vt),
+                entries.len()
+            ));
+            for (i, (key, val)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                tjson_value(out, key, true);
+                out.push(':');
+                tjson_value(out, val, false);
+            }
+            out.push_str("}]");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,5 +630,27 @@ mod tests {
                 let _ = Reader::new(&mut r, 1 << 16).message(first).await;
             });
         }
+    }
+
+    #[test]
+    fn tjson_is_what_thrifts_tjsonprotocol_writes() {
+        let s = TStruct::new()
+            .with_str(1, "a \"quoted\" \u{e9}")
+            .with(2, TValue::Bool(true))
+            .with(3, TValue::I32(-7))
+            .with(
+                4,
+                TValue::Map(
+                    T_I32,
+                    T_STRING,
+                    vec![(TValue::I32(1), TValue::Str(b"x".to_vec()))],
+                ),
+            )
+            .with(5, TValue::str_list(["p".to_string()]))
+            .with(6, TValue::Struct(TStruct::new().with(1, TValue::I64(9))));
+        assert_eq!(
+            to_tjson(&s),
+            r#"{"1":{"str":"a \"quoted\" é"},"2":{"tf":1},"3":{"i32":-7},"4":{"map":["i32","str",1,{"1":"x"}]},"5":{"lst":["str",1,"p"]},"6":{"rec":{"1":{"i64":9}}}}"#
+        );
     }
 }
