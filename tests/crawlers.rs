@@ -123,6 +123,47 @@ fn rest_crawlers_and_a_crash_in_the_middle_of_a_run() {
     assert_eq!(run["files_read"], 4000);
     let (_, m) = call("GET", &format!("{base}/v1/crawlers/local/metrics"), None);
     assert_eq!(m["TablesCreated"], 1, "{m}");
+    // The change log has the definition, the run's start and end, and what the
+    // run wrote in between (issue 18).
+    let (_, log) = call("GET", &format!("{base}/v1/events?limit=1000"), None);
+    let seen: Vec<String> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| match e["type"].as_str().unwrap() {
+            "SERVICE" => format!(
+                "{}:{}",
+                e["detail"]["detail_type"].as_str().unwrap(),
+                e["detail"]["detail"]["state"]
+                    .as_str()
+                    .or(e["detail"]["detail"]["change"].as_str())
+                    .unwrap()
+            ),
+            t => t.to_string(),
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "Glue Crawler Definition Change:created",
+            "Glue Crawler State Change:Started",
+            "CREATE_DATABASE",
+            "CREATE_TABLE",
+            "ADD_PARTITION",
+            "Glue Crawler State Change:Succeeded",
+        ],
+        "{log}"
+    );
+    let ended = &log["events"][5]["detail"]["detail"];
+    assert_eq!(
+        (
+            ended["crawlerName"].as_str(),
+            ended["tablesCreated"].as_str(),
+            ended["partitionsCreated"].as_str()
+        ),
+        (Some("local"), Some("1"), Some("40")),
+        "{ended}"
+    );
 
     // Touch every file so the next run reads them all again, then kill the server
     // in the middle of it.
@@ -157,6 +198,13 @@ fn rest_crawlers_and_a_crash_in_the_middle_of_a_run() {
         .as_str()
         .unwrap()
         .contains("running this crawl stopped before it ended"));
+    let (_, log) = call(
+        "GET",
+        &format!("{base}/v1/events?types=SERVICE&limit=1000"),
+        None,
+    );
+    let last = log["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["detail"]["detail"]["state"], "Failed", "{log}");
     // The catalog is whole, and the crawler runs again.
     let (status, t) = call("GET", &format!("{base}/v1/databases/lakedb/tables/t"), None);
     assert_eq!(status, 200, "{t}");

@@ -25,6 +25,7 @@ use crate::services::engine::{apply, Action, ApplyOptions, DeleteBehavior, Updat
 use crate::services::schedule::Schedule as Cron;
 use chrono::{DateTime, Utc};
 use lakecat_catalog_api::crawlers::*;
+use lakecat_catalog_api::events::Change;
 use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, RecordWrite};
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result};
 use lakecat_crawler::classify::{CsvRule, CsvSerde, CustomClassifier, HeaderRule, JsonRule, Rule};
@@ -270,6 +271,7 @@ impl Crawlers {
         {
             let msg = "the lakecat running this crawl stopped before it ended; its tables were written one by one, so each is as it was before or after the run";
             let mut writes = Vec::new();
+            let mut log = Vec::new();
             for (key, rb) in all_records(&*self.store, RUNS, &format!("{name}/"))? {
                 let mut r: CrawlRun = parse(&rb)?;
                 if r.state == CrawlState::Running {
@@ -277,6 +279,7 @@ impl Crawlers {
                     r.end_time = Some(now_secs());
                     r.error_message = Some(msg.into());
                     writes.push(RecordWrite::put(RUNS, &key, json(&r)?));
+                    log.push(state_changed(name, &r));
                 }
             }
             let start = c.last_crawl.as_ref().map_or(0, |l| l.start_time);
@@ -291,7 +294,7 @@ impl Crawlers {
             writes
                 .push(RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes)));
             writes.push(RecordWrite::delete(LEASES, name));
-            self.store.write_records(writes)?;
+            self.store.write_records_logged(writes, log)?;
             tracing::warn!("crawler {name}: its last run was interrupted; marked FAILED");
         }
         Ok(())
@@ -329,9 +332,10 @@ impl Crawlers {
         c.last_crawl = None;
         c.crawl_elapsed_time = 0;
         self.store
-            .write_records(vec![
-                RecordWrite::put(CRAWLERS, &c.name, json(&c)?).expecting(Expect::Absent)
-            ])
+            .write_records_logged(
+                vec![RecordWrite::put(CRAWLERS, &c.name, json(&c)?).expecting(Expect::Absent)],
+                vec![definition_changed(&c.name, "created")],
+            )
             .map_err(|e| match e.kind {
                 ErrorKind::Conflict => {
                     Error::already_exists(format!("crawler {} already exists", c.name))
@@ -398,9 +402,10 @@ impl Crawlers {
         c.version = cur.version + 1;
         c.last_crawl = cur.last_crawl.clone();
         c.crawl_elapsed_time = 0;
-        self.store.write_records(vec![
-            RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))
-        ])?;
+        self.store.write_records_logged(
+            vec![RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))],
+            vec![definition_changed(name, "updated")],
+        )?;
         Ok(c)
     }
 
@@ -418,7 +423,8 @@ impl Crawlers {
             writes.push(RecordWrite::delete(RUNS, &k));
         }
         writes.push(RecordWrite::delete(INVENTORIES, name));
-        self.store.write_records(writes)
+        self.store
+            .write_records_logged(writes, vec![definition_changed(name, "deleted")])
     }
 
     fn new_crawl_id(&self) -> String {
@@ -485,7 +491,8 @@ impl Crawlers {
             vec![RecordWrite::put(CRAWLERS, name, json(&c)?).expecting(Expect::Equals(bytes))];
         writes.extend(self.run_writes(name, &run)?);
         writes.push(RecordWrite::put(LEASES, name, lease.clone()));
-        self.store.write_records(writes)?;
+        self.store
+            .write_records_logged(writes, vec![state_changed(name, &run)])?;
         let cancel = Arc::new(AtomicBool::new(false));
         running.insert(name.to_string(), cancel.clone());
         drop(running);
@@ -668,7 +675,8 @@ impl Crawlers {
                     RecordWrite::delete(LEASES, name).expecting(Expect::Equals(lease.clone())),
                 );
                 writes.extend(self.run_writes(name, &run)?);
-                self.store.write_records(writes)
+                self.store
+                    .write_records_logged(writes, vec![state_changed(name, &run)])
             })();
             match &finish {
                 Err(e) if e.kind == ErrorKind::Conflict => {
@@ -1246,6 +1254,61 @@ impl Crawlers {
 
     pub fn pending_events(&self) -> Result<usize> {
         Ok(all_records(&*self.store, EVENTS, "")?.len())
+    }
+}
+
+/// A crawler's definition created, updated or deleted, for the change log.
+fn definition_changed(name: &str, change: &str) -> Change {
+    Change::Service {
+        detail_type: "Glue Crawler Definition Change".into(),
+        detail: serde_json::json!({ "crawlerName": name, "change": change }),
+    }
+}
+
+/// A run started or ended, in the shape of Glue's "Glue Crawler State Change"
+/// events (counts as strings, as Glue sends them); a stopped run ends
+/// `Cancelled`, which Glue does not announce.
+fn state_changed(name: &str, run: &CrawlRun) -> Change {
+    let date = |secs: f64| crate::services::events::time_text((secs * 1000.0) as i64);
+    let detail = match run.state {
+        CrawlState::Running => serde_json::json!({
+            "crawlerName": name,
+            "crawlId": run.crawl_id,
+            "state": "Started",
+            "message": "Crawler Started",
+            "startTime": date(run.start_time),
+            "trigger": run.trigger,
+        }),
+        state => {
+            let (label, message) = match state {
+                CrawlState::Completed => ("Succeeded", "Crawler Succeeded"),
+                CrawlState::Stopped => ("Cancelled", "Crawler Cancelled"),
+                _ => ("Failed", "Crawler Failed"),
+            };
+            let end = run.end_time.unwrap_or(run.start_time);
+            let mut d = serde_json::json!({
+                "crawlerName": name,
+                "crawlId": run.crawl_id,
+                "state": label,
+                "message": message,
+                "startTime": date(run.start_time),
+                "completionDate": date(end),
+                "runningTime (sec)": ((end - run.start_time).max(0.0).round() as u64).to_string(),
+                "tablesCreated": run.tables_created.to_string(),
+                "tablesUpdated": run.tables_updated.to_string(),
+                "tablesDeleted": run.tables_deleted.to_string(),
+                "partitionsCreated": run.partitions_added.to_string(),
+                "partitionsDeleted": run.partitions_removed.to_string(),
+            });
+            if let Some(e) = &run.error_message {
+                d["errorMessage"] = serde_json::json!(e);
+            }
+            d
+        }
+    };
+    Change::Service {
+        detail_type: "Glue Crawler State Change".into(),
+        detail,
     }
 }
 
