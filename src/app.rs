@@ -37,6 +37,8 @@ pub struct ServeOptions {
     pub admins: Option<Vec<String>>,
     /// How long the change log keeps events.
     pub retention: lakecat_catalog_api::events::Retention,
+    /// Webhook subscriptions from the configuration, created or replaced at start.
+    pub webhooks: Vec<crate::services::webhooks::Subscription>,
 }
 
 /// Serves `store` on `listener` until `shutdown` resolves; in-flight requests,
@@ -106,6 +108,24 @@ pub async fn serve(
         opts.retention,
         stopped.clone(),
     ));
+    for w in &opts.webhooks {
+        let (s, w) = (raw_store.clone(), w.clone());
+        tokio::task::spawn_blocking(move || crate::services::webhooks::put(&*s, w, true))
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(|e| std::io::Error::other(format!("webhook from the configuration: {e}")))?;
+    }
+    let stop_webhooks = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let webhooks = {
+        let (s, replica, stop) = (
+            raw_store.clone(),
+            crawlers.replica().to_string(),
+            stop_webhooks.clone(),
+        );
+        std::thread::Builder::new()
+            .name("webhooks".into())
+            .spawn(move || crate::services::webhooks::run(s, replica, stop))?
+    };
     let scheduler = tokio::spawn(scope(
         Actor::System,
         crawlers
@@ -153,6 +173,8 @@ pub async fn serve(
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
     let _ = trimmer.await;
+    stop_webhooks.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = tokio::task::spawn_blocking(move || webhooks.join()).await;
     if let Some(h) = hms {
         let _ = h.await;
     }

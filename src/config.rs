@@ -63,6 +63,8 @@ pub struct FileConfig {
     pub events_max_count: Option<u64>,
     /// The change log keeps events at most this many seconds.
     pub events_max_age_secs: Option<u64>,
+    /// Webhook subscriptions, created or replaced at start (`[[webhooks]]`).
+    pub webhooks: Option<Vec<crate::services::webhooks::Subscription>>,
 }
 
 /// What `lakecat serve` was given on the command line (or in `LAKECAT_*` variables).
@@ -184,6 +186,7 @@ pub struct ServeConfig {
     pub thrift_users: Option<crate::hms::sasl::Users>,
     /// How long the change log keeps events.
     pub retention: lakecat_catalog_api::events::Retention,
+    pub webhooks: Vec<crate::services::webhooks::Subscription>,
 }
 
 impl ServeConfig {
@@ -347,7 +350,12 @@ impl ServeConfig {
         if retention.max_events == Some(0) || retention.max_age_secs == Some(0) {
             return Err("events_max_count and events_max_age_secs must be at least 1".into());
         }
+        let webhooks = file.webhooks.clone().unwrap_or_default();
+        for w in &webhooks {
+            w.check().map_err(|e| format!("webhooks: {}", e.message))?;
+        }
         Ok(ServeConfig {
+            webhooks,
             retention,
             thrift_users,
             thrift_tls,

@@ -170,6 +170,9 @@ enum Command {
     /// Work on whole stores.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Webhook subscriptions to the change log (see docs/events.md), in a store
+    /// or through a running server.
+    Webhook(WebhookArgs),
     /// Show what the crawler concludes about one file.
     Infer {
         /// s3://bucket/key, file:///path or a local path.
@@ -200,6 +203,58 @@ enum StoreCommand {
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
     },
+}
+
+#[derive(clap::Args)]
+struct WebhookArgs {
+    #[command(subcommand)]
+    action: WebhookAction,
+    /// Work in this store: a folder, sled:///folder, or postgres://… [default: ./lakecat-data].
+    #[arg(long, env = "LAKECAT_STORE", value_name = "URL", global = true,
+          conflicts_with_all = ["server", "data_dir"])]
+    store: Option<String>,
+    /// Work in this data directory: the same as --store sled://DIR.
+    #[arg(
+        long,
+        env = "LAKECAT_DATA_DIR",
+        value_name = "DIR",
+        global = true,
+        conflicts_with = "server"
+    )]
+    data_dir: Option<PathBuf>,
+    /// Work through a running server instead (e.g. http://127.0.0.1:9700).
+    #[arg(long, value_name = "URL", global = true)]
+    server: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum WebhookAction {
+    /// Subscribe URL to the change log from now on (or replace NAME's settings).
+    Add {
+        name: String,
+        url: String,
+        /// An EventBridge event pattern (JSON), e.g. '{"detail-type": ["Glue Crawler State Change"]}'.
+        #[arg(long, value_name = "JSON")]
+        pattern: Option<String>,
+        /// eventbridge or cloudevents [default: eventbridge].
+        #[arg(long)]
+        format: Option<String>,
+        /// Sign deliveries with HMAC-SHA256 under this secret.
+        #[arg(long, env = "LAKECAT_WEBHOOK_SECRET")]
+        secret: Option<String>,
+        /// Attempts before an event becomes a dead letter [default: 8].
+        #[arg(long, value_name = "N")]
+        max_attempts: Option<u32>,
+        /// Replace an existing subscription of that name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// The subscriptions (secrets are not shown).
+    List,
+    /// Remove a subscription with its dead letters.
+    Remove { name: String },
+    /// The events a subscription could not deliver.
+    DeadLetters { name: String },
 }
 
 #[derive(clap::Args)]
@@ -352,6 +407,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Crawl(args) => crawl(file, args),
         Command::Sql(args) => sql(file, args),
+        Command::Webhook(args) => webhook(file, args),
         Command::Migrate { store, data_dir } => {
             let url = file.store(store, data_dir)?;
             emit(&format!("{}\n", lakecat::stores::migrate(&url)?));
@@ -519,6 +575,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         thrift_tls: cfg.thrift_tls,
                         thrift_users: cfg.thrift_users.clone(),
                         retention: cfg.retention,
+                        webhooks: cfg.webhooks.clone(),
                     },
                     lakecat::app::shutdown_signal(),
                 )
@@ -711,6 +768,108 @@ fn peak_memory() -> Option<u64> {
         .parse()
         .ok()?;
     Some(kib * 1024)
+}
+
+fn webhook(file: FileConfig, a: WebhookArgs) -> Result<(), String> {
+    use lakecat::services::webhooks::{self, Subscription};
+    use serde_json::{json, Value};
+    let sub = match &a.action {
+        WebhookAction::Add {
+            name,
+            url,
+            pattern,
+            format,
+            secret,
+            max_attempts,
+            ..
+        } => {
+            let mut v =
+                json!({"name": name, "url": url, "secret": secret, "max_attempts": max_attempts});
+            if let Some(p) = pattern {
+                v["pattern"] = serde_json::from_str(p).map_err(|e| format!("--pattern: {e}"))?;
+            }
+            if let Some(f) = format {
+                v["format"] = json!(f);
+            }
+            let v = Value::Object(
+                v.as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(_, x)| !x.is_null())
+                    .map(|(k, x)| (k.clone(), x.clone()))
+                    .collect(),
+            );
+            Some(serde_json::from_value::<Subscription>(v).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    let answer: Value = match &a.server {
+        Some(server) => {
+            let base = format!("{}/v1/webhooks", server.trim_end_matches('/'));
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let r = match (&a.action, &sub) {
+                (
+                    WebhookAction::Add {
+                        replace: true,
+                        name,
+                        ..
+                    },
+                    Some(s),
+                ) => agent.put(&format!("{base}/{name}")).send_json(s),
+                (WebhookAction::Add { .. }, Some(s)) => agent.post(&base).send_json(s),
+                (WebhookAction::List, _) => agent.get(&base).call(),
+                (WebhookAction::Remove { name }, _) => {
+                    agent.delete(&format!("{base}/{name}")).call()
+                }
+                (WebhookAction::DeadLetters { name }, _) => {
+                    agent.get(&format!("{base}/{name}/dead-letters")).call()
+                }
+                _ => unreachable!("a subscription is built for add"),
+            };
+            let mut r = r.map_err(|e| format!("{server}: {e}"))?;
+            let ok = r.status().is_success();
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if !ok {
+                return Err(v["error"]["message"].as_str().unwrap_or(&text).to_string());
+            }
+            v
+        }
+        None => {
+            let url = file.store(a.store, a.data_dir)?;
+            let store = open_store(&file, &url)?;
+            let e = |e: lakecat_catalog_api::Error| e.message;
+            match (&a.action, sub) {
+                (WebhookAction::Add { replace, .. }, Some(s)) => {
+                    let shown = s.shown();
+                    webhooks::put(&*store, s, *replace).map_err(e)?;
+                    shown
+                }
+                (WebhookAction::List, _) => {
+                    let all = webhooks::list(&*store).map_err(e)?;
+                    json!({"webhooks": all.iter().map(Subscription::shown).collect::<Vec<_>>()})
+                }
+                (WebhookAction::Remove { name }, _) => {
+                    webhooks::delete(&*store, name).map_err(e)?;
+                    Value::Null
+                }
+                (WebhookAction::DeadLetters { name }, _) => {
+                    json!({"dead_letters": webhooks::dead_letters(&*store, name).map_err(e)?})
+                }
+                _ => unreachable!("a subscription is built for add"),
+            }
+        }
+    };
+    if !answer.is_null() {
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?
+        ));
+    }
+    Ok(())
 }
 
 fn sql(file: FileConfig, a: SqlArgs) -> Result<(), String> {

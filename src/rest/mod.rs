@@ -11,6 +11,7 @@ pub mod indexes;
 pub mod partitions;
 pub mod search;
 pub mod tables;
+pub mod webhooks;
 
 use crate::http::Routes;
 use axum::http::Method;
@@ -19,6 +20,24 @@ use axum::http::Method;
 pub fn routes(r: Routes) -> Routes {
     r.add(Method::GET, "/v1/audit", audit::list_audit)
         .add(Method::GET, "/v1/events", events::list_events)
+        .add(Method::GET, "/v1/webhooks", webhooks::list_webhooks)
+        .add(Method::POST, "/v1/webhooks", webhooks::create_webhook)
+        .add(Method::GET, "/v1/webhooks/{name}", webhooks::get_webhook)
+        .add(
+            Method::PUT,
+            "/v1/webhooks/{name}",
+            webhooks::replace_webhook,
+        )
+        .add(
+            Method::DELETE,
+            "/v1/webhooks/{name}",
+            webhooks::delete_webhook,
+        )
+        .add(
+            Method::GET,
+            "/v1/webhooks/{name}/dead-letters",
+            webhooks::list_dead_letters,
+        )
         .add(Method::GET, "/v1/grants", grants::list_grants)
         .add(Method::POST, "/v1/grants", grants::grant)
         .add(Method::POST, "/v1/grants/revoke", grants::revoke)

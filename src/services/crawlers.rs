@@ -243,6 +243,11 @@ impl Crawlers {
         Ok(s)
     }
 
+    /// This process among the replicas sharing the store.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
     /// Whether the run of crawler `name` has a lease someone still renews.
     fn leased(&self, name: &str) -> Result<bool> {
         Ok(match self.store.get_record(LEASES, name)? {

@@ -14,6 +14,7 @@
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
 //! - [`audit`]: the audit log of every write and refusal, from every front;
 //! - [`events`]: the change log's REST shape, reader and retention;
+//! - [`webhooks`]: the change log delivered to HTTP endpoints;
 //! - [`copy`]: `lakecat store copy`, a whole catalog from one store into another.
 
 pub mod audit;
@@ -29,3 +30,4 @@ pub mod schedule;
 pub mod search;
 pub mod sns;
 pub mod sql;
+pub mod webhooks;

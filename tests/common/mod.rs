@@ -69,11 +69,13 @@ pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> 
     }
     let mut args: Vec<&str> = store.iter().map(String::as_str).collect();
     args.extend_from_slice(extra);
-    // A server killed mid-crawl hands its run on once its lease expires: on a
-    // shared store, tests should not wait the default half minute for that.
+    // A server killed mid-crawl (or mid-delivery of a webhook) hands its run on
+    // once its lease expires: on a shared store, tests should not wait the
+    // default half minute for that.
     let mut env = env.to_vec();
     if on_postgres() {
         env.push(("LAKECAT_CRAWLER_LEASE_SECS", "2"));
+        env.push(("LAKECAT_WEBHOOK_LEASE_SECS", "2"));
     }
     start_with_store(&args, &env)
 }
