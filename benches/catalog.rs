@@ -8,6 +8,7 @@
 //! 1. Register N partitions through the REST batch call (1,000 a call, each acknowledged
 //!    only once durable): partitions/s.
 //! 2. Filtered lookups `dt = '…' AND hour > 5` (leading key fixed): p50/p99 over HTTP.
+//!    The same registration by servers with `--change-log off`, to price the log.
 //! 3. A full unfiltered listing paged through 1,000 at a time: time, and server peak RSS.
 //! 4. GET of one table with 64 concurrent connections (wrk, when installed): requests/s,
 //!    server RSS at idle and under load; on PostgreSQL also spread over two replicas.
@@ -78,6 +79,19 @@ fn main() {
             None
         }
     };
+    // The price of the change log: the same registration by a server that
+    // logs nothing (`--change-log off`), in the same run.
+    let off = [("LAKECAT_CHANGE_LOG", "off")];
+    let sled_off = {
+        let srv = server::start_on(None, &off);
+        register(&srv.base, total, writers)
+    };
+    let pg_off = server::postgres_database("bench_catalog_off")
+        .ok()
+        .map(|url| {
+            let srv = server::start_on(Some(&url), &off);
+            register(&srv.base, total, writers)
+        });
     let rows = |f: &dyn Fn(&Figures) -> String| {
         println!("   {:<36} {}", "lakecat on sled (embedded)", f(&sled));
         match &pg {
@@ -92,6 +106,18 @@ fn main() {
             f.register_rate, f.register_secs
         )
     });
+    println!(
+        "   {:<36} {:>10.0} partitions/s  ({sled_off:.1} s)",
+        "lakecat on sled, change log off",
+        total as f64 / sled_off
+    );
+    if let Some(p) = pg_off {
+        println!(
+            "   {:<36} {:>10.0} partitions/s  ({p:.1} s)",
+            "lakecat on PostgreSQL, change log off",
+            total as f64 / p
+        );
+    }
     println!(
         "   {:<36} {:>10} partitions/s  (sled >= 250000, PostgreSQL >= 50000)",
         "target", ""
@@ -151,55 +177,11 @@ fn run(servers: &[&server::Server], total: usize, writers: usize, full: bool) ->
         .http_status_as_error(true)
         .build()
         .into();
-    agent
-        .post(&format!("{base}/v1/databases"))
-        .send_json(json!({"name": "bench"}))
-        .unwrap();
-    let table = json!({"name": "events", "table_type": "EXTERNAL_TABLE",
-        "partition_keys": [{"name": "dt", "type": "string"}, {"name": "hour", "type": "int"}],
-        "storage_descriptor": {"columns": [{"name": "id", "type": "bigint"}, {"name": "payload", "type": "string"}],
-            "location": "s3://bench/events/"}});
-    agent
-        .post(&format!("{base}/v1/databases/bench/tables"))
-        .send_json(table)
-        .unwrap();
     let dt = |d: usize| format!("day-{d:06}");
+    let parts_url = format!("{base}/v1/databases/bench/tables/events/partitions");
 
     // 1. Registration.
-    let parts_url = format!("{base}/v1/databases/bench/tables/events/partitions");
-    let batches: Vec<usize> = (0..total.div_ceil(1000)).collect();
-    let start = Instant::now();
-    std::thread::scope(|s| {
-        for w in 0..writers {
-            let (url, batches) = (&parts_url, &batches);
-            s.spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(true).build().into();
-                for b in batches.iter().skip(w).step_by(writers) {
-                    // Written with format! rather than serde_json::Value: the client shares the
-                    // machine's two cores with the server and should cost as little as it can.
-                    let mut body = String::with_capacity(400 * 1000);
-                    body.push_str("{\"partitions\":[");
-                    for i in b * 1000..((b + 1) * 1000).min(total) {
-                        let (d, h) = (dt(i / hours), i % hours);
-                        if i > b * 1000 {
-                            body.push(',');
-                        }
-                        body.push_str(&format!(
-                            "{{\"values\":[\"{d}\",\"{h}\"],\"storage_descriptor\":{{\"location\":\"s3://bench/events/dt={d}/hour={h}/\",\
-                             \"input_format\":\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat\",\
-                             \"output_format\":\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat\",\
-                             \"serde_info\":{{\"serialization_library\":\"org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe\"}}}}}}"
-                        ));
-                    }
-                    body.push_str("]}");
-                    let mut r = agent.post(url).header("content-type", "application/json").send(&body).unwrap();
-                    let v: Value = r.body_mut().read_json().unwrap();
-                    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
-                }
-            });
-        }
-    });
-    fig.register_secs = start.elapsed().as_secs_f64();
+    fig.register_secs = register(&base, total, writers);
     fig.register_rate = total as f64 / fig.register_secs;
 
     // 2. Filtered lookups.
@@ -282,4 +264,63 @@ fn run(servers: &[&server::Server], total: usize, writers: usize, full: bool) ->
         }
     }
     fig
+}
+
+/// Creates `bench.events` on the server at `base` and registers `total`
+/// partitions in REST batches of 1,000 from `writers` connections; the seconds
+/// it took.
+fn register(base: &str, total: usize, writers: usize) -> f64 {
+    let hours = 24;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(true)
+        .build()
+        .into();
+    agent
+        .post(&format!("{base}/v1/databases"))
+        .send_json(json!({"name": "bench"}))
+        .unwrap();
+    let table = json!({"name": "events", "table_type": "EXTERNAL_TABLE",
+        "partition_keys": [{"name": "dt", "type": "string"}, {"name": "hour", "type": "int"}],
+        "storage_descriptor": {"columns": [{"name": "id", "type": "bigint"}, {"name": "payload", "type": "string"}],
+            "location": "s3://bench/events/"}});
+    agent
+        .post(&format!("{base}/v1/databases/bench/tables"))
+        .send_json(table)
+        .unwrap();
+    let dt = |d: usize| format!("day-{d:06}");
+
+    let parts_url = format!("{base}/v1/databases/bench/tables/events/partitions");
+    let batches: Vec<usize> = (0..total.div_ceil(1000)).collect();
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for w in 0..writers {
+            let (url, batches) = (&parts_url, &batches);
+            s.spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(true).build().into();
+                for b in batches.iter().skip(w).step_by(writers) {
+                    // Written with format! rather than serde_json::Value: the client shares the
+                    // machine's two cores with the server and should cost as little as it can.
+                    let mut body = String::with_capacity(400 * 1000);
+                    body.push_str("{\"partitions\":[");
+                    for i in b * 1000..((b + 1) * 1000).min(total) {
+                        let (d, h) = (dt(i / hours), i % hours);
+                        if i > b * 1000 {
+                            body.push(',');
+                        }
+                        body.push_str(&format!(
+                            "{{\"values\":[\"{d}\",\"{h}\"],\"storage_descriptor\":{{\"location\":\"s3://bench/events/dt={d}/hour={h}/\",\
+                             \"input_format\":\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat\",\
+                             \"output_format\":\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat\",\
+                             \"serde_info\":{{\"serialization_library\":\"org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe\"}}}}}}"
+                        ));
+                    }
+                    body.push_str("]}");
+                    let mut r = agent.post(url).header("content-type", "application/json").send(&body).unwrap();
+                    let v: Value = r.body_mut().read_json().unwrap();
+                    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+                }
+            });
+        }
+    });
+    start.elapsed().as_secs_f64()
 }

@@ -63,6 +63,8 @@ pub struct FileConfig {
     pub events_max_count: Option<u64>,
     /// The change log keeps events at most this many seconds.
     pub events_max_age_secs: Option<u64>,
+    /// `on` (the default) or `off`: whether this process logs its writes.
+    pub change_log: Option<String>,
     /// Webhook subscriptions, created or replaced at start (`[[webhooks]]`).
     pub webhooks: Option<Vec<crate::services::webhooks::Subscription>>,
 }
@@ -102,6 +104,7 @@ pub struct ServeFlags {
     pub thrift_users: Option<String>,
     pub events_max_count: Option<u64>,
     pub events_max_age_secs: Option<u64>,
+    pub change_log: Option<String>,
 }
 
 impl FileConfig {
@@ -187,6 +190,8 @@ pub struct ServeConfig {
     /// How long the change log keeps events.
     pub retention: lakecat_catalog_api::events::Retention,
     pub webhooks: Vec<crate::services::webhooks::Subscription>,
+    /// Whether this process logs its writes.
+    pub change_log: bool,
 }
 
 impl ServeConfig {
@@ -217,6 +222,7 @@ impl ServeConfig {
             thrift_users,
             events_max_count,
             events_max_age_secs,
+            change_log,
         } = flags;
         let store = file.store(store, data_dir)?;
         let warehouse_dir = warehouse_dir
@@ -350,11 +356,17 @@ impl ServeConfig {
         if retention.max_events == Some(0) || retention.max_age_secs == Some(0) {
             return Err("events_max_count and events_max_age_secs must be at least 1".into());
         }
+        let change_log = match change_log.or(file.change_log.clone()).as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(format!("change_log {other:?} is not one of on, off")),
+        };
         let webhooks = file.webhooks.clone().unwrap_or_default();
         for w in &webhooks {
             w.check().map_err(|e| format!("webhooks: {}", e.message))?;
         }
         Ok(ServeConfig {
+            change_log,
             webhooks,
             retention,
             thrift_users,

@@ -118,6 +118,10 @@ enum Command {
         /// The change log keeps events at most this long [default: 604800, a week].
         #[arg(long, env = "LAKECAT_EVENTS_MAX_AGE_SECS", value_name = "SECS")]
         events_max_age_secs: Option<u64>,
+        /// `off` stops logging this process's writes: no notification log, feed
+        /// or webhooks for them [default: on].
+        #[arg(long, env = "LAKECAT_CHANGE_LOG", value_name = "on|off")]
+        change_log: Option<String>,
         /// Bytes of request bodies held at once across all HTTP requests; larger
         /// bodies wait (then get 503) when it is spent [default: 268435456].
         #[arg(long, env = "LAKECAT_MAX_INFLIGHT_BODY_BYTES", value_name = "BYTES")]
@@ -490,6 +494,7 @@ fn run(cli: Cli) -> Result<(), String> {
             thrift_users,
             events_max_count,
             events_max_age_secs,
+            change_log,
         } => {
             let cfg = ServeConfig::resolve(
                 file,
@@ -519,9 +524,11 @@ fn run(cli: Cli) -> Result<(), String> {
                     thrift_users,
                     events_max_count,
                     events_max_age_secs,
+                    change_log,
                 },
             )?;
             let store = lakecat::stores::open(&cfg.store, cfg.max_table_versions)?;
+            store.set_change_log(cfg.change_log);
             if sample_data {
                 let n = lakecat::services::sample::load(&*store)
                     .map_err(|e| format!("loading the sample catalog: {e}"))?;
@@ -594,7 +601,12 @@ fn open_store(file: &FileConfig, url: &StoreUrl) -> Result<Arc<dyn CatalogStore>
     let max_versions = file
         .max_table_versions
         .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
-    lakecat::stores::open(url, max_versions)
+    let store = lakecat::stores::open(url, max_versions)?;
+    // The config file's `change_log = "off"` holds for the commands' writes too.
+    if file.change_log.as_deref() == Some("off") {
+        store.set_change_log(false);
+    }
+    Ok(store)
 }
 
 /// Writes a command's answer to standard output. A reader that stopped reading

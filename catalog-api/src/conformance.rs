@@ -2108,6 +2108,18 @@ pub fn change_log(s: &dyn CatalogStore) {
         })
         .unwrap();
     assert_eq!(kept, 0);
+    // Off, writes log nothing; on again, ids go on where they were.
+    s.set_change_log(false);
+    s.create_database(Database::new(db("quiet"))).unwrap();
+    assert_eq!(s.event_bounds().unwrap().last, last + 1);
+    s.set_change_log(true);
+    s.delete_database(&db("quiet"), false).unwrap();
+    let ev = s.events_after(last + 1, 10).unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].id, ev[0].change.event_type()),
+        (last + 2, "DROP_DATABASE")
+    );
 }
 
 /// Under concurrent writers, a reader that follows the log never sees an id

@@ -99,6 +99,7 @@ struct State {
     records: BTreeMap<(String, String), Vec<u8>>,
     events: BTreeMap<u64, Event>,
     last_event: u64,
+    log_off: bool,
 }
 
 pub struct MemoryStore {
@@ -156,6 +157,9 @@ fn tkey(id: &TableIdent) -> (String, String) {
 impl State {
     /// Appends a write's changes to the log (the caller holds the write lock).
     fn log(&mut self, changes: Vec<Change>) {
+        if self.log_off {
+            return;
+        }
         for e in stamp(changes, self.last_event + 1) {
             self.last_event = e.id;
             self.events.insert(e.id, e);
@@ -798,6 +802,10 @@ impl CatalogStore for MemoryStore {
             first: s.events.keys().next().copied().unwrap_or(s.last_event + 1),
             last: s.last_event,
         })
+    }
+
+    fn set_change_log(&self, on: bool) {
+        self.write().log_off = !on;
     }
 
     fn trim_events(&self, retention: &Retention) -> Result<u64> {

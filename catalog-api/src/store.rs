@@ -332,6 +332,10 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn event_bounds(&self) -> Result<EventBounds>;
     /// Removes the events `retention` no longer keeps; returns how many.
     fn trim_events(&self, retention: &Retention) -> Result<u64>;
+    /// Turns this process's logging of its writes off (or on again): for
+    /// operators who want no log (`--change-log off`) and for the benchmark
+    /// that prices it. Writes from other replicas are not affected.
+    fn set_change_log(&self, on: bool);
 
     /// The names of the record spaces that hold records, in order.
     fn record_spaces(&self) -> Result<Vec<String>>;

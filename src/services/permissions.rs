@@ -748,6 +748,9 @@ impl CatalogStore for GuardedStore {
         self.auth.check(Privilege::Read, &Resource::Catalog)?;
         self.inner.event_bounds()
     }
+    fn set_change_log(&self, on: bool) {
+        self.inner.set_change_log(on)
+    }
     fn trim_events(&self, retention: &Retention) -> Result<u64> {
         self.auth.check(Privilege::Admin, &Resource::Catalog)?;
         self.inner.trim_events(retention)

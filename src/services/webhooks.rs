@@ -667,6 +667,15 @@ impl Worker {
         if events.is_empty() {
             return Ok(false);
         }
+        // One agent per round, so deliveries to the endpoint share connections.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_millis(
+                sub.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            )))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
         for e in events {
             if self.stop.load(Ordering::Relaxed) {
                 break;
@@ -683,7 +692,7 @@ impl Worker {
             };
             let mut writes = Vec::new();
             if wanted {
-                match self.deliver(&sub, e.id, &body) {
+                match self.deliver(&agent, &sub, e.id, &body) {
                     Delivery::Done => {}
                     Delivery::Dead(dead) => {
                         let key = format!("{}/{:020}", self.name, e.id);
@@ -711,17 +720,9 @@ impl Worker {
     }
 
     /// Delivers one event, retrying with backoff.
-    fn deliver(&self, sub: &Subscription, id: u64, body: &Value) -> Delivery {
+    fn deliver(&self, agent: &ureq::Agent, sub: &Subscription, id: u64, body: &Value) -> Delivery {
         let attempts = sub.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
         let base = Duration::from_millis(sub.retry_base_ms.unwrap_or(DEFAULT_RETRY_BASE_MS));
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_millis(
-                sub.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
-            )))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
         let text = body.to_string();
         let content_type = match sub.format {
             Format::Eventbridge => "application/json",

@@ -81,6 +81,7 @@ pub struct PgStore {
     pool: Option<r2d2::Pool<Manager>>,
     max_versions: usize,
     examined: AtomicU64,
+    log_off: std::sync::atomic::AtomicBool,
 }
 
 /// Maps a PostgreSQL error onto the catalog's kinds: a database that cannot be
@@ -178,6 +179,11 @@ fn split_url(url: &str) -> Result<(String, PgOptions)> {
 }
 
 impl PgStore {
+    /// Appends `changes` to the change log in `tx` (see [`log_if`]).
+    fn log(&self, tx: &mut Cx, changes: Vec<Change>) -> Result<()> {
+        log_if(self.log_off.load(Ordering::Relaxed), tx, changes)
+    }
+
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`),
     /// applies the migrations it lacks and purges what interrupted drops left.
     pub fn open(url: &str, max_versions: usize) -> Result<Self> {
@@ -208,6 +214,7 @@ impl PgStore {
             pool: Some(pool),
             max_versions,
             examined: AtomicU64::new(0),
+            log_off: std::sync::atomic::AtomicBool::new(false),
         };
         let mut c = store.conn()?;
         migrate(&mut c.client)?;
@@ -357,9 +364,10 @@ impl Drop for PgStore {
 }
 
 /// Appends a write's changes to the change log, as the last statement of its
-/// transaction (see `migrations/0002_events.sql` for why the counter row).
-fn log(tx: &mut Cx, changes: Vec<Change>) -> Result<()> {
-    if changes.is_empty() {
+/// transaction (see `migrations/0002_events.sql` for why the counter row);
+/// nothing when `off`.
+fn log_if(off: bool, tx: &mut Cx, changes: Vec<Change>) -> Result<()> {
+    if changes.is_empty() || off {
         return Ok(());
     }
     let n = changes.len() as i64;
@@ -708,7 +716,7 @@ impl CatalogStore for PgStore {
                     &[&db.name.as_str(), &doc],
                 ) {
                     Ok(_) => {
-                        log(
+                        self.log(
                             c,
                             vec![Change::CreateDatabase {
                                 database: db.clone(),
@@ -780,7 +788,7 @@ impl CatalogStore for PgStore {
                     &[&name.as_str(), &to_json(&db)?],
                 )
                 .map_err(pe)?;
-                log(
+                self.log(
                     tx,
                     vec![Change::AlterDatabase {
                         before: cur,
@@ -848,7 +856,7 @@ impl CatalogStore for PgStore {
                     .map_err(pe)?;
                 tx.execute("DELETE FROM lc_databases WHERE name = $1", &[&name.as_str()])
                     .map_err(pe)?;
-                log(tx, changes)
+                self.log(tx, changes)
             })?;
             self.purge()
         })
@@ -865,7 +873,7 @@ impl CatalogStore for PgStore {
                 );
                 match r {
                     Ok(_) => {
-                        log(c, vec![Change::CreateTable { table: table.clone() }])?;
+                        self.log(c, vec![Change::CreateTable { table: table.clone() }])?;
                         Ok(table.clone())
                     }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
@@ -968,7 +976,7 @@ impl CatalogStore for PgStore {
                 );
                 match r {
                     Ok(_) => {
-                        log(
+                        self.log(
                             tx,
                             vec![Change::AlterTable {
                                 before: rec.table,
@@ -993,7 +1001,7 @@ impl CatalogStore for PgStore {
                     .map_err(pe)?;
                 tx.execute("INSERT INTO lc_purge (table_id) VALUES ($1)", &[&rec.id])
                     .map_err(pe)?;
-                log(tx, vec![Change::DropTable { table: rec.table }])
+                self.log(tx, vec![Change::DropTable { table: rec.table }])
             })?;
             self.purge()
         })
@@ -1109,7 +1117,7 @@ impl CatalogStore for PgStore {
                         &[&rec.id, &n],
                     )
                     .map_err(pe)?;
-                    log(tx, logged)?;
+                    self.log(tx, logged)?;
                 }
                 Ok(errors)
             })
@@ -1136,7 +1144,7 @@ impl CatalogStore for PgStore {
                 );
                 let changes = PartitionChanges::new(&rec.indexes, &rec.table, Vec::new(), puts)?;
                 apply_changes(tx, rec.id, changes)?;
-                log(tx, logged)
+                self.log(tx, logged)
             })
         })
     }
@@ -1177,7 +1185,7 @@ impl CatalogStore for PgStore {
                 let changes =
                     PartitionChanges::replace(&rec.indexes, &rec.table, old, (new, p.clone()))?;
                 apply_changes(tx, rec.id, changes)?;
-                log(tx, logged)?;
+                self.log(tx, logged)?;
                 Ok(present_partition(id, p))
             })
         })
@@ -1206,7 +1214,7 @@ impl CatalogStore for PgStore {
                         &[&rec.id, &n],
                     )
                     .map_err(pe)?;
-                    log(tx, logged)?;
+                    self.log(tx, logged)?;
                 }
                 Ok(errors)
             })
@@ -1257,7 +1265,7 @@ impl CatalogStore for PgStore {
                     &[&db.as_str(), &f.function_name, &to_json(&f)?],
                 ) {
                     Ok(_) => {
-                        log(
+                        self.log(
                             c,
                             vec![Change::CreateFunction {
                                 function: f.clone(),
@@ -1330,7 +1338,7 @@ impl CatalogStore for PgStore {
                 );
                 match r {
                     Ok(_) => {
-                        log(tx, events::function_replaced(before, f.clone()))?;
+                        self.log(tx, events::function_replaced(before, f.clone()))?;
                         Ok(f)
                     }
                     Err(e) if is_code(&e, UNIQUE_VIOLATION) => Err(Error::already_exists(format!(
@@ -1354,7 +1362,7 @@ impl CatalogStore for PgStore {
                     )
                     .map_err(pe)?;
                 match gone {
-                    Some(r) => log(
+                    Some(r) => self.log(
                         tx,
                         vec![Change::DropFunction {
                             function: from_json(r.get(0))?,
@@ -1370,7 +1378,7 @@ impl CatalogStore for PgStore {
         off_runtime(|| {
             self.write(|tx| {
                 let (table, changes) = write_one(tx, db, write, self.max_versions)?;
-                log(tx, changes)?;
+                self.log(tx, changes)?;
                 Ok(table)
             })
         })
@@ -1397,7 +1405,7 @@ impl CatalogStore for PgStore {
                     out[i] = Some(table);
                     changes.append(&mut c);
                 }
-                log(tx, changes)?;
+                self.log(tx, changes)?;
                 Ok(out.into_iter().flatten().collect())
             })
         })
@@ -1433,7 +1441,7 @@ impl CatalogStore for PgStore {
                     &[&rec.id, &to_json(&rec.indexes)?],
                 )
                 .map_err(pe)?;
-                log(tx, vec![Change::CreatePartitionIndex { table: rec.table, index }])
+                self.log(tx, vec![Change::CreatePartitionIndex { table: rec.table, index }])
             })
         })
     }
@@ -1459,7 +1467,7 @@ impl CatalogStore for PgStore {
                     &[&rec.id, &slot, &prefix_end(&slot)],
                 )
                 .map_err(pe)?;
-                log(tx, vec![Change::DropPartitionIndex { table: rec.table, index_name: index.index_name }])
+                self.log(tx, vec![Change::DropPartitionIndex { table: rec.table, index_name: index.index_name }])
             })
         })
     }
@@ -1485,7 +1493,7 @@ impl CatalogStore for PgStore {
                     )
                     .map_err(pe)?;
                 }
-                log(tx, events::statistics_updated(&rec.table, partition, &ok))?;
+                self.log(tx, events::statistics_updated(&rec.table, partition, &ok))?;
                 Ok(errors)
             })
         })
@@ -1555,7 +1563,7 @@ impl CatalogStore for PgStore {
                     &[&rec.id, &target, &column],
                 )
                 .map_err(pe)?;
-                log(tx, events::statistics_deleted(&rec.table, partition, &column))
+                self.log(tx, events::statistics_deleted(&rec.table, partition, &column))
             })
         })
     }
@@ -1646,7 +1654,7 @@ impl CatalogStore for PgStore {
                         Err(e) => return Err(pe(e)),
                     }
                 }
-                log(tx, changes)
+                self.log(tx, changes)
             })
         })
     }
@@ -1680,6 +1688,10 @@ impl CatalogStore for PgStore {
                 Ok(EventBounds { first, last })
             })
         })
+    }
+
+    fn set_change_log(&self, on: bool) {
+        self.log_off.store(!on, Ordering::Relaxed);
     }
 
     fn trim_events(&self, retention: &Retention) -> Result<u64> {

@@ -106,6 +106,7 @@ pub struct SledStore {
     last_event: AtomicU64,
     /// The last change-log id known to be on disk: what readers may see.
     durable_events: AtomicU64,
+    log_off: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -261,6 +262,7 @@ impl SledStore {
             templates: Templates::default(),
             last_event: AtomicU64::new(0),
             durable_events: AtomicU64::new(0),
+            log_off: std::sync::atomic::AtomicBool::new(false),
         };
         store.check_format(dir)?;
         let last = match store.partitions.get(id_key(EVENT_SPACE, &[])).map_err(se)? {
@@ -321,7 +323,7 @@ impl SledStore {
     /// then calls [`Self::logged`].
     fn event_ops(&self, changes: Vec<Change>) -> Result<(Vec<Op>, u64)> {
         let last = self.last_event.load(Ordering::SeqCst);
-        if changes.is_empty() {
+        if changes.is_empty() || self.log_off.load(Ordering::Relaxed) {
             return Ok((Vec::new(), last));
         }
         let events = stamp(changes, last + 1);
@@ -1504,6 +1506,10 @@ impl CatalogStore for SledStore {
             first: first.min(last + 1),
             last,
         })
+    }
+
+    fn set_change_log(&self, on: bool) {
+        self.log_off.store(!on, Ordering::Relaxed);
     }
 
     fn trim_events(&self, retention: &Retention) -> Result<u64> {
