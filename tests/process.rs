@@ -635,14 +635,26 @@ fn the_webhook_command_adds_lists_and_removes_subscriptions() {
     assert_eq!(v["webhooks"][0]["name"], "h1");
     assert_eq!(v["webhooks"][0]["format"], "cloudevents");
     // The same through a running server.
-    // (On the sled folder written above, whichever store the other tests use.)
-    let server = common::start_with_store(&["--data-dir", &data], &[]);
+    // (On the sled folder written above, whichever store the other tests use;
+    // the config file adds a second subscription.)
+    let config = dir.path().join("lakecat.toml");
+    std::fs::write(
+        &config,
+        "[[webhooks]]\nname = \"from-config\"\nurl = \"http://127.0.0.1:1/c\"\n\
+         pattern = { \"detail-type\" = [\"Glue Crawler State Change\"] }\n",
+    )
+    .unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let server = common::start_with_store(&["--data-dir", &data, "--config", &config], &[]);
     let (ok, out, err) = lakecat(&["webhook", "list", "--server", &server.base]);
     assert!(ok, "{err}");
-    assert_eq!(
-        serde_json::from_str::<Value>(&out).unwrap()["webhooks"][0]["name"],
-        "h1"
-    );
+    let names: Vec<String> = serde_json::from_str::<Value>(&out).unwrap()["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["from-config", "h1"], "{out}");
     let (ok, _, err) = lakecat(&["webhook", "remove", "h1", "--server", &server.base]);
     assert!(ok, "{err}");
     let (ok, _, err) = lakecat(&["webhook", "remove", "h1", "--server", &server.base]);
