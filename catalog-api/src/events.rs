@@ -258,6 +258,24 @@ pub fn stamp(changes: Vec<Change>, first_id: u64) -> Vec<Event> {
         .collect()
 }
 
+/// An event as durable stores keep it: its JSON compressed with zstd. A batch
+/// of partitions repeats its table's storage in every partition, so the JSON
+/// of a 1,000-partition event shrinks about tenfold; stored raw, the log
+/// outweighed the catalog itself.
+pub fn encode(e: &Event) -> crate::Result<Vec<u8>> {
+    let json = serde_json::to_vec(e).map_err(|x| crate::Error::storage(x.to_string()))?;
+    zstd::bulk::compress(&json, 1)
+        .map_err(|x| crate::Error::storage(format!("cannot compress event {}: {x}", e.id)))
+}
+
+/// An event stored by [`encode`].
+pub fn decode(bytes: &[u8]) -> crate::Result<Event> {
+    let json = zstd::stream::decode_all(bytes)
+        .map_err(|x| crate::Error::storage(format!("corrupt change-log event: {x}")))?;
+    serde_json::from_slice(&json)
+        .map_err(|x| crate::Error::storage(format!("corrupt change-log event: {x}")))
+}
+
 /// A partition as a change shows it: without the names its table gives.
 pub fn bare(mut p: Partition) -> Partition {
     p.database_name = None;

@@ -404,6 +404,15 @@ pub fn all_functions(store: &dyn CatalogStore, db: &DatabaseName) -> Result<Vec<
     drain(|p| store.list_functions(db, None, p))
 }
 
+/// Every record of a space under `prefix`, in key order, as `(key, value)`.
+pub fn all_records(
+    store: &dyn CatalogStore,
+    space: &str,
+    prefix: &str,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    drain(|p| store.list_records(space, prefix, p))
+}
+
 /// Every partition of a table, in order.
 pub fn all_partitions(store: &dyn CatalogStore, id: &TableIdent) -> Result<Vec<Partition>> {
     drain(|p| store.list_partitions(id, None, p))

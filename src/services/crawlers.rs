@@ -26,6 +26,7 @@ use crate::services::schedule::Schedule as Cron;
 use chrono::{DateTime, Utc};
 use lakecat_catalog_api::crawlers::*;
 use lakecat_catalog_api::events::Change;
+use lakecat_catalog_api::store::all_records;
 use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, RecordWrite};
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result};
 use lakecat_crawler::classify::{CsvRule, CsvSerde, CustomClassifier, HeaderRule, JsonRule, Rule};
@@ -92,24 +93,6 @@ fn parse<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
 
 fn crawler_not_found(name: &str) -> Error {
     Error::not_found(format!("crawler {name} not found"))
-}
-
-/// Every record of a space under `prefix`, in key order.
-fn all_records(
-    store: &dyn CatalogStore,
-    space: &str,
-    prefix: &str,
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = store.list_records(space, prefix, &page)?;
-        out.extend(p.items);
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
 }
 
 /// A crawler's custom classifiers as the crawler crate applies them, in order.

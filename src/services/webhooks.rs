@@ -15,7 +15,7 @@
 use crate::services::events::time_text;
 use hmac::{Hmac, Mac};
 use lakecat_catalog_api::events::{Change, Event};
-use lakecat_catalog_api::store::{CatalogStore, Expect, PageRequest, RecordWrite};
+use lakecat_catalog_api::store::{all_records, CatalogStore, Expect, RecordWrite};
 use lakecat_catalog_api::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -470,18 +470,10 @@ pub fn get(store: &dyn CatalogStore, name: &str) -> Result<Subscription> {
 }
 
 pub fn list(store: &dyn CatalogStore) -> Result<Vec<Subscription>> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = store.list_records(SUBSCRIPTIONS, "", &page)?;
-        for (_, b) in &p.items {
-            out.push(parse(b)?);
-        }
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
+    all_records(store, SUBSCRIPTIONS, "")?
+        .iter()
+        .map(|(_, b)| parse(b))
+        .collect()
 }
 
 /// Removes a subscription with its cursor and dead letters.
@@ -498,28 +490,19 @@ pub fn delete(store: &dyn CatalogStore, name: &str) -> Result<()> {
 }
 
 fn dead_letter_keys(store: &dyn CatalogStore, name: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let p = store.list_records(DEAD_LETTERS, &format!("{name}/"), &page)?;
-        out.extend(p.items.into_iter().map(|(k, _)| k));
-        match p.next_token {
-            Some(t) => page.token = Some(t),
-            None => return Ok(out),
-        }
-    }
+    Ok(all_records(store, DEAD_LETTERS, &format!("{name}/"))?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
 }
 
 /// A subscription's dead letters, oldest first.
 pub fn dead_letters(store: &dyn CatalogStore, name: &str) -> Result<Vec<DeadLetter>> {
     get(store, name)?;
-    let mut out = Vec::new();
-    for k in dead_letter_keys(store, name)? {
-        if let Some(b) = store.get_record(DEAD_LETTERS, &k)? {
-            out.push(parse(&b)?);
-        }
-    }
-    Ok(out)
+    all_records(store, DEAD_LETTERS, &format!("{name}/"))?
+        .iter()
+        .map(|(_, b)| parse(b))
+        .collect()
 }
 
 /// Where a subscription's delivery stands: `{"cursor": last id dealt with}`.

@@ -17,6 +17,6 @@ INSERT INTO lc_event_counter (last_id) VALUES (0);
 CREATE TABLE lc_events (
     id      bigint PRIMARY KEY,
     time_ms bigint NOT NULL,
-    -- JSON of catalog-api's events::Event.
-    doc     text NOT NULL
+    -- catalog-api's events::Event, zstd-compressed JSON (events::encode).
+    doc     bytea NOT NULL
 );

@@ -381,9 +381,12 @@ fn log_if(off: bool, tx: &mut Cx, changes: Vec<Change>) -> Result<()> {
     let events = stamp(changes, (last - n + 1) as u64);
     let ids: Vec<i64> = events.iter().map(|e| e.id as i64).collect();
     let times: Vec<i64> = events.iter().map(|e| e.time_ms).collect();
-    let docs = events.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+    let docs = events
+        .iter()
+        .map(events::encode)
+        .collect::<Result<Vec<_>>>()?;
     tx.execute(
-        "INSERT INTO lc_events (id, time_ms, doc) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])",
+        "INSERT INTO lc_events (id, time_ms, doc) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])",
         &[&ids, &times, &docs],
     )
     .map_err(pe)?;
@@ -1668,7 +1671,7 @@ impl CatalogStore for PgStore {
                 )
                 .map_err(pe)?
                 .iter()
-                .map(|r| from_json(r.get(0)))
+                .map(|r| events::decode(r.get(0)))
                 .collect()
             })
         })

@@ -16,7 +16,7 @@
 //! | `partitions` | table id \| 2⁶², stats key   | JSON [`ColumnStatistics`]      |
 //! | `partitions` | table id \| 2⁶¹, template no.| JSON [`StorageDescriptor`]     |
 //! | `partitions` | 2⁶⁰ (8 bytes alone)          | the last change-log id given   |
-//! | `partitions` | 2⁶⁰, event id                | JSON [`Event`]                 |
+//! | `partitions` | 2⁶⁰, event id                | zstd JSON [`Event`]            |
 //! | `gc`         | table id                     | empty: data left to purge      |
 //! | `records`    | space `\0` key               | a service record (opaque)      |
 //!
@@ -48,7 +48,7 @@
 
 use lakecat_catalog_api::error::{Error, Result};
 use lakecat_catalog_api::events::{
-    partitions_altered, stamp, Change, Event, EventBounds, Retention,
+    self, partitions_altered, stamp, Change, Event, EventBounds, Retention,
 };
 use lakecat_catalog_api::filter::FilterExpr;
 use lakecat_catalog_api::index::{prepare_index, IndexSet};
@@ -330,7 +330,10 @@ impl SledStore {
         let last = events.last().map_or(last, |e| e.id);
         let mut ops = Vec::with_capacity(events.len() + 1);
         for e in &events {
-            ops.push((id_key(EVENT_SPACE, &e.id.to_be_bytes()), Some(to_json(e)?)));
+            ops.push((
+                id_key(EVENT_SPACE, &e.id.to_be_bytes()),
+                Some(events::encode(e)?),
+            ));
         }
         ops.push((id_key(EVENT_SPACE, &[]), Some(last.to_be_bytes().to_vec())));
         Ok((ops, last))
@@ -1481,7 +1484,7 @@ impl CatalogStore for SledStore {
         self.partitions
             .range(from..to)
             .take(limit)
-            .map(|kv| from_json(&kv.map_err(se)?.1))
+            .map(|kv| events::decode(&kv.map_err(se)?.1))
             .collect()
     }
 
@@ -1531,7 +1534,7 @@ impl CatalogStore for SledStore {
                         .map_err(|_| Error::storage("corrupt event key"))?,
                 );
                 let old_enough = match before {
-                    Some(b) => from_json::<Event>(&v)?.time_ms < b,
+                    Some(b) => events::decode(&v)?.time_ms < b,
                     None => false,
                 };
                 if !(upto.is_some_and(|u| id <= u) || old_enough) {
