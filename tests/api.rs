@@ -616,6 +616,66 @@ async fn the_change_feed_resumes_waits_and_filters() {
     }
 }
 
+/// `GET /v1/events/stream`: server-sent events that resume from `Last-Event-ID`
+/// and go on as writes commit.
+#[tokio::test]
+async fn the_change_stream_resumes_from_the_last_event_id() {
+    let api = Api::new();
+    for d in ["a", "b", "c"] {
+        let (s, _) = api
+            .call("POST", "/v1/databases", Some(json!({"name": d})))
+            .await;
+        assert!(s.is_success());
+    }
+    let req = Request::builder()
+        .uri("/v1/events/stream")
+        .header("last-event-id", "1")
+        .body(Body::empty())
+        .unwrap();
+    let resp = api.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut body = resp.into_body();
+    let mut text = String::new();
+    let next_ids = |text: &str| -> Vec<u64> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("id: "))
+            .map(|i| i.parse().unwrap())
+            .collect()
+    };
+    async fn more(body: &mut Body, text: &mut String) {
+        let f = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("a frame within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Ok(d) = f.into_data() {
+            text.push_str(std::str::from_utf8(&d).unwrap());
+        }
+    }
+    while next_ids(&text).len() < 2 {
+        more(&mut body, &mut text).await;
+    }
+    assert_eq!(next_ids(&text), [2, 3], "{text}");
+    assert!(text.contains("event: change"), "{text}");
+    let first: Value =
+        serde_json::from_str(text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap()).unwrap();
+    assert_eq!(
+        (first["id"].as_u64(), first["database"].as_str()),
+        (Some(2), Some("b"))
+    );
+    // A write after the stream opened arrives on it.
+    let (s, _) = api.call("DELETE", "/v1/databases/a", None).await;
+    assert!(s.is_success());
+    while next_ids(&text).len() < 3 {
+        more(&mut body, &mut text).await;
+    }
+    assert_eq!(next_ids(&text), [2, 3, 4]);
+    assert!(text.contains("DROP_DATABASE"), "{text}");
+    let (s, _) = api.raw("GET", "/v1/events/stream?wait=1", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
 #[tokio::test]
 async fn service_routes() {
     let api = Api::new();

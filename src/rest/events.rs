@@ -1,5 +1,5 @@
-//! `GET /v1/events`: the change log, with long polling (see
-//! [`crate::services::events`]).
+//! `GET /v1/events`: the change log, with long polling; `GET /v1/events/stream`:
+//! the same as server-sent events (see [`crate::services::events`]).
 
 use crate::http::{blocking, ApiResult, AppState, Params};
 use crate::services::events::{read, rest_shape, Selection};
@@ -17,7 +17,7 @@ const MAX_WAIT_SECS: u64 = 60;
 /// within this delay.
 const POLL: Duration = Duration::from_millis(200);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct EventParams {
     /// Resume after this id (the `next_after` of the previous answer); absent
@@ -30,6 +30,36 @@ pub struct EventParams {
     types: Option<String>,
     database: Option<String>,
     table: Option<String>,
+}
+
+fn selection(p: &EventParams) -> Selection {
+    Selection {
+        types: p
+            .types
+            .as_deref()
+            .map(|t| {
+                t.split(',')
+                    .map(|x| x.trim().to_ascii_uppercase())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        database: p.database.as_ref().map(|d| d.to_lowercase()),
+        table: p.table.as_ref().map(|t| t.to_lowercase()),
+    }
+}
+
+/// Where a reader starts: after `after`, else from the oldest event kept.
+async fn start(s: &AppState, after: Option<u64>) -> ApiResult<u64> {
+    Ok(match after {
+        Some(a) => a,
+        None => {
+            let store = s.store.clone();
+            blocking(move || store.event_bounds())
+                .await?
+                .first
+                .saturating_sub(1)
+        }
+    })
 }
 
 pub async fn list_events(
@@ -49,29 +79,8 @@ pub async fn list_events(
         ))
         .into());
     }
-    let selection = Selection {
-        types: p
-            .types
-            .as_deref()
-            .map(|t| {
-                t.split(',')
-                    .map(|x| x.trim().to_ascii_uppercase())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        database: p.database.map(|d| d.to_lowercase()),
-        table: p.table.map(|t| t.to_lowercase()),
-    };
-    let after = match p.after {
-        Some(a) => a,
-        None => {
-            let store = s.store.clone();
-            blocking(move || store.event_bounds())
-                .await?
-                .first
-                .saturating_sub(1)
-        }
-    };
+    let selection = selection(&p);
+    let after = start(&s, p.after).await?;
     let deadline = Instant::now() + Duration::from_secs(wait);
     let mut from = after;
     loop {
@@ -86,4 +95,82 @@ pub async fn list_events(
         }
         tokio::time::sleep(POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
     }
+}
+
+/// The change log as server-sent events, from `after` (or the `Last-Event-ID`
+/// a reconnecting `EventSource` sends) on, for as long as the client stays:
+/// each event's `id` is its log id, so a reconnect resumes where it broke off.
+/// Resuming from before the retention is refused (410) before the stream opens.
+pub async fn stream_events(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Params(p): Params<EventParams>,
+) -> ApiResult<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+> {
+    use axum::response::sse::{Event as Sse, KeepAlive};
+    if p.limit.is_some() || p.wait.is_some() {
+        return Err(Error::invalid("limit and wait do not apply to a stream").into());
+    }
+    let last_id = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok())
+                .ok_or_else(|| Error::invalid("Last-Event-ID is not an event id"))?,
+        ),
+        None => None,
+    };
+    let selection = selection(&p);
+    let after = start(&s, last_id.or(p.after)).await?;
+    // Checked now, so that a refusal is an HTTP error rather than a broken stream.
+    let (store, sel) = (s.store.clone(), selection.clone());
+    let first = blocking(move || read(&*store, after, 1000, &sel)).await?;
+    // The stream outlives the handler (and the request's scope of who asks), so
+    // every later read runs explicitly for the same actor as the first.
+    let actor = crate::services::permissions::current();
+    let state = (
+        s,
+        selection,
+        first.resume_after,
+        std::collections::VecDeque::from(first.events),
+    );
+    let stream = futures_util::stream::unfold(state, move |(s, sel, mut at, mut queue)| {
+        let actor = actor.clone();
+        async move {
+            loop {
+                if let Some(e) = queue.pop_front() {
+                    let data = rest_shape(&e).to_string();
+                    let ev = Sse::default()
+                        .id(e.id.to_string())
+                        .event("change")
+                        .data(data);
+                    return Some((Ok(ev), (s, sel, at, queue)));
+                }
+                let (store, sel2, actor) = (s.store.clone(), sel.clone(), actor.clone());
+                let next = tokio::task::spawn_blocking(move || {
+                    let go = || read(&*store, at, 1000, &sel2);
+                    match actor {
+                        Some(a) => crate::services::permissions::run_as(a, go),
+                        None => go(),
+                    }
+                });
+                match next.await {
+                    Ok(Ok(r)) => {
+                        at = r.resume_after;
+                        queue.extend(r.events);
+                        if queue.is_empty() {
+                            tokio::time::sleep(POLL).await;
+                        }
+                    }
+                    // The log moved past this reader (retention) or the store failed:
+                    // end the stream; the client's reconnect gets the error itself.
+                    _ => return None,
+                }
+            }
+        }
+    });
+    Ok(axum::response::sse::Sse::new(stream).keep_alive(KeepAlive::default()))
 }

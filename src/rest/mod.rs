@@ -20,6 +20,7 @@ use axum::http::Method;
 pub fn routes(r: Routes) -> Routes {
     r.add(Method::GET, "/v1/audit", audit::list_audit)
         .add(Method::GET, "/v1/events", events::list_events)
+        .add(Method::GET, "/v1/events/stream", events::stream_events)
         .add(Method::GET, "/v1/webhooks", webhooks::list_webhooks)
         .add(Method::POST, "/v1/webhooks", webhooks::create_webhook)
         .add(Method::GET, "/v1/webhooks/{name}", webhooks::get_webhook)
