@@ -610,6 +610,48 @@ async fn the_change_feed_resumes_waits_and_filters() {
     assert_eq!(v["events"][0]["id"], 4);
     let (s, _) = api.call("GET", "/v1/events?after=3", None).await;
     assert_eq!(s, StatusCode::OK);
+    // Big events: an answer stops at its byte budget and the rest follows.
+    let (s, _) = api
+        .call("POST", "/v1/databases/b/tables", Some(table_body()))
+        .await;
+    assert!(s.is_success());
+    let (_, before) = api.call("GET", "/v1/events?after=4&limit=1000", None).await;
+    let start = before["next_after"].as_u64().unwrap();
+    // (Through the store: the test router's body limit is 64 KiB.)
+    let long = "x".repeat(1000);
+    let id = lakecat_catalog_api::TableIdent::parse("b", "events").unwrap();
+    for b in 0..12 {
+        let parts: Vec<lakecat_catalog_api::model::Partition> = (0..1000)
+            .map(|i| {
+                let mut p =
+                    lakecat_catalog_api::model::Partition::new(vec![b.to_string(), i.to_string()]);
+                p.storage_descriptor = Some(lakecat_catalog_api::model::StorageDescriptor {
+                    location: Some(format!("s3://b/{long}/{b}/{i}/")),
+                    ..Default::default()
+                });
+                p
+            })
+            .collect();
+        assert!(api
+            .store
+            .create_partitions(&id, parts, false)
+            .unwrap()
+            .is_empty());
+    }
+    let (_, page) = api
+        .call("GET", &format!("/v1/events?after={start}&limit=1000"), None)
+        .await;
+    let got = page["events"].as_array().unwrap().len();
+    assert!(
+        (1..12).contains(&got),
+        "{got} events of about 1 MB in one answer"
+    );
+    let next = page["next_after"].as_u64().unwrap();
+    assert_eq!(next, page["events"][got - 1]["id"].as_u64().unwrap());
+    let (_, rest) = api
+        .call("GET", &format!("/v1/events?after={next}&limit=1000"), None)
+        .await;
+    assert_eq!(rest["events"][0]["id"].as_u64(), Some(next + 1));
     for bad in ["limit=0", "limit=1001", "wait=61", "after=-1"] {
         let (s, _) = api.call("GET", &format!("/v1/events?{bad}"), None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");

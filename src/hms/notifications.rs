@@ -19,6 +19,8 @@ use serde_json::{json, Map, Value};
 /// Events read per call when the client does not say (Hive reads in batches
 /// of `hive.metastore.event.message.factory`'s default, 1000 at most here).
 const MAX_EVENTS: usize = 1000;
+/// Messages per reply, in bytes, beyond which no further event is added.
+const MAX_REPLY_BYTES: usize = 64 << 20;
 
 /// Answers the calls of this family; `None` for the others.
 pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
@@ -40,8 +42,16 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
             let db = r.str(5).map(|d| d.to_lowercase());
             let tables: Vec<String> = r.strings(6).iter().map(|t| t.to_lowercase()).collect();
             let mut events = Vec::new();
+            let mut bytes = 0;
             for e in ctx.store.events_after(after, max)? {
+                // A page of big events (1,000 partitions each) would make one
+                // reply of hundreds of megabytes: stop at a budget; Hive's
+                // client asks again from the last id it got.
+                if bytes > MAX_REPLY_BYTES {
+                    break;
+                }
                 let n = notification(&e);
+                bytes += n.message.len();
                 let keep = !skip.contains(&n.event_type)
                     && db.as_deref().is_none_or(|d| n.db.as_deref() == Some(d))
                     && (tables.is_empty() || n.table.as_ref().is_some_and(|t| tables.contains(t)));

@@ -48,6 +48,33 @@ fn selection(p: &EventParams) -> Selection {
     }
 }
 
+/// Bytes of events per answer beyond which no further event is added: a page
+/// of big events (a crawl's 1,000-partition batches) would otherwise make one
+/// answer of hundreds of megabytes.
+const MAX_ANSWER_BYTES: usize = 8 << 20;
+
+/// The events rendered, stopping once `budget` bytes are passed (always at
+/// least one), and the id to resume after: the last one shown if any were
+/// left out, else `resume_after`.
+fn within_budget(
+    events: &[lakecat_catalog_api::events::Event],
+    resume_after: u64,
+    budget: usize,
+) -> (Vec<Value>, u64) {
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    for e in events {
+        if bytes > budget {
+            let last = out.last().and_then(|v: &Value| v["id"].as_u64());
+            return (out, last.unwrap_or(resume_after));
+        }
+        let v = rest_shape(e);
+        bytes += v.to_string().len();
+        out.push(v);
+    }
+    (out, resume_after)
+}
+
 /// Where a reader starts: after `after`, else from the oldest event kept.
 async fn start(s: &AppState, after: Option<u64>) -> ApiResult<u64> {
     Ok(match after {
@@ -88,10 +115,8 @@ pub async fn list_events(
         let r = blocking(move || read(&*store, from, limit, &sel)).await?;
         from = r.resume_after;
         if !r.events.is_empty() || Instant::now() >= deadline {
-            let events: Vec<Value> = r.events.iter().map(rest_shape).collect();
-            return Ok(Json(
-                json!({ "events": events, "next_after": r.resume_after }),
-            ));
+            let (events, next_after) = within_budget(&r.events, r.resume_after, MAX_ANSWER_BYTES);
+            return Ok(Json(json!({ "events": events, "next_after": next_after })));
         }
         tokio::time::sleep(POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
     }
