@@ -6,7 +6,10 @@
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres`
 # OS user (Debian's package creates it). The server listens on 127.0.0.1 only, on
 # a free port, with its socket inside DIR, and trusts local connections: it holds
-# nothing but test data and lives as long as one test run.
+# nothing but test data and lives as long as one test run. With openssl on the
+# machine it also serves TLS (plain connections stay allowed) with a certificate
+# for 127.0.0.1 and localhost signed by a throwaway authority, DIR/ca.crt, for
+# the tests of TLS to the database.
 set -euo pipefail
 cmd=${1:?start or stop}
 dir=${2:?cluster folder}
@@ -41,6 +44,23 @@ unix_socket_directories = '$dir'
 max_connections = 300
 fsync = on
 CONF
+  if command -v openssl >/dev/null; then
+    { openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=lakecat test authority" \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" \
+      && openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+        -keyout "$dir/server.key" -out "$dir/server.csr" \
+      && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$dir/server.ext" \
+      && openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 3 -extfile "$dir/server.ext" -out "$dir/server.crt"; } \
+      >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
+    chmod 600 "$dir/server.key"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir/server.key" "$dir/server.crt"
+    cat >>"$dir/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$dir/server.crt'
+ssl_key_file = '$dir/server.key'
+CONF
+  fi
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >&2 \
     || { cat "$dir/server.log" >&2; exit 1; }
   echo "postgres://lakecat@127.0.0.1:$port/postgres"

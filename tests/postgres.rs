@@ -748,3 +748,95 @@ fn s3_events_reach_a_crawl_on_another_replica() {
     // Consumed once, for both replicas: a run on B has nothing to do.
     assert_eq!(run_crawler(&b.base, "ev")["files_read"], 0);
 }
+
+/// TLS to the database (issue 13): with `sslrootcert` the connection is
+/// encrypted and the server verified, name included; a certificate from
+/// anyone else is refused, and so is `sslmode=require` with nothing to verify.
+/// scripts/postgres.sh serves TLS with a self-signed certificate.
+#[test]
+fn tls_to_the_database_verifies_the_server() {
+    let pg = testing::fresh_database("tls");
+    let mut admin = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    let on: String = admin.query_one("SHOW ssl", &[]).unwrap().get(0);
+    assert_eq!(
+        on, "on",
+        "the test cluster serves TLS when openssl is installed (scripts/test.sh installs it)"
+    );
+    let cert: String = admin.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
+    // The authority that signed it sits beside it (scripts/postgres.sh).
+    let cert = cert.replace("server.crt", "ca.crt");
+    let db: String = admin
+        .query_one("SELECT current_database()", &[])
+        .unwrap()
+        .get(0);
+
+    let url = format!("{pg}?sslmode=verify-full&sslrootcert={cert}");
+    let s = PgStore::open(&url, 10).unwrap();
+    s.create_database(Database::new(DatabaseName::new("over_tls").unwrap()))
+        .unwrap();
+    let encrypted: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE ssl AND datname = $1 AND application_name = 'lakecat'",
+            &[&db],
+        )
+        .unwrap()
+        .get(0);
+    assert!(encrypted > 0, "lakecat's connections are not encrypted");
+    let plain: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE NOT ssl AND datname = $1 AND application_name = 'lakecat'",
+            &[&db],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(plain, 0);
+    drop(s);
+    // `lakecat migrate` goes the same way.
+    let (ok, out, err) = lakecat(&["migrate", "--store", &url]);
+    assert!(ok, "{out}{err}");
+
+    // Nothing to verify against: refused, not encrypted blindly.
+    let e = PgStore::open(&format!("{pg}?sslmode=require"), 10)
+        .err()
+        .unwrap();
+    assert!(e.message.contains("needs sslrootcert"), "{e}");
+    // Someone else's certificate: refused.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.crt");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(dir.path().join("other.key"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let e = PgStore::open(
+        &format!("{pg}?sslmode=verify-full&sslrootcert={}", other.display()),
+        10,
+    )
+    .err()
+    .unwrap();
+    assert!(e.message.to_lowercase().contains("certificate"), "{e}");
+    let e = PgStore::open(
+        &format!("{pg}?sslmode=require&sslrootcert=/nonexistent.pem"),
+        10,
+    )
+    .err()
+    .unwrap();
+    assert!(e.message.contains("/nonexistent.pem"), "{e}");
+}

@@ -13,11 +13,12 @@ pub struct PgConn {
 
 pub struct Manager {
     config: postgres::Config,
+    tls: Option<crate::tls::Rustls>,
 }
 
 impl Manager {
-    pub fn new(config: postgres::Config) -> Self {
-        Manager { config }
+    pub fn new(config: postgres::Config, tls: Option<crate::tls::Rustls>) -> Self {
+        Manager { config, tls }
     }
 }
 
@@ -26,8 +27,12 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone())?,
+            None => self.config.connect(NoTls)?,
+        };
         Ok(PgConn {
-            client: self.config.connect(NoTls)?,
+            client,
             stmts: HashMap::new(),
         })
     }

@@ -46,6 +46,7 @@ use std::time::Duration;
 mod conn;
 mod migrate;
 pub mod testing;
+mod tls;
 use conn::{Cx, Manager};
 pub use migrate::{migrate, schema_version, SCHEMA_VERSION};
 
@@ -65,6 +66,8 @@ pub struct PgOptions {
     /// How long a request waits for a free connection (or for the database to
     /// answer a new one) before it fails as unavailable.
     pub pool_timeout: Duration,
+    /// TLS, verifying the server against `sslrootcert` (see [`tls`]).
+    tls: Option<tls::Rustls>,
 }
 
 impl Default for PgOptions {
@@ -72,6 +75,7 @@ impl Default for PgOptions {
         PgOptions {
             pool_max_size: 32,
             pool_timeout: Duration::from_secs(5),
+            tls: None,
         }
     }
 }
@@ -154,7 +158,8 @@ fn split_url(url: &str) -> Result<(String, PgOptions)> {
     let Some((base, query)) = url.split_once('?') else {
         return Ok((url.to_string(), opts));
     };
-    let mut kept = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
+    let (mut mode, mut roots) = (None, None);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let num = |what: &str| {
@@ -167,8 +172,35 @@ fn split_url(url: &str) -> Result<(String, PgOptions)> {
         match k {
             "pool_max_size" => opts.pool_max_size = num(k)?,
             "pool_timeout_secs" => opts.pool_timeout = Duration::from_secs(num(k)?.into()),
-            _ => kept.push(pair),
+            "sslrootcert" => roots = Some(v.to_string()),
+            "sslmode" => mode = Some(v.to_string()),
+            _ => kept.push(pair.to_string()),
         }
+    }
+    // The driver knows disable, prefer and require; verifying the server is
+    // the connector's, which always checks the certificate and its name.
+    let mode = match (mode.as_deref(), &roots) {
+        (None | Some("prefer"), None) => mode,
+        (Some("disable"), _) => mode,
+        (None | Some("prefer"), Some(_)) => Some("prefer".to_string()),
+        (Some("require" | "verify-ca" | "verify-full"), Some(_)) => Some("require".to_string()),
+        (Some(m @ ("require" | "verify-ca" | "verify-full")), None) => {
+            return Err(Error::invalid(format!(
+                "store URL: sslmode={m} needs sslrootcert=FILE (the PEM certificates that sign \
+                 the server's): lakecat always verifies the server it sends the catalog to"
+            )))
+        }
+        (Some(m), _) => {
+            return Err(Error::invalid(format!(
+            "store URL: sslmode={m} is not one of disable, prefer, require, verify-ca, verify-full"
+        )))
+        }
+    };
+    if let (Some(r), false) = (&roots, mode.as_deref() == Some("disable")) {
+        opts.tls = Some(tls::Rustls(tls::client_config(r)?));
+    }
+    if let Some(m) = mode {
+        kept.push(format!("sslmode={m}"));
     }
     let rest = if kept.is_empty() {
         base.to_string()
@@ -200,7 +232,25 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("lakecat");
         }
-        let manager = Manager::new(config);
+        // The first connection is made here rather than by the pool, whose
+        // error only says it timed out: a refused certificate says why.
+        let mut first =
+            r2d2::ManageConnection::connect(&Manager::new(config.clone(), opts.tls.clone()))
+                .map_err(|e| {
+                    let mut text = e.to_string();
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        text = format!("{text}: {s}");
+                        source = s.source();
+                    }
+                    Error::new(
+                        ErrorKind::Unavailable,
+                        format!("the catalog database cannot be reached: {text}"),
+                    )
+                })?;
+        migrate(&mut first.client)?;
+        drop(first);
+        let manager = Manager::new(config, opts.tls.clone());
         // Connections are made as needed, so a server that starts while the
         // database is down keeps running and serves once it is back.
         let pool = r2d2::Pool::builder()
@@ -216,9 +266,6 @@ impl PgStore {
             examined: AtomicU64::new(0),
             log_off: std::sync::atomic::AtomicBool::new(false),
         };
-        let mut c = store.conn()?;
-        migrate(&mut c.client)?;
-        drop(c);
         store.purge()?;
         Ok(store)
     }
@@ -349,8 +396,12 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// Applies the migrations the database at `url` lacks, and says which.
 pub fn migrate_url(url: &str) -> Result<Vec<(i32, &'static str)>> {
     off_runtime(|| {
-        let (url, _) = split_url(url)?;
-        let mut c = postgres::Client::connect(&url, NoTls).map_err(pe)?;
+        let (url, opts) = split_url(url)?;
+        let mut c = match opts.tls {
+            Some(tls) => postgres::Client::connect(&url, tls),
+            None => postgres::Client::connect(&url, NoTls),
+        }
+        .map_err(pe)?;
         migrate(&mut c)
     })
 }
