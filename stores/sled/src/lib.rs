@@ -123,6 +123,20 @@ type Span = (Vec<u8>, Vec<u8>, HashSet<Vec<u8>>);
 /// One change to the `partitions` tree: a value to write, or `None` to remove.
 type Op = (Vec<u8>, Option<Vec<u8>>);
 
+/// Applies `ops` to `tree` inside a transaction (what [`batch_of`] does outside one).
+fn apply_in(
+    tree: &sled::transaction::TransactionalTree,
+    ops: &[Op],
+) -> std::result::Result<(), ConflictableTransactionError<Error>> {
+    for (k, v) in ops {
+        match v {
+            Some(v) => tree.insert(k.as_slice(), v.as_slice())?,
+            None => tree.remove(k.as_slice())?,
+        };
+    }
+    Ok(())
+}
+
 fn batch_of(ops: Vec<Op>) -> Batch {
     let mut b = Batch::default();
     for (k, v) in ops {
@@ -359,16 +373,8 @@ impl SledStore {
         let (events, last) = self.event_ops(changes)?;
         (tree, &self.partitions)
             .transaction(|(t, p)| {
-                for (k, v) in ops {
-                    match v {
-                        Some(v) => t.insert(k.as_slice(), v.as_slice())?,
-                        None => t.remove(k.as_slice())?,
-                    };
-                }
-                for (k, v) in &events {
-                    p.insert(k.as_slice(), v.as_deref().unwrap_or_default())?;
-                }
-                Ok::<_, ConflictableTransactionError<Error>>(())
+                apply_in(t, ops)?;
+                apply_in(p, &events)
             })
             .map_err(te)?;
         self.logged(last);
@@ -513,12 +519,7 @@ impl SledStore {
                         t.remove(old)?;
                     }
                     t.insert(c.key, c.value)?;
-                    for (k, v) in c.ops {
-                        match v {
-                            Some(v) => p.insert(k.as_slice(), v.as_slice())?,
-                            None => p.remove(k.as_slice())?,
-                        };
-                    }
+                    apply_in(p, c.ops)?;
                 }
                 for (k, b) in &archived {
                     v.insert(k.as_slice(), b.as_slice())?;
@@ -526,10 +527,7 @@ impl SledStore {
                 for k in &expired {
                     v.remove(k)?;
                 }
-                for (k, e) in &events {
-                    p.insert(k.as_slice(), e.as_deref().unwrap_or_default())?;
-                }
-                Ok::<_, ConflictableTransactionError<Error>>(())
+                apply_in(p, &events)
             })
             .map_err(te);
         match r {
@@ -745,10 +743,7 @@ impl CatalogStore for SledStore {
                     for k in &functions {
                         f.remove(k.clone())?;
                     }
-                    for (k, e) in &events {
-                        p.insert(k.as_slice(), e.as_deref().unwrap_or_default())?;
-                    }
-                    Ok::<_, ConflictableTransactionError<Error>>(())
+                    apply_in(p, &events)
                 })
                 .map_err(te)?;
             self.logged(last);
@@ -873,10 +868,7 @@ impl CatalogStore for SledStore {
                 .transaction(|(t, g, p)| {
                     t.remove(key.as_slice())?;
                     g.insert(&rec.id.to_be_bytes(), &[])?;
-                    for (k, e) in &events {
-                        p.insert(k.as_slice(), e.as_deref().unwrap_or_default())?;
-                    }
-                    Ok::<_, ConflictableTransactionError<Error>>(())
+                    apply_in(p, &events)
                 })
                 .map_err(te)?;
             self.logged(last);
