@@ -50,12 +50,16 @@ pub fn call(ctx: &Ctx, name: &str, a: &TStruct) -> Option<Answer> {
                 if bytes > MAX_REPLY_BYTES {
                     break;
                 }
-                let n = notification(&e);
-                bytes += n.message.len();
-                let keep = !skip.contains(&n.event_type)
-                    && db.as_deref().is_none_or(|d| n.db.as_deref() == Some(d))
-                    && (tables.is_empty() || n.table.as_ref().is_some_and(|t| tables.contains(t)));
+                // Skipped events are not rendered, nor counted.
+                let keep = !skip.contains(&hive_type(&e.change))
+                    && db.as_deref().is_none_or(|d| e.change.database() == Some(d))
+                    && (tables.is_empty()
+                        || e.change
+                            .table()
+                            .is_some_and(|t| tables.iter().any(|x| x == t.name.as_str())));
                 if keep {
+                    let n = notification(&e);
+                    bytes += n.message.len();
                     events.push(n.into_struct());
                 }
             }
@@ -182,6 +186,24 @@ fn table_type(t: &Table) -> Value {
     }
 }
 
+/// The type Hive names a change by: lakecat's, but for statistics, whose table
+/// and partition kinds Hive 3 and 4 name apart.
+fn hive_type(c: &Change) -> String {
+    let stats = |verb: &str, partition: &Option<Vec<String>>| {
+        let what = if partition.is_some() {
+            "PARTITION"
+        } else {
+            "TABLE"
+        };
+        format!("{verb}_{what}_COLUMN_STAT")
+    };
+    match c {
+        Change::UpdateColumnStatistics { partition, .. } => stats("UPDATE", partition),
+        Change::DeleteColumnStatistics { partition, .. } => stats("DELETE", partition),
+        c => c.event_type().to_string(),
+    }
+}
+
 /// Renders an event as Hive does.
 pub fn notification(e: &Event) -> Notification {
     let time = e.time_ms / 1000;
@@ -192,8 +214,8 @@ pub fn notification(e: &Event) -> Notification {
     let mut put = |k: &str, v: Value| {
         m.insert(k.into(), v);
     };
-    let mut event_type = e.change.event_type().to_string();
-    let mut table_name = e.change.table().map(|t| t.name.as_str().to_string());
+    let event_type = hive_type(&e.change);
+    let table_name = e.change.table().map(|t| t.name.as_str().to_string());
     match &e.change {
         Change::CreateDatabase { database } | Change::DropDatabase { database } => {
             put("db", json!(database.name.as_str()));
@@ -299,18 +321,6 @@ pub fn notification(e: &Event) -> Notification {
         | Change::DeleteColumnStatistics {
             table, partition, ..
         } => {
-            // Hive 3 and 4 name the two kinds apart.
-            let what = if partition.is_some() {
-                "PARTITION"
-            } else {
-                "TABLE"
-            };
-            let verb = if matches!(e.change, Change::UpdateColumnStatistics { .. }) {
-                "UPDATE"
-            } else {
-                "DELETE"
-            };
-            event_type = format!("{verb}_{what}_COLUMN_STAT");
             put("db", json!(e.change.database()));
             put("table", json!(table.name.as_str()));
             put("tableObjJson", json!(table_json(table)));
@@ -339,9 +349,6 @@ pub fn notification(e: &Event) -> Notification {
                 }
             }
             put("detail", detail);
-            if let Change::Service { .. } = e.change {
-                table_name = None;
-            }
         }
     }
     Notification {
