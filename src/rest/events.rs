@@ -4,10 +4,9 @@
 use crate::http::{blocking, ApiResult, AppState, Params};
 use crate::services::events::{read, rest_shape, Selection};
 use axum::extract::State;
-use axum::Json;
+use axum::response::{IntoResponse, Response};
 use lakecat_catalog_api::Error;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// The longest a request may wait for new events.
@@ -17,7 +16,7 @@ const MAX_WAIT_SECS: u64 = 60;
 /// within this delay.
 const POLL: Duration = Duration::from_millis(200);
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventParams {
     /// Resume after this id (the `next_after` of the previous answer); absent
@@ -53,26 +52,30 @@ fn selection(p: &EventParams) -> Selection {
 /// answer of hundreds of megabytes.
 const MAX_ANSWER_BYTES: usize = 8 << 20;
 
-/// The events rendered, stopping once `budget` bytes are passed (always at
-/// least one), and the id to resume after: the last one shown if any were
-/// left out, else `resume_after`.
-fn within_budget(
+/// The answer's JSON: the events, each serialised once, stopping once
+/// `budget` bytes are passed (always at least one), and `next_after`: the last
+/// event shown if any were left out, else `resume_after`.
+fn answer_within_budget(
     events: &[lakecat_catalog_api::events::Event],
     resume_after: u64,
     budget: usize,
-) -> (Vec<Value>, u64) {
-    let mut out = Vec::new();
+) -> String {
+    let mut shown = Vec::new();
     let mut bytes = 0;
-    for e in events {
+    let mut next_after = resume_after;
+    for (i, e) in events.iter().enumerate() {
         if bytes > budget {
-            let last = out.last().and_then(|v: &Value| v["id"].as_u64());
-            return (out, last.unwrap_or(resume_after));
+            next_after = events[i - 1].id;
+            break;
         }
-        let v = rest_shape(e);
-        bytes += v.to_string().len();
-        out.push(v);
+        let text = rest_shape(e).to_string();
+        bytes += text.len();
+        shown.push(text);
     }
-    (out, resume_after)
+    format!(
+        "{{\"events\":[{}],\"next_after\":{next_after}}}",
+        shown.join(",")
+    )
 }
 
 /// Where a reader starts: after `after`, else from the oldest event kept.
@@ -92,7 +95,7 @@ async fn start(s: &AppState, after: Option<u64>) -> ApiResult<u64> {
 pub async fn list_events(
     State(s): State<AppState>,
     Params(p): Params<EventParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let limit = p.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
         return Err(
@@ -115,8 +118,12 @@ pub async fn list_events(
         let r = blocking(move || read(&*store, from, limit, &sel)).await?;
         from = r.resume_after;
         if !r.events.is_empty() || Instant::now() >= deadline {
-            let (events, next_after) = within_budget(&r.events, r.resume_after, MAX_ANSWER_BYTES);
-            return Ok(Json(json!({ "events": events, "next_after": next_after })));
+            let body = answer_within_budget(&r.events, r.resume_after, MAX_ANSWER_BYTES);
+            return Ok((
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response());
         }
         tokio::time::sleep(POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
     }
