@@ -198,11 +198,7 @@ impl Crawlers {
         runtime: tokio::runtime::Handle,
         clock: Clock,
     ) -> Result<Arc<Crawlers>> {
-        let lease = std::env::var("LAKECAT_CRAWLER_LEASE_SECS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|s| *s > 0)
-            .unwrap_or(DEFAULT_LEASE_SECS);
+        let lease = super::lease_from_env("LAKECAT_CRAWLER_LEASE_SECS", DEFAULT_LEASE_SECS);
         let exclusive = !store.shared();
         let s = Arc::new(Crawlers {
             store,
@@ -214,7 +210,7 @@ impl Crawlers {
                     .map(|d| d.as_nanos())
                     .unwrap_or(0)
             ),
-            lease: Duration::from_secs(lease),
+            lease,
             runtime,
             running: Mutex::new(HashMap::new()),
             clock,

@@ -31,3 +31,14 @@ pub mod search;
 pub mod sns;
 pub mod sql;
 pub mod webhooks;
+
+/// A lease length from the variable `var` in seconds (tests shorten them),
+/// else `default_secs`: how soon another replica takes over a dead one's work.
+pub fn lease_from_env(var: &str, default_secs: u64) -> std::time::Duration {
+    let secs = std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(default_secs);
+    std::time::Duration::from_secs(secs)
+}

@@ -14,7 +14,7 @@
 
 use crate::services::events::time_text;
 use hmac::{Hmac, Mac};
-use lakecat_catalog_api::events::{Change, Event};
+use lakecat_catalog_api::events::{now_ms, Change, Event};
 use lakecat_catalog_api::store::{all_records, CatalogStore, Expect, RecordWrite};
 use lakecat_catalog_api::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
@@ -521,6 +521,10 @@ pub fn status(store: &dyn CatalogStore, name: &str) -> Result<Value> {
 /// worker for each subscription it finds, and a worker ends when its
 /// subscription is gone.
 pub fn run(store: Arc<dyn CatalogStore>, replica: String, stop: Arc<AtomicBool>) {
+    let lease = super::lease_from_env("LAKECAT_WEBHOOK_LEASE_SECS", DEFAULT_LEASE_SECS);
+    // On a store no other process uses, a lease left by an earlier process
+    // belongs to no one alive.
+    let exclusive = !store.shared();
     let mut workers: HashMap<String, std::thread::JoinHandle<()>> = HashMap::new();
     while !stop.load(Ordering::Relaxed) {
         match list(&*store) {
@@ -535,21 +539,13 @@ pub fn run(store: Arc<dyn CatalogStore>, replica: String, stop: Arc<AtomicBool>)
                     let h = std::thread::Builder::new()
                         .name(format!("webhook {name}"))
                         .spawn(move || {
-                            // On a store no other process uses, a lease left by
-                            // an earlier process belongs to no one alive.
-                            let exclusive = !store.shared();
-                            let lease = std::env::var("LAKECAT_WEBHOOK_LEASE_SECS")
-                                .ok()
-                                .and_then(|v| v.parse::<u64>().ok())
-                                .filter(|s| *s > 0)
-                                .unwrap_or(DEFAULT_LEASE_SECS);
                             Worker {
                                 store,
                                 replica,
                                 stop,
                                 name,
                                 exclusive,
-                                lease: Duration::from_secs(lease),
+                                lease,
                             }
                             .run()
                         });
@@ -587,10 +583,6 @@ struct Worker {
     name: String,
     exclusive: bool,
     lease: Duration,
-}
-
-fn now_ms() -> i64 {
-    lakecat_catalog_api::events::now_ms()
 }
 
 impl Worker {
@@ -636,6 +628,7 @@ impl Worker {
         let Some((mut st, mut bytes)) = self.claim()? else {
             return Ok(false);
         };
+        let mut saved = st.cursor;
         let bounds = self.store.event_bounds()?;
         if st.cursor + 1 < bounds.first {
             tracing::warn!(
@@ -648,6 +641,10 @@ impl Worker {
         }
         let events = self.store.events_after(st.cursor, 100)?;
         if events.is_empty() {
+            // A skip past removed events is kept, so it is warned of once.
+            if st.cursor != saved {
+                self.save(&mut st, &mut bytes, vec![])?;
+            }
             return Ok(false);
         }
         // One agent per round, so deliveries to the endpoint share connections.
@@ -673,33 +670,58 @@ impl Worker {
                 Format::Eventbridge => eventbridge,
                 f => envelope(&e, f),
             };
+            if !wanted {
+                // Passed over in memory: saved with the next delivery or at
+                // the end of the round (after a crash they are only looked at
+                // again), so a narrow pattern costs no write per event.
+                st.cursor = e.id;
+                continue;
+            }
             let mut writes = Vec::new();
-            if wanted {
-                match self.deliver(&agent, &sub, e.id, &body) {
-                    Delivery::Done => {}
-                    Delivery::Dead(dead) => {
-                        let key = format!("{}/{:020}", self.name, e.id);
-                        writes.push(RecordWrite::put(DEAD_LETTERS, &key, to_bytes(&dead)?));
-                    }
-                    // Neither delivered nor dead: the next start tries it again.
-                    Delivery::Interrupted => return Ok(false),
+            match self.deliver(&agent, &sub, e.id, &body) {
+                Delivery::Done => {}
+                Delivery::Dead(dead) => {
+                    let key = format!("{}/{:020}", self.name, e.id);
+                    writes.push(RecordWrite::put(DEAD_LETTERS, &key, to_bytes(&dead)?));
                 }
+                // Neither delivered nor dead: the next start tries it again.
+                Delivery::Interrupted => return Ok(false),
             }
             st.cursor = e.id;
-            st.expires_ms = now_ms() + self.lease.as_millis() as i64;
-            let new = to_bytes(&st)?;
-            writes.push(
-                RecordWrite::put(STATES, &self.name, new.clone()).expecting(Expect::Equals(bytes)),
-            );
-            // Losing this race means the subscription was deleted or another
-            // replica took over: that one resumes from the stored cursor.
-            match self.store.write_records(writes) {
-                Ok(()) => bytes = new,
-                Err(e) if e.kind == ErrorKind::Conflict => return Ok(false),
-                Err(e) => return Err(e),
+            if !self.save(&mut st, &mut bytes, writes)? {
+                return Ok(false);
             }
+            saved = st.cursor;
+        }
+        if st.cursor != saved && !self.save(&mut st, &mut bytes, vec![])? {
+            return Ok(false);
         }
         Ok(true)
+    }
+
+    /// Stores `st` (renewing the lease) with `writes`, if the state is still
+    /// `bytes`; false when that race was lost: the subscription was deleted
+    /// or another replica took over, and resumes from the stored cursor.
+    fn save(
+        &self,
+        st: &mut State,
+        bytes: &mut Vec<u8>,
+        mut writes: Vec<RecordWrite>,
+    ) -> Result<bool> {
+        st.expires_ms = now_ms() + self.lease.as_millis() as i64;
+        let new = to_bytes(st)?;
+        writes.push(
+            RecordWrite::put(STATES, &self.name, new.clone())
+                .expecting(Expect::Equals(std::mem::take(bytes))),
+        );
+        match self.store.write_records(writes) {
+            Ok(()) => {
+                *bytes = new;
+                Ok(true)
+            }
+            Err(e) if e.kind == ErrorKind::Conflict => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Delivers one event, retrying with backoff.
