@@ -462,14 +462,19 @@ impl GuardedStore {
         self.auth.check(need, &Resource::database(db))
     }
 
-    /// Records: Hive locks (`hms`) are anyone's; the audit log and grants are
-    /// administrators'; the services' records (crawlers, events) are the catalog's.
+    /// Records: Hive locks (`hms`) are anyone's; the audit log, grants and
+    /// webhooks (which hold secrets and make the server call out to any URL)
+    /// are administrators'; the services' records (crawlers, events) are the
+    /// catalog's.
     fn on_space(&self, space: &str, write: bool) -> Result<()> {
+        use crate::services::webhooks;
         match space {
             "hms" => Ok(()),
-            crate::services::audit::SPACE | SPACE => {
-                self.auth.check(Privilege::Admin, &Resource::Catalog)
-            }
+            crate::services::audit::SPACE
+            | SPACE
+            | webhooks::SUBSCRIPTIONS
+            | webhooks::STATES
+            | webhooks::DEAD_LETTERS => self.auth.check(Privilege::Admin, &Resource::Catalog),
             _ => self.auth.check(
                 if write {
                     Privilege::Write

@@ -27,9 +27,11 @@ use std::time::{Duration, Instant};
 
 /// Record spaces: the subscriptions, each one's cursor and lease, its dead letters.
 pub const SUBSCRIPTIONS: &str = "webhooks";
-const STATES: &str = "webhook_states";
+pub const STATES: &str = "webhook_states";
 pub const DEAD_LETTERS: &str = "webhook_dead_letters";
 
+/// Each subscription has a delivery thread of its own: a bound on them.
+const MAX_SUBSCRIPTIONS: usize = 100;
 const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 const DEFAULT_RETRY_BASE_MS: u64 = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -451,6 +453,12 @@ pub fn put(store: &dyn CatalogStore, s: Subscription, replace: bool) -> Result<(
             s.name
         )));
     }
+    if !exists && all_records(store, SUBSCRIPTIONS, "")?.len() >= MAX_SUBSCRIPTIONS {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!("at most {MAX_SUBSCRIPTIONS} webhooks; remove one first"),
+        ));
+    }
     let mut writes = vec![RecordWrite::put(SUBSCRIPTIONS, &s.name, to_bytes(&s)?)];
     if !exists {
         let state = State {
@@ -785,6 +793,29 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subscriptions_are_bounded_and_replacing_one_is_not_a_new_one() {
+        let store = lakecat_catalog_api::memory::MemoryStore::new(1);
+        let sub = |n: usize| Subscription {
+            name: format!("s{n}"),
+            url: "http://127.0.0.1:1/x".into(),
+            pattern: None,
+            format: Format::Eventbridge,
+            secret: None,
+            max_attempts: None,
+            retry_base_ms: None,
+            timeout_ms: None,
+        };
+        for n in 0..MAX_SUBSCRIPTIONS {
+            put(&store, sub(n), false).unwrap();
+        }
+        let e = put(&store, sub(MAX_SUBSCRIPTIONS), false).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::LimitExceeded, "{e}");
+        put(&store, sub(0), true).unwrap();
+        delete(&store, "s0").unwrap();
+        put(&store, sub(MAX_SUBSCRIPTIONS), false).unwrap();
+    }
 
     #[test]
     fn event_patterns_match_as_eventbridge_documents() {

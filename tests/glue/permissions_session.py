@@ -103,6 +103,14 @@ status, body = rest("READER", "POST", "/v1/ddl", {"sql": "GRANT ALL ON CATALOG T
 assert status == 403, (status, body)
 assert rest("READER", "POST", "/v1/grants", {"principal": "READER", "resource": "catalog", "privileges": ["admin"]})[0] == 403
 assert rest("READER", "GET", "/v1/audit")[0] == 403
+# The change log shows every database's changes; webhooks hold secrets and
+# make the server call out: a catalog-wide read, and administrators' only.
+assert rest("READER", "GET", "/v1/events")[0] == 403
+assert rest("READER", "POST", "/v1/webhooks", {"name": "h", "url": "http://127.0.0.1:9/x"})[0] == 403
+assert rest("READER", "GET", "/v1/webhooks")[0] == 403
+assert rest("ROOT", "GET", "/v1/events")[0] == 200
+assert rest("ROOT", "POST", "/v1/webhooks", {"name": "h", "url": "http://127.0.0.1:9/x"})[0] == 201
+assert rest("ROOT", "DELETE", "/v1/webhooks/h")[0] == 204
 status, body = rest("READER", "GET", "/v1/grants?principal=READER")
 assert status == 200 and body["grants"][0]["resource"] == "database:sales", body
 
