@@ -52,6 +52,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use crate::services::permissions::{run_as, scope, Actor, Authorizer, GuardedStore};
+    // The recorder is installed before any front answers: a Thrift call served
+    // before it would be counted nowhere (the metrics facade drops it).
+    let metrics = crate::http::metrics::Metrics::global();
     // The audit log is kept by the server itself, beneath any permission.
     let audit = crate::services::audit::Audit::start(store.clone());
     let raw_store = store.clone();
@@ -134,7 +137,7 @@ pub async fn serve(
     ));
     let state = crate::http::AppState {
         store,
-        metrics: crate::http::metrics::Metrics::global(),
+        metrics,
         crawlers: Some(crawlers.clone()),
         folders: opts.folders.clone(),
         sns: Arc::new(crate::services::sns::ConfirmHosts::new(
