@@ -241,6 +241,7 @@ pub fn app_with_auth(
     state.keys = keys.clone();
     let mut router = routes()
         .into_router()
+        .merge(crate::ui::router())
         .fallback(no_route)
         // Innermost: the handlers run for the principal the signature check found.
         .layer(axum::middleware::from_fn(crate::http::auth::actor));

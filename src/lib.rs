@@ -11,7 +11,8 @@
 //!   SigV4, errors, health, metrics);
 //! - the fronts, none of which uses another: [`rest`] (lakecat's REST API),
 //!   [`glue`] (the AWS Glue JSON API), [`hms`] (the Hive Metastore Thrift
-//!   protocol), each split by resource family;
+//!   protocol), [`iceberg`] (the Iceberg REST catalog), each split by resource
+//!   family, and [`ui`] (the web console's pages);
 //! - [`app`]: assembles the fronts and services over one store and runs them;
 //! - [`config`] and [`stores`]: settings, and the one place a store URL becomes
 //!   a store; [`net`]: connection limits of both ports.
@@ -30,3 +31,4 @@ pub mod rest;
 pub mod services;
 pub mod stores;
 pub mod tls;
+pub mod ui;

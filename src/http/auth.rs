@@ -19,6 +19,9 @@ pub async fn check_signature(
     if path == "/health" || path == "/iceberg/v1/oauth/tokens" {
         return next.run(req).await;
     }
+    if path == "/ui" || path.starts_with("/ui/") {
+        return console_gate(&keys, req, next).await;
+    }
     // The Iceberg front also takes bearer tokens from its OAuth2 endpoint.
     let bearer = req
         .headers()
@@ -28,7 +31,7 @@ pub async fn check_signature(
         .map(str::to_string);
     if let (Some(token), true) = (bearer, path.starts_with("/iceberg/")) {
         let now = lakecat_catalog_api::store::now_secs();
-        return match super::oauth::verify(&keys, &token, now) {
+        return match super::oauth::verify(&keys, super::oauth::Audience::Iceberg, &token, now) {
             Ok(client) => verified(req, next, client).await,
             Err(why) => (
                 StatusCode::UNAUTHORIZED,
@@ -91,6 +94,47 @@ pub async fn check_signature(
                 .into_response()
         }
     }
+}
+
+/// The name of the web console's session cookie.
+pub const SESSION_COOKIE: &str = "lakecat_session";
+
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+        .map(str::to_string)
+}
+
+/// Browsers cannot sign requests: the console authenticates by its session
+/// cookie instead (see [`super::oauth`]). Only its sign-in page and assets are
+/// open; anything else is sent to sign in and brought back afterwards.
+async fn console_gate(keys: &sigv4::Keys, req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    if path == "/ui/login" || path.starts_with("/ui/static/") {
+        return next.run(req).await;
+    }
+    let now = lakecat_catalog_api::store::now_secs();
+    let client = session_cookie(req.headers())
+        .and_then(|c| super::oauth::verify(keys, super::oauth::Audience::Console, &c, now).ok());
+    if let Some(client) = client {
+        return verified(req, next, client).await;
+    }
+    let back = if req.method() == axum::http::Method::GET {
+        req.uri().path_and_query().map_or("/ui", |p| p.as_str())
+    } else {
+        "/ui"
+    };
+    let to: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::LOCATION, format!("/ui/login?next={to}"))],
+    )
+        .into_response()
 }
 
 /// Runs a request whose caller was verified: the principal goes on the request

@@ -53,6 +53,8 @@ impl IntoResponse for ApiError {
 pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let glue = req.uri().path() == "/" && req.method() == axum::http::Method::POST;
     let iceberg = req.uri().path().starts_with("/iceberg/");
+    // The console answers its errors as pages.
+    let console = req.uri().path() == "/ui" || req.uri().path().starts_with("/ui/");
     let resp = next.run(req).await;
     let status = resp.status();
     let json = resp
@@ -60,7 +62,7 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.contains("json"));
-    if json || !(status.is_client_error() || status.is_server_error()) {
+    if json || console || !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();

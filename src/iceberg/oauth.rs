@@ -47,7 +47,13 @@ pub async fn token(State(s): State<AppState>, body: Bytes) -> Response {
         );
     };
     let now = lakecat_catalog_api::store::now_secs();
-    match crate::http::oauth::issue(&keys, &id, &secret, now) {
+    match crate::http::oauth::issue(
+        &keys,
+        crate::http::oauth::Audience::Iceberg,
+        &id,
+        &secret,
+        now,
+    ) {
         Some(t) => Json(json!({
             "access_token": t,
             "token_type": "bearer",

@@ -72,38 +72,22 @@ fn metadata_location(t: &Table) -> IResult<String> {
         })
 }
 
-/// Reads a JSON file where it lives (a local folder or S3), if it lies where the
-/// fronts may read (see [`crate::services::folders`]).
+/// Reads a JSON file where it lives, if it lies where the fronts may read (see
+/// [`crate::services::folders::read_json`]); an unreadable file is the server's error.
 pub async fn read_json(
     folders: &crate::services::folders::Folders,
     location: &str,
 ) -> IResult<Value> {
-    use crate::services::folders::{local_path, Effect};
-    use lakecat_crawler::source::Source;
-    if location.starts_with("s3://") || location.starts_with("s3a://") {
-        folders.check_object(Effect::Read, location)?;
-    } else {
-        let path = local_path(location).unwrap_or_else(|| location.into());
-        let dir = path.parent().unwrap_or(&path).to_path_buf();
-        folders.check(Effect::Read, location, &dir)?;
-    }
-    let unreadable = |e: String| {
-        IcebergError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalServerError",
-            format!("reading the metadata file {location}: {e}"),
-        )
-    };
-    let (src, path, size) = Source::open_object(location)
+    crate::services::folders::read_json(folders, location, MAX_METADATA_BYTES)
         .await
-        .map_err(|e| unreadable(e.to_string()))?;
-    if size > MAX_METADATA_BYTES {
-        return Err(unreadable(format!(
-            "{size} bytes is more than a metadata file holds"
-        )));
-    }
-    let bytes = src.read(&path, 0..size).await.map_err(unreadable)?;
-    serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))
+        .map_err(|e| match e.kind {
+            lakecat_catalog_api::ErrorKind::Storage => IcebergError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                e.message,
+            ),
+            _ => e.into(),
+        })
 }
 
 /// Reads and checks a table metadata file.

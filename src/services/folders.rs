@@ -239,6 +239,37 @@ fn resolve(p: &Path) -> PathBuf {
     }
 }
 
+/// Reads a JSON file (a local file or an S3 object: Iceberg metadata, which the
+/// Iceberg front and the console read) if it lies where the fronts may read, and
+/// is at most `max_bytes`. A file that cannot be read or parsed is a storage error
+/// that names it.
+pub async fn read_json(
+    folders: &Folders,
+    location: &str,
+    max_bytes: u64,
+) -> Result<serde_json::Value> {
+    use lakecat_crawler::source::Source;
+    if location.starts_with("s3://") || location.starts_with("s3a://") {
+        folders.check_object(Effect::Read, location)?;
+    } else {
+        let path = local_path(location).unwrap_or_else(|| location.into());
+        let dir = path.parent().unwrap_or(&path).to_path_buf();
+        folders.check(Effect::Read, location, &dir)?;
+    }
+    let unreadable =
+        |e: String| Error::storage(format!("reading the metadata file {location}: {e}"));
+    let (src, path, size) = Source::open_object(location)
+        .await
+        .map_err(|e| unreadable(e.to_string()))?;
+    if size > max_bytes {
+        return Err(unreadable(format!(
+            "{size} bytes is more than a metadata file holds"
+        )));
+    }
+    let bytes = src.read(&path, 0..size).await.map_err(unreadable)?;
+    serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
