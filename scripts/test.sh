@@ -4,13 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== test dependencies (.venv: moto_server for the S3 tests, boto3, the aws CLI and awswrangler for the Glue tests, pyspark, hmsclient, hive-metastore-client, thrift_sasl and PyIceberg for the Hive Metastore tests; delta-rs and PyIceberg's SqlCatalog for the open-format crawls; Java 17 for pyspark)"
+echo "== test dependencies (.venv: moto_server for the S3 tests, boto3, the aws CLI and awswrangler for the Glue tests, pyspark, hmsclient, hive-metastore-client, thrift_sasl and PyIceberg for the Hive Metastore tests; delta-rs and PyIceberg's SqlCatalog for the open-format crawls; Selenium for the console's browser test; Java 17 for pyspark)"
 if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
-  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient, hive_metastore_client, awswrangler, thrift_sasl, puresasl, pyiceberg.catalog.hive, pyiceberg.catalog.sql, deltalake" 2>/dev/null; then
+  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient, hive_metastore_client, awswrangler, thrift_sasl, puresasl, pyiceberg.catalog.hive, pyiceberg.catalog.sql, deltalake, selenium" 2>/dev/null; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi
 command -v java >/dev/null || { echo "Java 17 is needed by pyspark (the Hive Metastore tests)"; exit 1; }
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  # The console's browser test drives Debian's chromium through its chromedriver.
+  echo "== installing Debian's chromium and chromium-driver (the web console's browser test)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi
+fi
 if ! command -v openssl >/dev/null; then
   # The SNS signature tests make certificates and sign messages with openssl.
   echo "== installing Debian's openssl (the SNS signature tests use it)"

@@ -146,6 +146,9 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>, DdlError> {
 struct StatementParser {
     p: Parser<'static>,
     index: usize,
+    /// Where the statement's last token ends: where an error "at the end of the
+    /// statement" is (sqlparser's end-of-input token has no location).
+    end: sqlparser::tokenizer::Location,
 }
 
 type R<T> = Result<T, DdlError>;
@@ -153,9 +156,13 @@ type R<T> = Result<T, DdlError>;
 impl StatementParser {
     fn new(tokens: Vec<TokenWithSpan>, index: usize) -> Self {
         static D: Dia = Dia;
+        let end = tokens
+            .last()
+            .map_or(sqlparser::tokenizer::Location::new(1, 1), |t| t.span.end);
         StatementParser {
             p: Parser::new(&D).with_tokens_with_locations(tokens),
             index,
+            end,
         }
     }
 
@@ -164,11 +171,16 @@ impl StatementParser {
     }
 
     fn error_at(&self, t: &TokenWithSpan, kind: DdlErrorKind, message: String) -> DdlError {
+        let at = if t.span.start.line == 0 {
+            self.end
+        } else {
+            t.span.start
+        };
         DdlError {
             kind,
             message,
-            line: t.span.start.line,
-            column: t.span.start.column,
+            line: at.line,
+            column: at.column,
             statement: self.index,
         }
     }

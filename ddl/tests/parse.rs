@@ -288,6 +288,11 @@ fn errors_name_the_statement_line_column_and_what_was_expected() {
         "{e}"
     );
     assert_eq!((e.line, e.column), (1, 22));
+    // A statement that ends too early: the error is where it ends (the parser's
+    // end-of-input token has no place of its own).
+    let e = err("SHOW TABLES;\nCREATE TABLE t (a int");
+    assert!(e.message.contains("found the end of the statement"), "{e}");
+    assert_eq!((e.statement, e.line, e.column), (1, 2, 22));
     let e = err("SELECT * FROM t");
     assert_eq!(e.kind, DdlErrorKind::Unsupported);
     assert!(e.message.contains("SELECT"), "{e}");

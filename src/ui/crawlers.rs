@@ -88,7 +88,8 @@ fn duration(r: &CrawlRun) -> Option<f64> {
 fn bars(title: &str, runs: &[&CrawlRun], value: impl Fn(&CrawlRun) -> f64, unit: &str) -> Markup {
     let (w, h) = (600.0_f64, 120.0_f64);
     let max = runs.iter().map(|r| value(r)).fold(0.0_f64, f64::max);
-    let step = w / runs.len().max(1) as f64;
+    // Fixed slots, so that a bar's width does not depend on how many runs there are.
+    let step = w / CHART_RUNS as f64;
     html! {
         figure.chart {
             svg viewBox=(format!("0 0 {w} {}", h + 2.0)) role="img" aria-label=(format!("{title} of the last {} runs", runs.len())) {
@@ -129,7 +130,7 @@ fn render(viewer: &Viewer, cr: &Crawler, runs: &[CrawlRun]) -> Markup {
         .take(CHART_RUNS)
         .collect();
     charted.reverse();
-    let definition = serde_json::to_string_pretty(&serde_json::json!({
+    let mut definition = serde_json::json!({
         "targets": cr.targets,
         "database_name": cr.database_name,
         "classifiers": cr.classifiers,
@@ -138,8 +139,11 @@ fn render(viewer: &Viewer, cr: &Crawler, runs: &[CrawlRun]) -> Markup {
         "schema_change_policy": cr.schema_change_policy,
         "recrawl_policy": cr.recrawl_policy,
         "configuration": cr.configuration,
-    }))
-    .unwrap_or_default();
+    });
+    if let Some(o) = definition.as_object_mut() {
+        o.retain(|_, v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+    }
+    let definition = serde_json::to_string_pretty(&definition).unwrap_or_default();
     let body = html! {
         nav.crumbs aria-label="Breadcrumb" { a href="/ui/crawlers" { "Crawlers" } " / " }
         h1 { "Crawler " (cr.name) }

@@ -8,7 +8,6 @@ use crate::http::AppState;
 use crate::services::sql::{ScriptOutcome, StatementResult};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lakecat_catalog_api::Error;
 use maud::{html, Markup};
@@ -76,7 +75,7 @@ fn outcome_markup(sql: &str, out: &ScriptOutcome) -> Markup {
                     strong { "Statement " (e.statement + 1) " failed" }
                     " at line " (e.line) ", column " (e.column) ": " (e.error.message)
                 }
-                @if let Some(line) = sql.lines().nth((e.line as usize).saturating_sub(1)) {
+                @if let Some(line) = sql.lines().nth((e.line as usize).wrapping_sub(1)) {
                     pre { code { (line) "\n" (" ".repeat((e.column as usize).saturating_sub(1))) "^" } }
                 }
                 @if e.statement > 0 { p { "The statements before it ran; it and those after it did not." } }
@@ -108,10 +107,9 @@ pub async fn run(
     })
     .await
     .map_err(|e| UiError(Error::storage(format!("DDL task failed: {e}"))))?;
-    let status = match &out.error {
-        Some(e) => crate::http::error::status_of(e.error.kind),
-        None => StatusCode::OK,
-    };
+    // The page answers 200 whatever the script did, as the filter box does: the
+    // request worked and the page shows the script's error in place (the JSON
+    // API carries the error's status).
     let markup = page(
         &viewer,
         "DDL",
@@ -121,5 +119,5 @@ pub async fn run(
             (outcome_markup(&sql, &out))
         },
     );
-    Ok((status, markup).into_response())
+    Ok(markup.into_response())
 }

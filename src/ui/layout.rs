@@ -50,6 +50,7 @@ fn shell(viewer: &Viewer, title: &str, refresh: Option<u32>, body: Markup) -> Ma
                 @if let Some(secs) = refresh { meta http-equiv="refresh" content=(secs); }
                 title { (title) " · lakecat" }
                 link rel="stylesheet" href="/ui/static/console.css";
+                link rel="icon" href="/ui/static/favicon.svg" type="image/svg+xml";
             }
             body {
                 a.skip href="#main" { "Skip to content" }

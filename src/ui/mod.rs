@@ -52,12 +52,24 @@ pub fn router() -> Router<AppState> {
         .route("/ui/login", get(session::form_page).post(session::login))
         .route("/ui/logout", post(session::logout))
         .route("/ui/static/console.css", get(stylesheet))
+        .route("/ui/static/favicon.svg", get(favicon))
         .route("/ui/{*rest}", get(not_found))
         .layer(axum::middleware::from_fn(guard))
 }
 
 async fn not_found() -> UiError {
     UiError(Error::not_found("there is no such console page"))
+}
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        include_str!("assets/favicon.svg"),
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
