@@ -618,3 +618,80 @@ fn console_in_a_real_browser() {
     common::python_ok("console/browser_session.py", &[&server.base, &shots]);
     server.sigterm();
 }
+
+/// An Iceberg table shows its metadata location and the snapshots its current
+/// metadata file lists; a file outside the allowed folders is not read.
+#[tokio::test]
+async fn iceberg_tables_show_their_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::test_store(&dir.path().join("catalog"), 10);
+    let lake = dir.path().join("lake");
+    std::fs::create_dir_all(lake.join("ice/metadata")).unwrap();
+    let metadata = serde_json::json!({
+        "format-version": 2, "table-uuid": "9c12d441-03fe-4693-9a96-a0705ddf69c1",
+        "location": format!("file://{}/ice", lake.display()),
+        "current-schema-id": 0,
+        "schemas": [{"type": "struct", "schema-id": 0, "fields": [{"id": 1, "name": "id", "required": false, "type": "long"}]}],
+        "current-snapshot-id": 222,
+        "snapshots": [
+            {"snapshot-id": 111, "timestamp-ms": 1717200000000i64, "summary": {"operation": "append", "added-data-files": "3"}},
+            {"snapshot-id": 222, "parent-snapshot-id": 111, "timestamp-ms": 1717286400000i64, "summary": {"operation": "overwrite", "<b>odd</b>": "<i>x</i>"}},
+        ],
+    });
+    let file = lake.join("ice/metadata/00001-a.metadata.json");
+    std::fs::write(&file, metadata.to_string()).unwrap();
+    let db = DatabaseName::new("lake").unwrap();
+    store.create_database(Database::new(db.clone())).unwrap();
+    let entry = |name: &str, location: &str| {
+        lakecat_catalog_api::iceberg::table_entry(
+            TableName::new(name).unwrap(),
+            location,
+            &metadata,
+        )
+        .unwrap()
+    };
+    store
+        .create_table(&db, entry("ice", &format!("file://{}", file.display())))
+        .unwrap();
+    store
+        .create_table(&db, entry("elsewhere", "file:///etc/passwd"))
+        .unwrap();
+    let mut state = AppState::new(store.clone());
+    state.folders = Arc::new(lakecat::services::folders::Folders::new(
+        &dir.path().join("warehouse"),
+        &[lake.to_string_lossy().into_owned()],
+        None,
+    ));
+    let c = Console {
+        router: lakecat::app::app(state, 1 << 20),
+        store,
+        _dir: dir,
+    };
+    let page = c.get("/ui/databases/lake/tables/ice", None).await.ok();
+    assert_inert(&page);
+    assert!(page.body.contains("00001-a.metadata.json"));
+    assert_eq!(page.rows("snapshots"), 2, "{}", page.body);
+    let newest = page
+        .body
+        .find("<td>222 <strong>(current)</strong></td>")
+        .expect("current snapshot");
+    assert!(
+        newest < page.body.find("<td>111</td>").unwrap(),
+        "newest first"
+    );
+    assert!(page.body.contains("overwrite") && page.body.contains("added-data-files 3"));
+    assert!(page.body.contains("&lt;b&gt;odd&lt;/b&gt;"));
+    let outside = c
+        .get("/ui/databases/lake/tables/elsewhere", None)
+        .await
+        .ok();
+    assert!(
+        outside.body.contains("The metadata file cannot be read"),
+        "{}",
+        outside.body
+    );
+    assert!(
+        !outside.body.contains("root:"),
+        "nothing of the file is shown"
+    );
+}

@@ -22,8 +22,9 @@ use std::collections::BTreeSet;
 const PARTITIONS_PER_PAGE: usize = 100;
 /// The largest Iceberg metadata file the page reads for its snapshots.
 const METADATA_MAX_BYTES: u64 = 64 << 20;
-/// Partitions are counted from their keys up to this many.
-const PARTITION_COUNT_CAP: usize = 10_000;
+/// Partitions are counted from their keys up to this many (counting ten
+/// thousand made the page four times slower than the page itself).
+const PARTITION_COUNT_CAP: usize = 1_000;
 
 #[derive(Deserialize, Default)]
 pub struct TableParams {
