@@ -614,9 +614,24 @@ fn console_in_a_real_browser() {
         .send_json(&crawler)
         .unwrap();
     assert!(resp.status().is_success(), "{:?}", resp.status());
+    let locked = common::start(
+        &dir.path().join("locked"),
+        &[
+            "--sample-data",
+            "--auth",
+            "sigv4",
+            "--access-keys",
+            "AKIDUI:ui-secret",
+            "--allow-unauthenticated-thrift",
+        ],
+    );
     let shots = format!("{}/console-screenshots", env!("CARGO_TARGET_TMPDIR"));
-    common::python_ok("console/browser_session.py", &[&server.base, &shots]);
+    common::python_ok(
+        "console/browser_session.py",
+        &[&server.base, &shots, &locked.base],
+    );
     server.sigterm();
+    locked.sigterm();
 }
 
 /// An Iceberg table shows its metadata location and the snapshots its current

@@ -519,7 +519,7 @@ pub struct CrawlRun {
     pub start_time: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<f64>,
-    /// `schedule`, `api` or `event`.
+    /// `schedule`, `api` or `console` (started from the web console).
     #[serde(default)]
     pub trigger: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,10 +1,12 @@
 """The web console in a real browser: Debian's chromium, driven by Selenium through
 Debian's chromedriver (nothing downloaded). argv = base URL of a server started
-with --sample-data and a crawler named `sample_lake`, folder for screenshots.
+with --sample-data and a crawler named `sample_lake`, folder for screenshots, base
+URL of a server under `--auth sigv4 --access-keys AKIDUI:ui-secret`.
 Walks every page, filters partitions, runs DDL, compares two versions, starts a
 crawl and watches it finish, checks the browser logged no errors (a blocked
 inline style or script would show there), that phone width needs no sideways
-scrolling of the page, and that the keyboard reaches everything. Prints "ok"."""
+scrolling of the page, that the keyboard reaches everything, and signing in and
+out under SigV4 authentication. Prints "ok"."""
 import os
 import sys
 import time
@@ -16,7 +18,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, shots = sys.argv[1], sys.argv[2]
+base, shots, locked = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(shots, exist_ok=True)
 
 opts = webdriver.ChromeOptions()
@@ -158,6 +160,30 @@ try:
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, (url, overflow)
         check_page("phone" + url.replace("/", "-"))
+
+    # Under --auth sigv4: sent to sign in, brought back, the cookie out of scripts'
+    # reach, signed out.
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{locked}/ui/databases/sample")
+    assert "/ui/login?next=" in driver.current_url, driver.current_url
+    check_page("sign-in")
+    driver.find_element(By.ID, "access_key_id").send_keys("AKIDUI")
+    driver.find_element(By.ID, "secret_access_key").send_keys("wrong")
+    driver.find_element(By.ID, "sign-in").click()
+    assert "not accepted" in text("#login-error")
+    driver.get_log("browser")  # the refusal's 401 is expected
+    driver.find_element(By.ID, "access_key_id").send_keys("AKIDUI")
+    driver.find_element(By.ID, "secret_access_key").send_keys("ui-secret", Keys.ENTER)
+    wait.until(EC.url_matches(r"/ui/databases/sample$"))
+    assert "Signed in as AKIDUI" in text("header"), text("header")
+    assert driver.find_element(By.LINK_TEXT, "web_events")
+    assert driver.execute_script("return document.cookie") == "", "the session cookie is HttpOnly"
+    assert "ui-secret" not in driver.page_source
+    check_page("signed-in")
+    driver.find_element(By.CSS_SELECTOR, "form.session button").click()
+    wait.until(EC.url_contains("/ui/login"))
+    driver.get(f"{locked}/ui")
+    assert "/ui/login" in driver.current_url, "signed out"
     print("ok")
 finally:
     driver.quit()
