@@ -86,6 +86,7 @@ fn every_schema_matches_its_type() {
         ("CrawlRun", fields_of::<crawlers::CrawlRun>()),
         ("CsvClassifier", fields_of::<crawlers::CsvClassifier>()),
         ("JsonClassifier", fields_of::<crawlers::JsonClassifier>()),
+        ("GrokClassifier", fields_of::<crawlers::GrokClassifier>()),
         ("Classifier", fields_of::<crawlers::Classifier>()),
         (
             "PartitionIndex",

@@ -616,6 +616,25 @@ pub struct JsonClassifier {
     pub version: u64,
 }
 
+/// Glue's `GrokClassifier`: a grok pattern (with custom patterns) whose named
+/// fields are the columns of the files it recognises.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrokClassifier {
+    pub name: String,
+    /// The tables' `classification` (`wikidata`, `access_logs`, …).
+    pub classification: String,
+    pub grok_pattern: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_patterns: Option<String>,
+    #[serde(default)]
+    pub creation_time: i64,
+    #[serde(default)]
+    pub last_updated: i64,
+    #[serde(default)]
+    pub version: u64,
+}
+
 /// Glue's `Classifier`: exactly one member is present.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -625,26 +644,44 @@ pub struct Classifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_classifier: Option<JsonClassifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grok_classifier: Option<Value>,
+    pub grok_classifier: Option<GrokClassifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_m_l_classifier: Option<Value>,
 }
 
 impl Classifier {
     pub fn name(&self) -> &str {
-        match (&self.csv_classifier, &self.json_classifier) {
-            (Some(c), _) => &c.name,
-            (_, Some(j)) => &j.name,
+        match (
+            &self.csv_classifier,
+            &self.json_classifier,
+            &self.grok_classifier,
+        ) {
+            (Some(c), _, _) => &c.name,
+            (_, Some(j), _) => &j.name,
+            (_, _, Some(g)) => &g.name,
             _ => "",
         }
     }
 
     /// Checks the classifier as Glue does and lower-cases its name.
     pub fn normalize(&mut self) -> Result<()> {
-        if self.grok_classifier.is_some() || self.x_m_l_classifier.is_some() {
+        if self.x_m_l_classifier.is_some() {
             return Err(Error::invalid(
-                "Grok and XML classifiers are not supported by lakecat (CSV and JSON are)",
+                "XML classifiers are not supported by lakecat (CSV, JSON and grok are)",
             ));
+        }
+        if let Some(g) = &mut self.grok_classifier {
+            if self.csv_classifier.is_some() || self.json_classifier.is_some() {
+                return Err(Error::invalid(
+                    "a classifier has exactly one of CsvClassifier, JsonClassifier or GrokClassifier",
+                ));
+            }
+            g.name = normalize_name("classifier name", &g.name)?;
+            if g.classification.trim().is_empty() {
+                return Err(Error::invalid("a GrokClassifier needs a Classification"));
+            }
+            // The pattern itself is compiled by the crawler service, which knows grok.
+            return Ok(());
         }
         match (&mut self.csv_classifier, &mut self.json_classifier) {
             (Some(c), None) => {
@@ -694,7 +731,7 @@ impl Classifier {
                 Ok(())
             }
             (None, None) => Err(Error::invalid(
-                "a classifier needs one of CsvClassifier or JsonClassifier",
+                "a classifier needs one of CsvClassifier, JsonClassifier or GrokClassifier",
             )),
             (Some(_), Some(_)) => Err(Error::invalid(
                 "a classifier has exactly one of CsvClassifier or JsonClassifier",

@@ -1,4 +1,4 @@
-//! Custom classifiers (Glue's CSV and JSON classifiers): rules a crawler tries, in
+//! Custom classifiers (Glue's CSV, JSON and grok classifiers): rules a crawler tries, in
 //! its order, before the built-in recognition. The first that recognises a file
 //! decides how it is read; a file none recognises is read the built-in way.
 //!
@@ -68,6 +68,7 @@ pub struct JsonRule {
 pub enum Rule {
     Csv(CsvRule),
     Json(JsonRule),
+    Grok(crate::grok::GrokRule),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

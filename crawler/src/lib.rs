@@ -24,6 +24,7 @@ pub mod classify;
 pub mod compression;
 pub mod crawl;
 pub mod glob;
+pub mod grok;
 pub mod group;
 pub mod infer;
 pub mod inventory;

@@ -64,7 +64,7 @@ fn formats(c: Classification) -> (&'static str, &'static str) {
             "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat",
             "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat",
         ),
-        Classification::Csv | Classification::Json => (
+        Classification::Csv | Classification::Json | Classification::Grok => (
             "org.apache.hadoop.mapred.TextInputFormat",
             "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
         ),
@@ -230,8 +230,8 @@ fn stats<'a>(files: impl Iterator<Item = &'a DataFile>) -> Stats {
     }
 }
 
-fn stat_params(p: &mut Parameters, s: &Stats, c: Classification, comp: Compression) {
-    p.insert("classification".into(), c.as_str().into());
+fn stat_params(p: &mut Parameters, s: &Stats, c: &str, comp: Compression) {
+    p.insert("classification".into(), c.into());
     p.insert("compressionType".into(), comp.as_str().into());
     p.insert("typeOfData".into(), "file".into());
     p.insert("objectCount".into(), s.objects.to_string());
@@ -268,6 +268,11 @@ pub fn build(
         .first()
         .ok_or_else(|| format!("table {name}: no file could be read"))?;
     let classification = first.classification;
+    // A grok table is classified as its classifier says (`combined_apache`, …).
+    let label = match &first.grok {
+        Some(g) => g.classification.clone(),
+        None => classification.as_str().to_string(),
+    };
     let compression = first.compression;
     let mut notes = Vec::new();
     let mut columns = merge_columns(sampled.iter().copied());
@@ -303,7 +308,7 @@ pub fn build(
     stat_params(
         &mut params,
         &stats(members.iter().copied()),
-        classification,
+        &label,
         compression,
     );
     params.insert("CrawlerSchemaSerializerVersion".into(), "1.0".into());
@@ -343,6 +348,15 @@ pub fn build(
             params.insert("avro.schema.literal".into(), lit.clone());
             serde_params.insert("avro.schema.literal".into(), lit);
             "org.apache.hadoop.hive.serde2.avro.AvroSerDe"
+        }
+        Classification::Grok => {
+            // What Athena's GrokSerDe reads each line with.
+            let g = first.grok.clone().ok_or("grok without its classifier")?;
+            serde_params.insert("input.format".into(), g.pattern);
+            if let Some(c) = g.custom_patterns {
+                serde_params.insert("input.grokCustomPatterns".into(), c);
+            }
+            "com.amazonaws.glue.serde.GrokSerDe"
         }
         Classification::Json => {
             let paths: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
@@ -414,12 +428,7 @@ pub fn build(
         for ((dir, idx), vals) in group.partitions.iter().zip(values) {
             let pfiles: Vec<&DataFile> = idx.iter().map(|&i| &files[i]).collect();
             let mut pp = Parameters::new();
-            stat_params(
-                &mut pp,
-                &stats(pfiles.iter().copied()),
-                classification,
-                compression,
-            );
+            stat_params(&mut pp, &stats(pfiles.iter().copied()), &label, compression);
             let cols = if opts.partition_own_schema {
                 to_cols(&merge_columns(
                     pfiles

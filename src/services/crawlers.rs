@@ -137,8 +137,20 @@ fn to_rules(list: &[Classifier]) -> Result<Vec<CustomClassifier>> {
                             .map_err(|m| Error::invalid(format!("classifier {}: {m}", j.name)))?,
                     ),
                 })
+            } else if let Some(g) = &cl.grok_classifier {
+                Ok(CustomClassifier {
+                    name: g.name.clone(),
+                    rule: Rule::Grok(
+                        lakecat_crawler::grok::GrokRule::new(
+                            &g.classification,
+                            &g.grok_pattern,
+                            g.custom_patterns.as_deref(),
+                        )
+                        .map_err(|m| Error::invalid(format!("classifier {}: {m}", g.name)))?,
+                    ),
+                })
             } else {
-                Err(Error::invalid("a classifier is CSV or JSON"))
+                Err(Error::invalid("a classifier is CSV, JSON or grok"))
             }
         })
         .collect()
@@ -1192,14 +1204,21 @@ impl Crawlers {
         to_rules(std::slice::from_ref(&c))?;
         let name = c.name().to_string();
         let cur = self.get_classifier(&name)?;
-        if cur.csv_classifier.is_some() != c.csv_classifier.is_some() {
+        if kind_of(&cur) != kind_of(&c) {
             return Err(Error::invalid(format!(
-                "classifier {name} is of another kind; delete it and create it anew"
+                "classifier {name} is a {} classifier, not a {} one; delete it and create it anew",
+                kind_of(&cur),
+                kind_of(&c)
             )));
         }
-        let (created, version) = match (&cur.csv_classifier, &cur.json_classifier) {
-            (Some(x), _) => (x.creation_time, x.version),
-            (_, Some(x)) => (x.creation_time, x.version),
+        let (created, version) = match (
+            &cur.csv_classifier,
+            &cur.json_classifier,
+            &cur.grok_classifier,
+        ) {
+            (Some(x), _, _) => (x.creation_time, x.version),
+            (_, Some(x), _) => (x.creation_time, x.version),
+            (_, _, Some(x)) => (x.creation_time, x.version),
             _ => (0, 0),
         };
         stamp(&mut c, created, now_secs() as i64, version + 1);
@@ -1302,6 +1321,19 @@ fn stamp(c: &mut Classifier, created: i64, updated: i64, version: u64) {
     }
     if let Some(x) = c.json_classifier.as_mut() {
         (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+    }
+    if let Some(x) = c.grok_classifier.as_mut() {
+        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+    }
+}
+
+/// Which kind of classifier this is (an update may not change it).
+fn kind_of(c: &Classifier) -> &'static str {
+    match (&c.csv_classifier, &c.json_classifier, &c.grok_classifier) {
+        (Some(_), _, _) => "CSV",
+        (_, Some(_), _) => "JSON",
+        (_, _, Some(_)) => "grok",
+        _ => "unknown",
     }
 }
 

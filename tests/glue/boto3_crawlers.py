@@ -240,8 +240,49 @@ assert cl["Delimiter"] == "|" and cl["Header"] == ["id", "name"] and cl["Version
 glue.update_classifier(CsvClassifier={"Name": "pipes", "ContainsHeader": "ABSENT"})
 cl = glue.get_classifier(Name="pipes")["Classifier"]["CsvClassifier"]
 assert cl["ContainsHeader"] == "ABSENT" and cl["Delimiter"] == "|" and cl["Version"] == 2, cl
-names = sorted((x.get("CsvClassifier") or x.get("JsonClassifier"))["Name"] for x in glue.get_classifiers()["Classifiers"])
-assert names == ["pipes", "rows"], names
+# A grok classifier: typed fields, custom patterns; a bad pattern is refused with its reason.
+wiki = "%{NOTSPACE:language} %{NOTSPACE:page_title} %{NUMBER:hits:long} %{MYSIZE:retrieved_size:int}"
+glue.create_classifier(GrokClassifier={"Name": "Wiki", "Classification": "wikidata", "GrokPattern": wiki,
+                                       "CustomPatterns": "MYSIZE %{INT}"})
+e = expect(E.InvalidInputException, glue.create_classifier,
+           GrokClassifier={"Name": "badgrok", "Classification": "x", "GrokPattern": "%{NOSUCH:a}"})
+assert "NOSUCH" in str(e), e
+e = expect(E.InvalidInputException, glue.create_classifier,
+           GrokClassifier={"Name": "badtype", "Classification": "x", "GrokPattern": "%{INT:a:integer}"})
+assert "integer" in str(e), e
+g = glue.get_classifier(Name="wiki")["Classifier"]["GrokClassifier"]
+assert g["GrokPattern"] == wiki and g["Classification"] == "wikidata" and g["Version"] == 1, g
+glue.update_classifier(GrokClassifier={"Name": "wiki", "Classification": "wikistats"})
+g = glue.get_classifier(Name="wiki")["Classifier"]["GrokClassifier"]
+assert g["Classification"] == "wikistats" and g["CustomPatterns"] == "MYSIZE %{INT}" and g["Version"] == 2, g
+names = sorted((x.get("CsvClassifier") or x.get("JsonClassifier") or x.get("GrokClassifier"))["Name"]
+               for x in glue.get_classifiers()["Classifiers"])
+assert names == ["pipes", "rows", "wiki"], names
+put("wiki/day=1/part-0.log", "en Main_Page 42 1024\nde Hauptseite 7 512\n")
+put("wiki/day=2/part-0.log", "fr Accueil 3 256\n")
+glue.create_crawler(Name="grokked", Role="r", DatabaseName="lakedb", Classifiers=["wiki"],
+                    Targets={"S3Targets": [{"Path": "s3://lake/wiki/"}]})
+run("grokked")
+t = glue.get_table(DatabaseName="lakedb", Name="wiki")["Table"]
+sd = t["StorageDescriptor"]
+assert [(c["Name"], c["Type"]) for c in sd["Columns"]] == [
+    ("language", "string"), ("page_title", "string"), ("hits", "bigint"), ("retrieved_size", "int")], sd
+assert sd["SerdeInfo"]["SerializationLibrary"] == "com.amazonaws.glue.serde.GrokSerDe", sd
+assert sd["SerdeInfo"]["Parameters"] == {"input.format": wiki, "input.grokCustomPatterns": "MYSIZE %{INT}"}, sd
+assert sd["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat", sd
+assert t["Parameters"]["classification"] == "wikistats" and t["Parameters"]["recordCount"] == "3", t["Parameters"]
+assert [k["Name"] for k in t["PartitionKeys"]] == ["day"], t
+# The built-in log classifiers need no classifier at all: an Apache combined log.
+line = ('127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 '
+        '"http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"')
+put("weblogs/access.log", line + "\n" + line.replace("frank", "-") + "\n")
+glue.create_crawler(Name="weblogs", Role="r", DatabaseName="lakedb",
+                    Targets={"S3Targets": [{"Path": "s3://lake/weblogs/"}]})
+run("weblogs")
+t = glue.get_table(DatabaseName="lakedb", Name="weblogs")["Table"]
+assert t["Parameters"]["classification"] == "combined_apache", t["Parameters"]
+assert [c["Name"] for c in t["StorageDescriptor"]["Columns"]][:3] == ["clientip", "ident", "auth"], t
+assert t["StorageDescriptor"]["SerdeInfo"]["Parameters"]["input.format"] == "%{COMBINEDAPACHELOG}", t
 # A crawler applies its classifiers: headerless pipe-delimited text gets the names.
 put("pipes/part-0.txt", "x|y\nz|w\n")
 glue.create_crawler(Name="classified", Role="r", DatabaseName="lakedb", Classifiers=["pipes"],

@@ -69,6 +69,7 @@ pub fn infer(head: &[u8]) -> Result<FileSchema, AvroError> {
     }
     let columns = schema_columns(&schema_text, &mut notes).map_err(AvroError::Invalid)?;
     Ok(FileSchema {
+        grok: None,
         classification: Classification::Avro,
         compression: Compression::None,
         columns,

@@ -27,6 +27,9 @@ pub enum Classification {
     Parquet,
     Avro,
     Orc,
+    /// Lines a grok classifier recognised (the table's classification is the
+    /// classifier's, see [`FileSchema::grok`]).
+    Grok,
     /// Tables that keep their own metadata (see [`crate::open_formats`]); never
     /// the classification of a single file.
     Delta,
@@ -42,6 +45,7 @@ impl Classification {
             Classification::Parquet => "parquet",
             Classification::Avro => "avro",
             Classification::Orc => "orc",
+            Classification::Grok => "grok",
             Classification::Delta => "delta",
             Classification::Iceberg => "iceberg",
             Classification::Hudi => "hudi",
@@ -82,6 +86,15 @@ pub struct CsvDialect {
     pub quoted: bool,
 }
 
+/// The grok classifier a file was read with: what its table's SerDe needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GrokInfo {
+    pub classification: String,
+    pub pattern: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_patterns: Option<String>,
+}
+
 /// Everything the crawler concludes about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileSchema {
@@ -97,6 +110,9 @@ pub struct FileSchema {
     /// otherwise; unknown for Avro (its blocks are not read).
     pub record_count: Option<u64>,
     pub record_count_exact: bool,
+    /// Grok: the classifier that recognised the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grok: Option<GrokInfo>,
     /// Avro: the writer schema, kept as Glue keeps it (`avro.schema.literal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avro_schema: Option<String>,

@@ -328,6 +328,7 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, OrcError> {
     // must share one (see the crawl's interning of schemas).
     let _ = stripes;
     Ok(FileSchema {
+        grok: None,
         classification: Classification::Orc,
         compression: Compression::None,
         columns: fields

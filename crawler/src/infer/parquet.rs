@@ -78,6 +78,7 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         notes.push(format!("written by {by}"));
     }
     Ok(FileSchema {
+        grok: None,
         classification: Classification::Parquet,
         compression: Compression::None,
         columns,

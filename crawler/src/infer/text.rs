@@ -48,6 +48,7 @@ pub fn infer_with(
             Rule::Csv(rule) if first.is_some() && !is_json => {
                 csv(text, complete, opts, &encoding, rule, true)
             }
+            Rule::Grok(rule) => grok(text, complete, opts, rule),
             _ => continue,
         };
         if let Ok(mut s) = r {
@@ -61,7 +62,14 @@ pub fn infer_with(
         (Some(s), _) => s,
         (None, Some('{')) => json_lines(body, complete, opts)?,
         (None, Some('[')) => json_array(body, complete, opts)?,
-        (None, Some(_)) => csv(text, complete, opts, &encoding, &CsvRule::default(), false)?,
+        // Glue tries its log classifiers before CSV.
+        (None, Some(_)) => match crate::grok::builtins()
+            .iter()
+            .find_map(|rule| grok(text, complete, opts, rule).ok())
+        {
+            Some(s) => s,
+            None => csv(text, complete, opts, &encoding, &CsvRule::default(), false)?,
+        },
         (None, None) => return Err("the file holds only whitespace".into()),
     };
     s.notes.append(&mut notes);
@@ -106,6 +114,46 @@ fn decode(sample: &[u8], complete: bool) -> Result<(Cow<'_, str>, String, Vec<St
             )],
         )),
     }
+}
+
+// ---------------------------------------------------------------- grok
+
+/// The sample read with a grok classifier, if every whole line matches it.
+fn grok(
+    text: &str,
+    complete: bool,
+    opts: SampleOptions,
+    rule: &crate::grok::GrokRule,
+) -> Result<FileSchema, String> {
+    let lines = crate::grok::sample_lines(text, complete, opts.max_records);
+    if !crate::grok::recognises(rule, &lines) {
+        return Err(format!("not every line matches {}", rule.pattern));
+    }
+    // Exact when the file was read whole, the sample's count otherwise.
+    let whole = complete && lines.len() < opts.max_records;
+    Ok(FileSchema {
+        grok: Some(super::GrokInfo {
+            classification: rule.classification.clone(),
+            pattern: rule.pattern.clone(),
+            custom_patterns: rule.custom_patterns.clone(),
+        }),
+        classification: Classification::Grok,
+        compression: Compression::None,
+        columns: rule
+            .columns
+            .iter()
+            .map(|(name, ty)| InferredColumn {
+                name: name.clone(),
+                ty: ty.clone(),
+            })
+            .collect(),
+        csv: None,
+        json_array: None,
+        record_count: Some(lines.len() as u64),
+        record_count_exact: whole,
+        avro_schema: None,
+        notes: Vec::new(),
+    })
 }
 
 // ---------------------------------------------------------------- JSON
@@ -166,6 +214,7 @@ fn json_schema(rows: &[Value], array: bool, complete: bool) -> Result<FileSchema
         notes.push("the top-level JSON array is read as one row per element".into());
     }
     Ok(FileSchema {
+        grok: None,
         classification: Classification::Json,
         compression: Compression::None,
         columns: fields
@@ -805,6 +854,7 @@ fn csv(
     };
     let data_rows = rows.len() - usize::from(header);
     Ok(FileSchema {
+        grok: None,
         classification: Classification::Csv,
         compression: Compression::None,
         columns,
@@ -978,6 +1028,38 @@ mod tests {
             name: name.into(),
             rule,
         }
+    }
+
+    #[test]
+    fn logs_are_read_by_the_built_in_grok_classifiers_before_csv() {
+        let line = r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 12"#;
+        let text = format!("{line}\n{line}\n{}", &line[..20]);
+        let f = infer(text.as_bytes(), false, SampleOptions::default()).unwrap();
+        assert_eq!(f.classification, Classification::Grok);
+        assert_eq!(f.grok.as_ref().unwrap().classification, "apache");
+        assert_eq!(f.columns.len(), 10, "{:?}", f.columns);
+        // A line that is not the log's makes it text again.
+        let mixed = format!("{line}\nnot a log line\n");
+        let f = infer(mixed.as_bytes(), true, SampleOptions::default()).unwrap();
+        assert_eq!(f.classification, Classification::Csv);
+        // Space-separated data is not taken for a log.
+        let f = infer(b"a b c\n1 2 3\n4 5 6\n", true, SampleOptions::default()).unwrap();
+        assert_eq!(f.classification, Classification::Csv);
+    }
+
+    #[test]
+    fn grok_classifiers_come_before_the_built_in_reading() {
+        let rule = crate::grok::GrokRule::new("kv", "%{WORD:key}=%{INT:value:int}", None).unwrap();
+        let f = infer_with(
+            b"a=1\nb=2\n",
+            true,
+            SampleOptions::default(),
+            &[custom("kv", Rule::Grok(rule))],
+        )
+        .unwrap();
+        assert_eq!(cols(&f), ["key:string", "value:int"]);
+        assert_eq!((f.record_count, f.record_count_exact), (Some(2), true));
+        assert_eq!(f.grok.unwrap().pattern, "%{WORD:key}=%{INT:value:int}");
     }
 
     #[test]
