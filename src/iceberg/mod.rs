@@ -8,7 +8,8 @@
 //! Served: config, namespaces (list, create, load, exists, drop, properties),
 //! tables (list, create and staged create, load, exists, register, commit, drop
 //! without purge, rename, metrics reports), views (list, create, load, exists,
-//! replace, drop, rename). Multi-table transactions commit through `CatalogStore::write_tables`. Not yet: purge.
+//! replace, drop, rename). Multi-table transactions commit through `CatalogStore::write_tables`. Purge deletes
+//! everything under the table's location ([`crate::services::purge`]).
 //!
 //! One file per resource family; this one holds the error shape and names.
 

@@ -160,7 +160,8 @@ pub struct DropParams {
     purge_requested: Option<String>,
 }
 
-/// Drops the catalog's entry; the table's files stay (no purge).
+/// Drops the catalog's entry; with `purgeRequested=true` also every file under
+/// the table's location (see [`crate::services::purge`]).
 pub async fn drop(
     State(s): State<AppState>,
     Path((ns, table)): Path<(String, String)>,
@@ -176,14 +177,37 @@ pub async fn drop(
             )))
         }
     };
-    if purge {
-        return Err(IcebergError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "NotImplementedException",
-            "purgeRequested=true is not served yet: drop without purge, then delete the table's files",
-        ));
+    let id = ident(&ns, &table)?;
+    if !purge {
+        return super::drop_entry(s, id, Kind::Table).await;
     }
-    super::drop_entry(s, ident(&ns, &table)?, Kind::Table).await
+    let t = {
+        let (s, id) = (s.clone(), id.clone());
+        blocking(move || iceberg_table(&s, &id)).await?
+    };
+    let metadata = read_metadata(&s.folders, &metadata_location(&t)?).await?;
+    let location = metadata["location"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| IcebergError::bad("the table's metadata has no location to purge"))?;
+    {
+        let (s, id, location) = (s.clone(), id.clone(), location.clone());
+        blocking(move || {
+            crate::services::purge::check(&*s.store, &s.folders, &id, &location)
+                .map_err(|e| IcebergError::from_catalog(e, "NoSuchTableException"))
+        })
+        .await?;
+    }
+    let folders = s.folders.clone();
+    let answer = super::drop_entry(s, id.clone(), Kind::Table).await?;
+    match crate::services::purge::delete(&folders, &location).await {
+        Ok(n) => tracing::info!("purged table {id}: {n} files under {location} deleted"),
+        Err(e) => tracing::warn!(
+            "table {id} was dropped, but purging {location} failed: {}",
+            e.message
+        ),
+    }
+    Ok(answer)
 }
 
 pub async fn rename(State(s): State<AppState>, Json(b): Json<super::Rename>) -> IResult<Response> {

@@ -179,6 +179,16 @@ fn is_object(location: &str) -> bool {
 }
 
 impl Folders {
+    /// Whether `url` is one of the allowed `s3://` prefixes itself.
+    pub fn is_object_root(&self, url: &str) -> bool {
+        let trim = |u: &str| {
+            u.replacen("s3a://", "s3://", 1)
+                .trim_end_matches('/')
+                .to_string()
+        };
+        self.allowed_objects.iter().any(|p| trim(p) == trim(url))
+    }
+
     /// Checks that an object (`s3://bucket/key`) lies under an allowed prefix.
     pub fn check_object(&self, effect: Effect, url: &str) -> Result<()> {
         let normal = url.replacen("s3a://", "s3://", 1);

@@ -9,6 +9,7 @@
 //! - [`rename`]: renames a table as Hive does (moving a managed table's folder);
 //! - [`permissions`]: grants, and the store wrapper that enforces them for every front;
 //! - [`folders`]: which folders the fronts may create, move and delete;
+//! - [`purge`]: deleting a dropped table's files when a client asks for it;
 //! - [`search`]: table search (REST and Glue's SearchTables);
 //! - [`sns`]: confirming SNS subscriptions only at hosts the operator lists;
 //! - [`sample`]: the built-in sample catalog `lakecat serve --sample-data` loads;
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod events;
 pub mod folders;
 pub mod permissions;
+pub mod purge;
 pub mod rename;
 pub mod sample;
 pub mod schedule;

@@ -107,4 +107,18 @@ keys = [o["Key"] for o in boto3.client("s3", endpoint_url=s3, region_name="us-ea
                                          aws_secret_access_key="testing").list_objects_v2(Bucket="lake",
                                                                                           Prefix="s3ns/from_glue/")["Contents"]]
 assert any(k.endswith(".metadata.json") for k in keys), keys
+
+# Purged: every object under the table's location goes, and only those.
+s3c = boto3.client("s3", endpoint_url=s3, region_name="us-east-1", aws_access_key_id="testing",
+                   aws_secret_access_key="testing")
+doomed = rest.create_table("s3ns.doomed", schema=schema)
+doomed.append(pa.table({"id": pa.array([1, 2], pa.int64()), "region": pa.array(["eu", "us"])}))
+prefix = doomed.location().removeprefix("s3://lake/").rstrip("/") + "/"
+before = s3c.list_objects_v2(Bucket="lake", Prefix=prefix).get("KeyCount", 0)
+assert before >= 3, before  # metadata, manifest list, manifest, data
+others = s3c.list_objects_v2(Bucket="lake", Prefix="s3ns/from_glue/")["KeyCount"]
+rest.purge_table("s3ns.doomed")
+assert not rest.table_exists("s3ns.doomed")
+assert s3c.list_objects_v2(Bucket="lake", Prefix=prefix).get("KeyCount", 0) == 0
+assert s3c.list_objects_v2(Bucket="lake", Prefix="s3ns/from_glue/")["KeyCount"] == others
 print("ok")

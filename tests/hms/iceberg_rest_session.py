@@ -49,6 +49,28 @@ rest.drop_table("ice.renamed")
 assert not rest.table_exists("ice.renamed")
 assert os.path.exists(t.metadata_location.removeprefix("file://")), "dropping without purge keeps the files"
 
+# Purge: the table's folder goes with it, after two commits and an overwrite (files no
+# snapshot references any more go too); the other tables' files stay.
+doomed = rest.create_table("ice.doomed", schema=schema)
+doomed.append(rows)
+doomed.overwrite(rows.slice(0, 1))
+folder = doomed.location().removeprefix("file://")
+assert len([f for _, _, fs in os.walk(folder) for f in fs]) >= 5, list(os.walk(folder))
+rest.purge_table("ice.doomed")
+assert not rest.table_exists("ice.doomed") and not os.path.exists(folder), folder
+assert os.path.exists(t.metadata_location.removeprefix("file://"))
+# A table whose location holds another table's is not purged (nor dropped).
+from pyiceberg.exceptions import BadRequestError
+ns_folder = os.path.dirname(t.location().removeprefix("file://").rstrip("/"))
+wide = rest.create_table("ice.wide", schema=schema, location=f"file://{ns_folder}")
+try:
+    rest.purge_table("ice.wide")
+    raise SystemExit("purging a folder that holds another table was allowed")
+except BadRequestError as e:
+    assert "ice.events" in str(e) and "under it" in str(e), e
+assert rest.table_exists("ice.wide") and os.path.exists(t.metadata_location.removeprefix("file://"))
+rest.drop_table("ice.wide")
+
 # Namespaces made over REST are the catalog's databases.
 rest.create_namespace("restns", {"comment": "c", "owner": "ann"})
 assert hive.load_namespace_properties("restns")["comment"] == "c"
