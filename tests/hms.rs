@@ -581,6 +581,41 @@ fn pyiceberg_rest_catalog_on_s3_with_the_glue_catalog_beside_it() {
     server.sigterm();
 }
 
+/// DuckDB 1.4's iceberg extension on the Iceberg REST front (installed by
+/// scripts/test.sh into .venv/duckdb-1.4): reads, inserts, creates, and OAuth2.
+#[test]
+fn duckdb_reads_and_writes_through_the_iceberg_rest_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().to_string_lossy().into_owned();
+    let open = common::start(
+        &dir.path().join("catalog"),
+        &["--allowed-locations", &scratch],
+    );
+    let locked = common::start(
+        &dir.path().join("locked"),
+        &[
+            "--allowed-locations",
+            &scratch,
+            "--auth",
+            "sigv4",
+            "--access-keys",
+            "AKIDDUCK:duck-secret",
+            "--allow-unauthenticated-thrift",
+        ],
+    );
+    let duck = format!("{}/.venv/duckdb-1.4", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&duck).join("duckdb").exists(),
+        "{duck} is missing: run scripts/test.sh, which installs DuckDB 1.4 there"
+    );
+    run_script(
+        "iceberg_rest_duckdb_session.py",
+        &[&open.base, &scratch, &locked.base, &duck],
+    );
+    open.sigterm();
+    locked.sigterm();
+}
+
 /// The Iceberg REST front under `--auth sigv4`: OAuth2 bearer tokens and SigV4, with PyIceberg.
 #[test]
 fn pyiceberg_rest_catalog_authenticates_with_oauth2_or_sigv4() {
