@@ -9,7 +9,9 @@
 # nothing but test data and lives as long as one test run. With openssl on the
 # machine it also serves TLS (plain connections stay allowed) with a certificate
 # for 127.0.0.1 and localhost signed by a throwaway authority, DIR/ca.crt, for
-# the tests of TLS to the database.
+# the tests of TLS to the database; the role `lakecat_cert` may then sign in only
+# over TLS with a client certificate the same authority signed (DIR/client.crt
+# and DIR/client.key, for the tests of client certificates).
 set -euo pipefail
 cmd=${1:?start or stop}
 dir=${2:?cluster folder}
@@ -51,7 +53,12 @@ CONF
         -keyout "$dir/server.key" -out "$dir/server.csr" \
       && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$dir/server.ext" \
       && openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
-        -CAcreateserial -days 3 -extfile "$dir/server.ext" -out "$dir/server.crt"; } \
+        -CAcreateserial -days 3 -extfile "$dir/server.ext" -out "$dir/server.crt" \
+      && openssl req -newkey rsa:2048 -nodes -subj /CN=lakecat_cert \
+        -keyout "$dir/client.key" -out "$dir/client.csr" \
+      && printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$dir/client.ext" \
+      && openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 3 -extfile "$dir/client.ext" -out "$dir/client.crt"; } \
       >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
     chmod 600 "$dir/server.key"
     [ "$(id -u)" = 0 ] && chown postgres "$dir/server.key" "$dir/server.crt"
@@ -59,10 +66,20 @@ CONF
 ssl = on
 ssl_cert_file = '$dir/server.crt'
 ssl_key_file = '$dir/server.key'
+ssl_ca_file = '$dir/ca.crt'
 CONF
+    # Read top down: the first line that fits decides.
+    { printf 'hostssl all lakecat_cert 127.0.0.1/32 cert\nhost all lakecat_cert 127.0.0.1/32 reject\n'
+      cat "$dir/data/pg_hba.conf"; } >"$dir/pg_hba.conf.new"
+    mv "$dir/pg_hba.conf.new" "$dir/data/pg_hba.conf"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir/data/pg_hba.conf"
   fi
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >&2 \
     || { cat "$dir/server.log" >&2; exit 1; }
+  if [ -f "$dir/client.crt" ]; then
+    as_owner "$bin/psql" -q -h "$dir" -p "$port" -U lakecat -d postgres \
+      -c "CREATE ROLE lakecat_cert LOGIN SUPERUSER" >&2
+  fi
   echo "postgres://lakecat@127.0.0.1:$port/postgres"
   ;;
 stop)

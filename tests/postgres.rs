@@ -839,4 +839,57 @@ fn tls_to_the_database_verifies_the_server() {
     .err()
     .unwrap();
     assert!(e.message.contains("/nonexistent.pem"), "{e}");
+
+    // Client certificates: the role lakecat_cert signs in only with one
+    // (scripts/postgres.sh), signed by the same authority.
+    let client = cert.replace("ca.crt", "client.crt");
+    let key = cert.replace("ca.crt", "client.key");
+    let as_cert = pg.replacen("lakecat@", "lakecat_cert@", 1);
+    assert_ne!(as_cert, pg, "{pg}");
+    let tls = format!("sslmode=verify-full&sslrootcert={cert}");
+    let s = PgStore::open(
+        &format!("{as_cert}?{tls}&sslcert={client}&sslkey={key}"),
+        10,
+    )
+    .unwrap();
+    s.create_database(Database::new(DatabaseName::new("by_cert").unwrap()))
+        .unwrap();
+    let who: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE ssl AND client_dn = '/CN=lakecat_cert' AND usename = 'lakecat_cert'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(who > 0, "no connection authenticated by its certificate");
+    drop(s);
+    // Without the certificate the server refuses the role.
+    let e = PgStore::open(&format!("{as_cert}?{tls}"), 10)
+        .err()
+        .unwrap();
+    assert!(e.message.contains("certificate"), "{e}");
+    // Half a client identity, or one sent in clear, is refused before connecting.
+    let e = PgStore::open(&format!("{as_cert}?{tls}&sslcert={client}"), 10)
+        .err()
+        .unwrap();
+    assert!(e.message.contains("go together"), "{e}");
+    let e = PgStore::open(
+        &format!("{as_cert}?sslmode=disable&sslcert={client}&sslkey={key}"),
+        10,
+    )
+    .err()
+    .unwrap();
+    assert!(e.message.contains("over TLS only"), "{e}");
+    // A key that is not the certificate's.
+    let e = PgStore::open(
+        &format!(
+            "{as_cert}?{tls}&sslcert={client}&sslkey={}",
+            dir.path().join("other.key").display()
+        ),
+        10,
+    )
+    .err()
+    .unwrap();
+    assert!(e.message.contains("sslkey"), "{e}");
 }

@@ -159,7 +159,7 @@ fn split_url(url: &str) -> Result<(String, PgOptions)> {
         return Ok((url.to_string(), opts));
     };
     let mut kept: Vec<String> = Vec::new();
-    let (mut mode, mut roots) = (None, None);
+    let (mut mode, mut roots, mut cert, mut key) = (None, None, None, None);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let num = |what: &str| {
@@ -173,6 +173,8 @@ fn split_url(url: &str) -> Result<(String, PgOptions)> {
             "pool_max_size" => opts.pool_max_size = num(k)?,
             "pool_timeout_secs" => opts.pool_timeout = Duration::from_secs(num(k)?.into()),
             "sslrootcert" => roots = Some(v.to_string()),
+            "sslcert" => cert = Some(v.to_string()),
+            "sslkey" => key = Some(v.to_string()),
             "sslmode" => mode = Some(v.to_string()),
             _ => kept.push(pair.to_string()),
         }
@@ -196,8 +198,23 @@ fn split_url(url: &str) -> Result<(String, PgOptions)> {
         )))
         }
     };
+    // A client certificate goes with TLS only, and needs its key.
+    let client = match (cert, key) {
+        (None, None) => None,
+        (Some(c), Some(k)) if roots.is_some() && mode.as_deref() != Some("disable") => Some((c, k)),
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "store URL: sslcert and sslkey are sent over TLS only: add sslmode=verify-full and sslrootcert=FILE",
+            ))
+        }
+        _ => {
+            return Err(Error::invalid(
+                "store URL: sslcert and sslkey go together (the client certificate and its private key, PEM)",
+            ))
+        }
+    };
     if let (Some(r), false) = (&roots, mode.as_deref() == Some("disable")) {
-        opts.tls = Some(tls::Rustls(tls::client_config(r)?));
+        opts.tls = Some(tls::Rustls(tls::client_config(r, client.as_ref())?));
     }
     if let Some(m) = mode {
         kept.push(format!("sslmode={m}"));

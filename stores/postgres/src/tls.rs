@@ -4,7 +4,9 @@
 //! one is written here. The server's certificate is always verified, against
 //! the roots in `sslrootcert` (PEM), including its name: libpq's
 //! `verify-full`. Without `sslrootcert`, `sslmode=require` is refused rather
-//! than encrypting to a server nobody checked.
+//! than encrypting to a server nobody checked. `sslcert` and `sslkey` give a
+//! client certificate, for servers that authenticate clients by theirs
+//! (`pg_hba.conf`'s `cert` method).
 
 use lakecat_catalog_api::error::{Error, Result};
 use postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
@@ -16,10 +18,15 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
-/// A client configuration that trusts the certificates in the PEM file `roots`.
-pub fn client_config(roots: &str) -> Result<Arc<rustls::ClientConfig>> {
+/// A client configuration that trusts the certificates in the PEM file `roots`,
+/// presenting the certificate chain and private key of `client` (PEM files) when
+/// given.
+pub fn client_config(
+    roots: &str,
+    client: Option<&(String, String)>,
+) -> Result<Arc<rustls::ClientConfig>> {
     let bad = |e: String| Error::invalid(format!("store URL: sslrootcert {roots}: {e}"));
     let bytes = std::fs::read(roots).map_err(|e| bad(e.to_string()))?;
     let mut store = rustls::RootCertStore::empty();
@@ -31,11 +38,30 @@ pub fn client_config(roots: &str) -> Result<Arc<rustls::ClientConfig>> {
         return Err(bad("holds no PEM certificate".into()));
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| bad(e.to_string()))?
-        .with_root_certificates(store)
-        .with_no_client_auth();
+        .with_root_certificates(store);
+    let config = match client {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let bad_cert = |e: String| Error::invalid(format!("store URL: sslcert {cert}: {e}"));
+            let bad_key = |e: String| Error::invalid(format!("store URL: sslkey {key}: {e}"));
+            let bytes = std::fs::read(cert).map_err(|e| bad_cert(e.to_string()))?;
+            let chain = CertificateDer::pem_slice_iter(&bytes)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| bad_cert(e.to_string()))?;
+            if chain.is_empty() {
+                return Err(bad_cert("holds no PEM certificate".into()));
+            }
+            let key_bytes = std::fs::read(key).map_err(|e| bad_key(e.to_string()))?;
+            let private = PrivateKeyDer::from_pem_slice(&key_bytes)
+                .map_err(|e| bad_key(format!("no PEM private key: {e}")))?;
+            builder
+                .with_client_auth_cert(chain, private)
+                .map_err(|e| bad_key(format!("does not go with the certificate: {e}")))?
+        }
+    };
     Ok(Arc::new(config))
 }
 
