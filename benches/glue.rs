@@ -19,36 +19,16 @@ mod server;
 
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 
-/// Runs benches/glue_client.py; its JSON answer.
+/// Runs benches/glue_client.py against `endpoint`; its JSON answer.
 fn client(python: &Path, endpoint: &str, args: &[&str]) -> Value {
-    let out = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/glue_client.py"
-        ))
-        .arg(endpoint)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "glue_client.py {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all = vec![endpoint];
+    all.extend_from_slice(args);
+    server::python_client("glue_client.py", python, &all)
 }
 
 fn row(who: &str, v: &Value) {
-    println!(
-        "   {:<44} {:>8.0} calls/s   p50 {:.2} ms   p99 {:.2} ms   ({} calls)",
-        who,
-        v["per_s"].as_f64().unwrap(),
-        v["p50_ms"].as_f64().unwrap(),
-        v["p99_ms"].as_f64().unwrap(),
-        v["calls"]
-    );
+    server::rate_row(who, v)
 }
 
 /// A wrk Lua script that POSTs one Glue call.

@@ -18,35 +18,13 @@ mod server;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
-/// Runs benches/iceberg_client.py; its JSON answer.
 fn client(python: &Path, args: &[&str]) -> Value {
-    let out = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/iceberg_client.py"
-        ))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "iceberg_client.py {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    server::python_client("iceberg_client.py", python, args)
 }
 
 fn row(who: &str, v: &Value) {
-    println!(
-        "   {:<48} {:>8.0} calls/s   p50 {:.2} ms   p99 {:.2} ms   ({} calls)",
-        who,
-        v["per_s"].as_f64().unwrap(),
-        v["p50_ms"].as_f64().unwrap(),
-        v["p99_ms"].as_f64().unwrap(),
-        v["calls"]
-    );
+    server::rate_row(who, v)
 }
 
 /// One catalog's figures: (label, loadTable, append, the REST base URL if any).

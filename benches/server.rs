@@ -139,3 +139,30 @@ pub fn wrk(args: &[&str]) -> Result<(String, String), String> {
         Err(_) => Err("wrk is not installed: run scripts/bench.sh, which installs it".into()),
     }
 }
+
+/// Runs the Python client `benches/NAME` with `args`; its one JSON line.
+pub fn python_client(name: &str, python: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(python)
+        .arg(format!("{}/benches/{name}", env!("CARGO_MANIFEST_DIR")))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// One line of a client's figures (calls/s, p50, p99, how many calls).
+pub fn rate_row(who: &str, v: &serde_json::Value) {
+    println!(
+        "   {:<48} {:>8.0} calls/s   p50 {:.2} ms   p99 {:.2} ms   ({} calls)",
+        who,
+        v["per_s"].as_f64().unwrap(),
+        v["p50_ms"].as_f64().unwrap(),
+        v["p99_ms"].as_f64().unwrap(),
+        v["calls"]
+    );
+}
