@@ -43,5 +43,5 @@ echo "== tests"
 cargo test --workspace --all-targets --locked
 
 echo "== the fronts again, on a PostgreSQL store (the slow Spark comparison runs once, above)"
-LAKECAT_TEST_BACKEND=postgres cargo test --locked --test api --test sql --test glue \
+LAKECAT_TEST_BACKEND=postgres cargo test --locked --test api --test sql --test glue --test console \
   --test hms --test crawlers --test process -- --skip spark_answers_the_same
