@@ -599,7 +599,20 @@ async fn grants_decide_what_a_signed_in_principal_sees() {
 #[test]
 fn console_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = format!("{}/testdata/sample/lake", env!("CARGO_MANIFEST_DIR"));
+    // Enough files that the crawl is still running when its page first shows.
+    let lake_dir = dir.path().join("lake");
+    for day in 1..=20 {
+        let folder = lake_dir.join(format!("events/dt=2024-01-{day:02}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        for n in 0..150 {
+            std::fs::write(
+                folder.join(format!("part-{n:04}.json")),
+                format!("{{\"id\": {n}, \"kind\": \"view\"}}\n"),
+            )
+            .unwrap();
+        }
+    }
+    let lake = lake_dir.to_string_lossy().into_owned();
     let server = common::start(
         &dir.path().join("catalog"),
         &["--sample-data", "--allowed-locations", &lake],
