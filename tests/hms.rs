@@ -91,6 +91,26 @@ fn spark_answers_the_same_with_lakecat_as_with_the_real_hive_metastore() {
         &["--allowed-locations", &ours.to_string_lossy()],
     );
     let reference = real_hms(&dir.path().join("hms"));
+    // One catalog: an Iceberg table created over the Iceberg REST front is a table
+    // Spark sees over Thrift (spark_session.py checks it against lakecat only).
+    let agent = common::agent();
+    let post = |path: &str, body: serde_json::Value| {
+        let r = agent
+            .post(&format!("{}/iceberg/v1/{path}", server.base))
+            .send_json(&body)
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {:?}", r.status());
+    };
+    post(
+        "namespaces",
+        serde_json::json!({"namespace": ["ice"], "properties": {"location": format!("file://{}/ice", ours.display())}}),
+    );
+    post(
+        "namespaces/ice/tables",
+        serde_json::json!({"name": "events", "schema": {"type": "struct", "schema-id": 0, "fields": [
+            {"id": 1, "name": "id", "required": false, "type": "long"},
+            {"id": 2, "name": "kind", "required": false, "type": "string"}]}}),
+    );
     let ours = spark_session(&server.thrift, &ours, "lakecat");
     let theirs = spark_session(
         &format!("127.0.0.1:{}", reference.port),
