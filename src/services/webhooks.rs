@@ -686,7 +686,7 @@ impl Worker {
                 continue;
             }
             let mut writes = Vec::new();
-            match self.deliver(&agent, &sub, e.id, &body) {
+            match self.deliver(&agent, &sub, e.id, &body, (&mut st, &mut bytes)) {
                 Delivery::Done => {}
                 Delivery::Dead(dead) => {
                     let key = format!("{}/{:020}", self.name, e.id);
@@ -732,8 +732,20 @@ impl Worker {
         }
     }
 
-    /// Delivers one event, retrying with backoff.
-    fn deliver(&self, agent: &ureq::Agent, sub: &Subscription, id: u64, body: &Value) -> Delivery {
+    /// Delivers one event, retrying with backoff. Waits between attempts can
+    /// outlast the lease, so the lease (`held`) is renewed while waiting: another
+    /// replica must not take over a subscription whose holder is alive, or both
+    /// would deliver. A renewal that loses the race gives the event up to the
+    /// new holder.
+    fn deliver(
+        &self,
+        agent: &ureq::Agent,
+        sub: &Subscription,
+        id: u64,
+        body: &Value,
+        held: (&mut State, &mut Vec<u8>),
+    ) -> Delivery {
+        let (st, bytes) = held;
         let attempts = sub.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
         let base = Duration::from_millis(sub.retry_base_ms.unwrap_or(DEFAULT_RETRY_BASE_MS));
         let text = body.to_string();
@@ -771,6 +783,11 @@ impl Worker {
             let until = Instant::now() + wait;
             while Instant::now() < until {
                 if self.stop.load(Ordering::Relaxed) {
+                    return Delivery::Interrupted;
+                }
+                if st.expires_ms - now_ms() < self.lease.as_millis() as i64 / 2
+                    && !self.save(st, bytes, vec![]).unwrap_or(false)
+                {
                     return Delivery::Interrupted;
                 }
                 std::thread::sleep(Duration::from_millis(20).min(wait));
@@ -815,6 +832,61 @@ mod tests {
         put(&store, sub(0), true).unwrap();
         delete(&store, "s0").unwrap();
         put(&store, sub(MAX_SUBSCRIPTIONS), false).unwrap();
+    }
+
+    /// Retries that wait longer than the lease keep it: no other replica takes
+    /// the subscription over (and delivers too) while its holder is retrying.
+    #[test]
+    fn a_delivery_retrying_past_the_lease_keeps_it() {
+        let store: Arc<dyn CatalogStore> =
+            Arc::new(lakecat_catalog_api::memory::MemoryStore::new(1));
+        // Nothing listens on the port: every attempt fails at once.
+        let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", dead_port.local_addr().unwrap());
+        drop(dead_port);
+        put(
+            &*store,
+            Subscription {
+                name: "slow".into(),
+                url,
+                pattern: None,
+                format: Format::Eventbridge,
+                secret: None,
+                max_attempts: Some(4),
+                retry_base_ms: Some(200),
+                timeout_ms: Some(500),
+            },
+            false,
+        )
+        .unwrap();
+        store
+            .create_database(lakecat_catalog_api::model::Database::new(
+                lakecat_catalog_api::DatabaseName::new("d").unwrap(),
+            ))
+            .unwrap();
+        let worker = |replica: &str| Worker {
+            store: store.clone(),
+            replica: replica.into(),
+            stop: Arc::new(AtomicBool::new(false)),
+            name: "slow".into(),
+            exclusive: false,
+            lease: Duration::from_millis(300),
+        };
+        let holder = worker("a");
+        let delivering = std::thread::spawn(move || holder.round());
+        std::thread::sleep(Duration::from_millis(50));
+        // 200 + 400 + 800 ms of waits: more than four leases.
+        let other = worker("b");
+        while !delivering.is_finished() {
+            assert!(
+                other.claim().unwrap().is_none(),
+                "another replica took over a live delivery"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(delivering.join().unwrap().unwrap());
+        let dead = dead_letters(&*store, "slow").unwrap();
+        assert_eq!((dead.len(), dead[0].attempts), (1, 4), "{dead:?}");
     }
 
     #[test]
