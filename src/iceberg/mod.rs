@@ -13,6 +13,7 @@
 //!
 //! One file per resource family; this one holds the error shape and names.
 
+mod cache;
 pub mod config;
 pub mod metadata;
 pub mod namespaces;

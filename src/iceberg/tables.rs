@@ -136,7 +136,7 @@ pub async fn load(
     State(s): State<AppState>,
     Path((ns, table)): Path<(String, String)>,
     Query(p): Query<LoadParams>,
-) -> IResult<Json<Value>> {
+) -> IResult<Response> {
     let refs_only = match p.snapshots.as_deref() {
         None | Some("all") => false,
         Some("refs") => true,
@@ -149,8 +149,23 @@ pub async fn load(
     let id = ident(&ns, &table)?;
     let t = iceberg_table(&s, &id)?;
     let location = metadata_location(&t)?;
-    let metadata = read_metadata(&s.folders, &location).await?;
-    Ok(Json(load_result(location, metadata, refs_only)))
+    let body = match super::cache::get(&location, refs_only) {
+        Some(body) => body,
+        None => {
+            let metadata = read_metadata(&s.folders, &location).await?;
+            let body = axum::body::Bytes::from(
+                serde_json::to_vec(&load_result(location.clone(), metadata, refs_only))
+                    .expect("a JSON value serialises"),
+            );
+            super::cache::put(&location, refs_only, body.clone());
+            body
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
