@@ -423,7 +423,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 return Err(format!("--from and --to name the same store ({from})"));
             }
             let source = open_store(&file, &from)?;
-            let dest = open_store(&file, &to)?;
+            // Copying again over what an interrupted copy left is how it is mended.
+            let max_versions = file
+                .max_table_versions
+                .unwrap_or(lakecat::config::DEFAULT_MAX_TABLE_VERSIONS);
+            let dest = lakecat::stores::open_as_is(&to, max_versions)?;
             let report = lakecat::services::copy::copy(&*source, &*dest)
                 .map_err(|e| format!("copying {from} to {to}: {}", e.message))?;
             match output {

@@ -103,8 +103,23 @@ pub fn choose(
 }
 
 /// Opens the store `url` names; `max_versions` is how many earlier versions of
-/// each table it keeps.
+/// each table it keeps. A store an interrupted `lakecat store copy` left is
+/// refused: it holds part of a catalog.
 pub fn open(url: &StoreUrl, max_versions: usize) -> Result<Arc<dyn CatalogStore>, String> {
+    let store = open_as_is(url, max_versions)?;
+    match crate::services::copy::interrupted(&*store) {
+        Ok(None) => Ok(store),
+        Ok(Some(began)) => Err(format!(
+            "store {url} holds an interrupted `lakecat store copy` (it began {began}): it is \
+             incomplete and is not used; run the same `lakecat store copy` again, which empties \
+             it and starts over"
+        )),
+        Err(e) => Err(format!("store {url}: {}", e.message)),
+    }
+}
+
+/// [`open`] without refusing what an interrupted copy left: for `store copy`.
+pub fn open_as_is(url: &StoreUrl, max_versions: usize) -> Result<Arc<dyn CatalogStore>, String> {
     match url {
         StoreUrl::Sled(dir) => lakecat_store_sled::SledStore::open(dir, max_versions)
             .map(|s| Arc::new(s) as Arc<dyn CatalogStore>)

@@ -13,6 +13,7 @@ use lakecat_store_postgres::{testing, PgStore};
 use lakecat_store_sled::SledStore;
 use serde_json::{json, Value};
 use std::process::Command;
+use std::time::Duration;
 
 fn lakecat(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
@@ -133,6 +134,103 @@ fn store_copy_round_trips_sled_to_postgres_and_back() {
         .unwrap();
     assert_eq!(p.items.len(), 1);
     assert!(s.partitions_examined() - n0 <= 2, "the index was not used");
+}
+
+/// A copy killed half-way leaves a store no command uses; copying again empties
+/// it and ends with the whole catalog.
+#[test]
+fn an_interrupted_store_copy_is_refused_until_copied_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let before = {
+        let s = SledStore::open(&src, 100).unwrap();
+        fill(&s);
+        // Enough partitions that the copy is still running when it is killed.
+        let id = TableIdent::parse("copyme", "t").unwrap();
+        let t = s.get_table(&id).unwrap();
+        let width = t.partition_keys.len();
+        for chunk in 0..60 {
+            let parts = (0..1000)
+                .map(|i| {
+                    let mut v = vec![format!("bulk-{chunk:03}-{i:04}")];
+                    v.resize(width, "0".into());
+                    Partition::new(v)
+                })
+                .collect();
+            s.create_partitions(&id, parts, false).unwrap();
+        }
+        lakecat::services::copy::snapshot(&s).unwrap()
+    };
+    let pg = testing::fresh_database("interrupted");
+    let src_url = format!("sled://{}", src.display());
+    let mut copying = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["store", "copy", "--from", &src_url, "--to", &pg])
+        .env_remove("LAKECAT_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut admin = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        // Killed once partitions are arriving: the copy is half-way.
+        let n: i64 = admin
+            .query_one("SELECT count(*) FROM lc_partitions", &[])
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        if n > 0 {
+            break;
+        }
+        assert!(
+            copying.try_wait().unwrap().is_none(),
+            "the copy ended before it was killed"
+        );
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    copying.kill().unwrap();
+    copying.wait().unwrap();
+    for args in [
+        vec![
+            "serve",
+            "--store",
+            pg.as_str(),
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "127.0.0.1:0",
+        ],
+        vec!["sql", "--store", pg.as_str(), "-e", "SHOW DATABASES"],
+    ] {
+        let (ok, out, err) = lakecat(&args);
+        assert!(
+            !ok && err.contains("interrupted `lakecat store copy`"),
+            "{args:?}: {out}{err}"
+        );
+    }
+    // Nor is it copied from.
+    let (ok, _, err) = lakecat(&[
+        "store",
+        "copy",
+        "--from",
+        &pg,
+        "--to",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("interrupted"), "{err}");
+    let (ok, out, err) = lakecat(&["store", "copy", "--from", &src_url, "--to", &pg]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("interrupted copy had left was removed first"),
+        "{out}"
+    );
+    let after = lakecat::services::copy::snapshot(&PgStore::open(&pg, 100).unwrap()).unwrap();
+    assert!(
+        after == before,
+        "the copy made again differs from the source"
+    );
+    let (ok, out, err) = lakecat(&["sql", "--store", &pg, "-e", "SHOW DATABASES"]);
+    assert!(ok && out.contains("copyme"), "{out}{err}");
 }
 
 #[test]

@@ -4,9 +4,13 @@
 //! timestamps and version ids are kept, nothing is stamped anew. The source is
 //! read page by page, so a catalog of any size copies in bounded memory.
 //!
-//! The copy is not one transaction: if it fails half-way, the destination
-//! holds part of the catalog; empty it (or use a fresh one) and copy again.
-//! Copy from a catalog no server is writing to, or the copy is a mix of moments.
+//! The copy is not one transaction (a catalog of millions of partitions does not
+//! fit one), so it is made all-or-nothing for everything that uses the
+//! destination: a marker record goes in first and comes out last, and a store
+//! holding the marker is refused by every command but `store copy` itself (see
+//! [`interrupted`]). Copying again into a store an interrupted copy left empties
+//! it and starts over. Copy from a catalog no server is writing to, or the copy
+//! is a mix of moments.
 
 use lakecat_catalog_api::error::{Error, Result};
 use lakecat_catalog_api::names::TableIdent;
@@ -15,6 +19,51 @@ use serde::Serialize;
 
 /// Partitions (and records) moved per write.
 const PAGE: usize = 5_000;
+
+/// The record space of the marker an unfinished copy leaves in its destination.
+pub const COPY_SPACE: &str = "lakecat_copy";
+const MARKER: &str = "in_progress";
+
+/// When the copy that left `store` unfinished began, if one did.
+pub fn interrupted(store: &dyn CatalogStore) -> Result<Option<String>> {
+    Ok(store.get_record(COPY_SPACE, MARKER)?.map(|b| {
+        serde_json::from_slice::<serde_json::Value>(&b)
+            .ok()
+            .and_then(|v| v["began"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "at an unknown time".into())
+    }))
+}
+
+/// Removes everything an interrupted copy wrote (the store holds nothing else:
+/// a copy only ever goes into an empty store), without logging it as changes.
+fn empty(store: &dyn CatalogStore) -> Result<()> {
+    store.set_change_log(false);
+    let r = (|| {
+        for db in all_databases(store)? {
+            store.delete_database(&db.name, true)?;
+        }
+        for space in store.record_spaces()? {
+            if space == COPY_SPACE {
+                continue;
+            }
+            loop {
+                let p = store.list_records(&space, "", &PageRequest::first(PAGE))?;
+                if p.items.is_empty() {
+                    break;
+                }
+                let deletes = p
+                    .items
+                    .iter()
+                    .map(|(k, _)| RecordWrite::delete(&space, k))
+                    .collect();
+                store.write_records(deletes)?;
+            }
+        }
+        Ok(())
+    })();
+    store.set_change_log(true);
+    r
+}
 
 /// What a copy wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -27,6 +76,8 @@ pub struct CopyReport {
     pub column_statistics: u64,
     pub functions: u64,
     pub records: u64,
+    /// An interrupted copy's leftovers were removed first.
+    pub restarted: bool,
 }
 
 impl std::fmt::Display for CopyReport {
@@ -35,7 +86,7 @@ impl std::fmt::Display for CopyReport {
             f,
             "copied {} database(s), {} table(s) with {} earlier version(s), {} partition(s), \
              {} partition index(es), {} column statistics record(s), {} function(s) and {} \
-             service record(s)",
+             service record(s){}",
             self.databases,
             self.tables,
             self.table_versions,
@@ -43,14 +94,31 @@ impl std::fmt::Display for CopyReport {
             self.partition_indexes,
             self.column_statistics,
             self.functions,
-            self.records
+            self.records,
+            if self.restarted {
+                " (what an interrupted copy had left was removed first)"
+            } else {
+                ""
+            }
         )
     }
 }
 
-/// Copies everything in `from` into `to`, which must be empty.
+/// Copies everything in `from` into `to`, which must be empty or hold what an
+/// interrupted copy left.
 pub fn copy(from: &dyn CatalogStore, to: &dyn CatalogStore) -> Result<CopyReport> {
-    let (dbs, spaces) = (all_databases(to)?, to.record_spaces()?);
+    if let Some(began) = interrupted(from)? {
+        return Err(Error::invalid(format!(
+            "the source holds a copy that was interrupted (it began {began}): it is incomplete"
+        )));
+    }
+    let mut r = CopyReport::default();
+    if interrupted(to)?.is_some() {
+        empty(to)?;
+        r.restarted = true;
+    }
+    let (dbs, mut spaces) = (all_databases(to)?, to.record_spaces()?);
+    spaces.retain(|s| s != COPY_SPACE);
     if !dbs.is_empty() || !spaces.is_empty() {
         return Err(Error::invalid(format!(
             "the destination is not empty (it has {} database(s) and records in {} space(s)); \
@@ -59,7 +127,12 @@ pub fn copy(from: &dyn CatalogStore, to: &dyn CatalogStore) -> Result<CopyReport
             spaces.len()
         )));
     }
-    let mut r = CopyReport::default();
+    let began = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    to.write_records(vec![RecordWrite::put(
+        COPY_SPACE,
+        MARKER,
+        serde_json::to_vec(&serde_json::json!({ "began": began })).expect("JSON"),
+    )])?;
     for db in all_databases(from)? {
         let name = db.name.clone();
         to.import_database(db)?;
@@ -105,6 +178,8 @@ pub fn copy(from: &dyn CatalogStore, to: &dyn CatalogStore) -> Result<CopyReport
             }
         }
     }
+    // Only now is the destination whole.
+    to.write_records(vec![RecordWrite::delete(COPY_SPACE, MARKER)])?;
     Ok(r)
 }
 
