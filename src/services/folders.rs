@@ -272,9 +272,13 @@ pub async fn read_json(
         .await
         .map_err(|e| unreadable(e.to_string()))?;
     if size > max_bytes {
-        return Err(unreadable(format!(
-            "{size} bytes is more than a metadata file holds"
-        )));
+        // The client named it (register, a commit's location): its mistake, not ours.
+        return Err(Error::new(
+            lakecat_catalog_api::ErrorKind::TooLarge,
+            format!(
+                "the metadata file {location} is {size} bytes, more than the {max_bytes} a metadata file may hold here"
+            ),
+        ));
     }
     let bytes = src.read(&path, 0..size).await.map_err(unreadable)?;
     serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))

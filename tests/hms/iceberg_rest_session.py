@@ -169,6 +169,15 @@ resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/tables", json={
     "schema": {"type": "struct", "schema-id": 0, "fields": []}})
 assert resp.status_code == 400 and "cannot create" in resp.json()["error"]["message"], resp.text
 assert not rest.table_exists("ice.escape")
+# A metadata file too large to be one is refused, not read (a sparse file of 65 MiB).
+os.makedirs(os.path.join(scratch, "huge"), exist_ok=True)
+huge = os.path.join(scratch, "huge", "huge.metadata.json")
+with open(huge, "wb") as f:
+    f.truncate(65 << 20)
+resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/register",
+                     json={"name": "huge", "metadata-location": f"file://{huge}"})
+assert resp.status_code == 400 and "more than the" in resp.json()["error"]["message"], resp.text
+assert not rest.table_exists("ice.huge")
 # Nor may a client have the server read a file outside them.
 resp = requests.post(f"{base}/iceberg/v1/namespaces/ice/register",
                      json={"name": "peek", "metadata-location": "file:///etc/hostname"})
