@@ -4,7 +4,7 @@
 # pyarrow, boto3 and moto_server (into .venv) for the crawler and Glue benchmarks; Debian's
 # PostgreSQL JDBC driver for the real Hive Metastore on PostgreSQL. Starts a throwaway
 # PostgreSQL cluster (scripts/postgres.sh) for the PostgreSQL store and that peer.
-# `bash scripts/bench.sh` runs them all; `bash scripts/bench.sh catalog|crawler|glue|hms|security|events|console|iceberg` runs one.
+# `bash scripts/bench.sh` runs them all; `bash scripts/bench.sh catalog|crawler|glue|hms|security|events|console|iceberg|open_formats` runs one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
@@ -29,5 +29,6 @@ case "${1:-all}" in
   events) cargo bench --bench events ;;
   console) cargo bench --bench console ;;
   iceberg) cargo bench --bench iceberg ;;
-  *) cargo bench --bench catalog && cargo bench --bench crawler && cargo bench --bench glue && cargo bench --bench hms && cargo bench --bench security && cargo bench --bench events && cargo bench --bench console && cargo bench --bench iceberg ;;
+  open_formats) cargo bench --bench open_formats ;;
+  *) cargo bench --bench catalog && cargo bench --bench crawler && cargo bench --bench glue && cargo bench --bench hms && cargo bench --bench security && cargo bench --bench events && cargo bench --bench console && cargo bench --bench iceberg && cargo bench --bench open_formats ;;
 esac

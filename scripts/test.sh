@@ -10,7 +10,8 @@ if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi
-if ! PYTHONPATH=.venv/duckdb-1.4 .venv/bin/python -c "import duckdb; assert duckdb.__version__ == '1.4.4'" 2>/dev/null; then
+if ! PYTHONPATH=.venv/duckdb-1.4 .venv/bin/python -c "import duckdb; assert duckdb.__version__ == '1.4.4'" 2>/dev/null \
+  || [ ! -d .venv/duckdb-1.4/duckdb_ext_delta-1.4.4.20260205.dist-info ]; then
   # DuckDB 1.4 and its iceberg extension, apart from the crawler benchmark's DuckDB.
   rm -rf .venv/duckdb-1.4
   .venv/bin/pip install --quiet --disable-pip-version-check --target .venv/duckdb-1.4 -r testdata/requirements-duckdb.txt
