@@ -671,8 +671,10 @@ fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> Option<Value>) -> Valu
 #[test]
 fn crawler_runs_hold_leases_and_schedules_fire_once_across_replicas() {
     let lake = tempfile::tempdir().unwrap();
-    for d in 0..40 {
-        for i in 0..100 {
+    // Big enough that a stop asked of the other replica arrives before the crawl
+    // ends, even on a fast machine (4,000 files once finished first).
+    for d in 0..60 {
+        for i in 0..200 {
             let p = lake.path().join(format!("big/dt={d:02}/part-{i}.json"));
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, "{\"id\": 1, \"name\": \"a\"}\n".repeat(200)).unwrap();
