@@ -424,7 +424,7 @@ pub async fn write(
             format!("writing the metadata file {shown}: {e}"),
         )
     };
-    if url.starts_with("s3://") || url.starts_with("s3a://") {
+    if crate::services::folders::is_object(url) {
         folders.check_object(crate::services::folders::Effect::Create, url)?;
         let (dir, file) = url
             .rsplit_once('/')

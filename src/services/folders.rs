@@ -174,28 +174,30 @@ impl Folders {
     }
 }
 
-fn is_object(location: &str) -> bool {
+/// Whether a location is an object store's (`s3://`, `s3a://`) rather than a folder's.
+pub fn is_object(location: &str) -> bool {
     location.starts_with("s3://") || location.starts_with("s3a://")
+}
+
+/// An object URL with Hadoop's `s3a://` spelt `s3://`, so that the two compare.
+pub fn object_url(url: &str) -> String {
+    url.replacen("s3a://", "s3://", 1)
 }
 
 impl Folders {
     /// Whether `url` is one of the allowed `s3://` prefixes itself.
     pub fn is_object_root(&self, url: &str) -> bool {
-        let trim = |u: &str| {
-            u.replacen("s3a://", "s3://", 1)
-                .trim_end_matches('/')
-                .to_string()
-        };
+        let trim = |u: &str| object_url(u).trim_end_matches('/').to_string();
         self.allowed_objects.iter().any(|p| trim(p) == trim(url))
     }
 
     /// Checks that an object (`s3://bucket/key`) lies under an allowed prefix.
     pub fn check_object(&self, effect: Effect, url: &str) -> Result<()> {
-        let normal = url.replacen("s3a://", "s3://", 1);
+        let normal = object_url(url);
         if self
             .allowed_objects
             .iter()
-            .any(|p| normal.starts_with(&p.replacen("s3a://", "s3://", 1)))
+            .any(|p| normal.starts_with(&object_url(p)))
         {
             return Ok(());
         }
@@ -259,7 +261,7 @@ pub async fn read_json(
     max_bytes: u64,
 ) -> Result<serde_json::Value> {
     use lakecat_crawler::source::Source;
-    if location.starts_with("s3://") || location.starts_with("s3a://") {
+    if is_object(location) {
         folders.check_object(Effect::Read, location)?;
     } else {
         let path = local_path(location).unwrap_or_else(|| location.into());

@@ -9,15 +9,15 @@
 //! otherwise take its neighbours with it). The files are deleted after the entry
 //! is gone; a failure then is logged (the drop has committed).
 
-use super::folders::{local_path, Effect, Folders};
-use lakecat_catalog_api::store::{CatalogStore, PageRequest};
+use super::folders::{is_object, local_path, object_url, Effect, Folders};
+use lakecat_catalog_api::store::{all_databases, all_tables, CatalogStore};
 use lakecat_catalog_api::{Error, Result, TableIdent};
 use std::path::{Path, PathBuf};
 
 /// A location as a comparable prefix: `s3://bucket/a/b` or a local path, without
 /// a trailing slash.
 fn normal(location: &str) -> String {
-    let l = location.replacen("s3a://", "s3://", 1);
+    let l = object_url(location);
     let l = match local_path(&l) {
         Some(p) => p.to_string_lossy().into_owned(),
         None => l,
@@ -25,44 +25,24 @@ fn normal(location: &str) -> String {
     l.trim_end_matches('/').to_string()
 }
 
-fn is_object(location: &str) -> bool {
-    location.starts_with("s3://") || location.starts_with("s3a://")
-}
-
 /// Every table's storage location, but `except`'s.
 fn other_locations(
     store: &dyn CatalogStore,
     except: &TableIdent,
 ) -> Result<Vec<(TableIdent, String)>> {
-    let page = |token: Option<String>| PageRequest { token, limit: 1000 };
     let mut out = Vec::new();
-    let mut db_token = None;
-    loop {
-        let dbs = store.list_databases(&page(db_token))?;
-        for d in &dbs.items {
-            let mut token = None;
-            loop {
-                let tables = store.list_tables(&d.name, None, &page(token))?;
-                for t in tables.items {
-                    let id = TableIdent::new(d.name.clone(), t.name.clone());
-                    if &id == except {
-                        continue;
-                    }
-                    if let Some(l) = t.storage_descriptor.and_then(|sd| sd.location) {
-                        out.push((id, l));
-                    }
-                }
-                token = tables.next_token;
-                if token.is_none() {
-                    break;
-                }
+    for d in all_databases(store)? {
+        for t in all_tables(store, &d.name, None)? {
+            let id = TableIdent::new(d.name.clone(), t.name.clone());
+            if &id == except {
+                continue;
+            }
+            if let Some(l) = t.storage_descriptor.and_then(|sd| sd.location) {
+                out.push((id, l));
             }
         }
-        db_token = dbs.next_token;
-        if db_token.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// Whether the files under `location` may be purged for table `id`; the reason
