@@ -41,6 +41,13 @@ pub fn infer_with(
     let body = text.trim_start_matches([' ', '\t', '\r', '\n']);
     let first = body.chars().next();
     let is_json = matches!(first, Some('{' | '['));
+    // Split once, however many grok classifiers (custom and built-in) look at them.
+    let lines = std::cell::OnceCell::new();
+    let lines = || {
+        lines
+            .get_or_init(|| crate::grok::sample_lines(text, complete, opts.max_records))
+            .as_slice()
+    };
     let mut custom = None;
     for c in classifiers {
         let r = match &c.rule {
@@ -48,7 +55,7 @@ pub fn infer_with(
             Rule::Csv(rule) if first.is_some() && !is_json => {
                 csv(text, complete, opts, &encoding, rule, true)
             }
-            Rule::Grok(rule) => grok(text, complete, opts, rule),
+            Rule::Grok(rule) => grok(lines(), complete, opts, rule),
             _ => continue,
         };
         if let Ok(mut s) = r {
@@ -65,7 +72,7 @@ pub fn infer_with(
         // Glue tries its log classifiers before CSV.
         (None, Some(_)) => match crate::grok::builtins()
             .iter()
-            .find_map(|rule| grok(text, complete, opts, rule).ok())
+            .find_map(|rule| grok(lines(), complete, opts, rule).ok())
         {
             Some(s) => s,
             None => csv(text, complete, opts, &encoding, &CsvRule::default(), false)?,
@@ -118,15 +125,15 @@ fn decode(sample: &[u8], complete: bool) -> Result<(Cow<'_, str>, String, Vec<St
 
 // ---------------------------------------------------------------- grok
 
-/// The sample read with a grok classifier, if every whole line matches it.
+/// The sample's whole lines (see [`crate::grok::sample_lines`]) read with a grok
+/// classifier, if every one matches it.
 fn grok(
-    text: &str,
+    lines: &[&str],
     complete: bool,
     opts: SampleOptions,
     rule: &crate::grok::GrokRule,
 ) -> Result<FileSchema, String> {
-    let lines = crate::grok::sample_lines(text, complete, opts.max_records);
-    if !crate::grok::recognises(rule, &lines) {
+    if !crate::grok::recognises(rule, lines) {
         return Err(format!("not every line matches {}", rule.pattern));
     }
     // Exact when the file was read whole, the sample's count otherwise.
