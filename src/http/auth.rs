@@ -19,7 +19,7 @@ pub async fn check_signature(
     if path == "/health" || path == "/iceberg/v1/oauth/tokens" {
         return next.run(req).await;
     }
-    if path == "/ui" || path.starts_with("/ui/") {
+    if super::is_console_path(path) {
         return console_gate(&keys, req, next).await;
     }
     // The Iceberg front also takes bearer tokens from its OAuth2 endpoint.

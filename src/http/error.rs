@@ -54,7 +54,7 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     let glue = req.uri().path() == "/" && req.method() == axum::http::Method::POST;
     let iceberg = req.uri().path().starts_with("/iceberg/");
     // The console answers its errors as pages.
-    let console = req.uri().path() == "/ui" || req.uri().path().starts_with("/ui/");
+    let console = super::is_console_path(req.uri().path());
     let resp = next.run(req).await;
     let status = resp.status();
     let json = resp

@@ -53,6 +53,33 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The crawler service, or why there is none.
+    pub fn crawler_service(&self) -> Result<Arc<crate::services::crawlers::Crawlers>, Error> {
+        self.crawlers
+            .clone()
+            .ok_or_else(|| Error::invalid("this server runs without the crawler service"))
+    }
+
+    /// Runs a HiveQL script for the request's principal (`POST /v1/ddl` and the
+    /// console's editor), on the blocking pool: its writes end in an fsync.
+    pub async fn run_ddl(
+        &self,
+        sql: String,
+        database: String,
+    ) -> Result<crate::services::sql::ScriptOutcome, Error> {
+        let (store, folders, grants) = (
+            self.store.clone(),
+            self.folders.clone(),
+            self.permissions.clone(),
+        );
+        let handle = tokio::runtime::Handle::current();
+        crate::services::permissions::spawn_blocking(move || {
+            crate::services::sql::execute(&*store, &folders, &handle, &sql, &database, grants)
+        })
+        .await
+        .map_err(|e| Error::storage(format!("DDL task failed: {e}")))
+    }
+
     /// State over `store` without a crawler service.
     pub fn new(store: Arc<dyn CatalogStore>) -> AppState {
         AppState {
@@ -70,6 +97,20 @@ impl AppState {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A field of an `application/x-www-form-urlencoded` body (the OAuth2 token
+/// endpoint's, the console's forms), the first if it repeats.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether a path is the web console's, whose answers are pages (and whose
+/// requests authenticate by cookie) rather than the API's.
+pub fn is_console_path(path: &str) -> bool {
+    path == "/ui" || path.starts_with("/ui/")
+}
 
 /// A JSON body whose errors (syntax, unknown fields, wrong types, too large) are
 /// answered in the API's error shape with a 400 or 413 that says what is wrong.

@@ -53,11 +53,7 @@ pub async fn token(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let field = |name: &str| {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let field = |name: &str| crate::http::form_field(&body, name);
     if field("grant_type").as_deref() != Some("client_credentials") {
         return oauth_error(
             StatusCode::BAD_REQUEST,

@@ -3,7 +3,6 @@
 //! through an SNS HTTP subscription).
 
 use crate::http::{blocking, listing, ApiResult, AppState, JsonBody, ListParams, Params};
-use crate::services::crawlers::Crawlers;
 use crate::services::sns::Confirmation;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,19 +14,12 @@ use lakecat_catalog_api::store::Page;
 use lakecat_catalog_api::Error;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
-
-pub(crate) fn service(s: &AppState) -> ApiResult<Arc<Crawlers>> {
-    s.crawlers
-        .clone()
-        .ok_or_else(|| Error::invalid("this server runs without the crawler service").into())
-}
 
 pub async fn list_crawlers(
     State(s): State<AppState>,
     Params(p): Params<ListParams>,
 ) -> ApiResult<Response> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let page = p.page(100)?;
     Ok(listing("crawlers", blocking(move || c.list(&page)).await?))
 }
@@ -36,7 +28,7 @@ pub async fn create_crawler(
     State(s): State<AppState>,
     JsonBody(body): JsonBody<Crawler>,
 ) -> ApiResult<Response> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let made = blocking(move || c.create(body)).await?;
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
@@ -45,7 +37,7 @@ pub async fn get_crawler(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Json<Crawler>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     Ok(Json(blocking(move || c.get(&name)).await?))
 }
 
@@ -54,7 +46,7 @@ pub async fn update_crawler(
     Path(name): Path<String>,
     JsonBody(body): JsonBody<Crawler>,
 ) -> ApiResult<Json<Crawler>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     Ok(Json(blocking(move || c.update(&name, body)).await?))
 }
 
@@ -62,7 +54,7 @@ pub async fn delete_crawler(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     blocking(move || c.delete(&name)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -71,7 +63,7 @@ pub async fn start_crawler(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let id = blocking(move || c.start(&name, "api")).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "crawl_id": id }))).into_response())
 }
@@ -80,7 +72,7 @@ pub async fn stop_crawler(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     blocking(move || c.stop(&name)).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -89,7 +81,7 @@ pub async fn list_crawls(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let runs = blocking(move || c.runs(&name)).await?;
     Ok(listing(
         "crawls",
@@ -104,7 +96,7 @@ pub async fn crawler_metrics(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     Ok(Json(blocking(move || c.metrics(&name)).await?))
 }
 
@@ -121,7 +113,7 @@ pub async fn put_schedule(
     Path(name): Path<String>,
     JsonBody(body): JsonBody<ScheduleBody>,
 ) -> ApiResult<Json<Crawler>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     Ok(Json(
         blocking(move || {
             if let Some(e) = &body.schedule_expression {
@@ -145,7 +137,7 @@ pub async fn list_classifiers(
     State(s): State<AppState>,
     Params(p): Params<ListParams>,
 ) -> ApiResult<Response> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let page = p.page(100)?;
     Ok(listing(
         "classifiers",
@@ -157,7 +149,7 @@ pub async fn create_classifier(
     State(s): State<AppState>,
     JsonBody(body): JsonBody<Classifier>,
 ) -> ApiResult<Response> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let made = blocking(move || c.create_classifier(body)).await?;
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
@@ -166,7 +158,7 @@ pub async fn get_classifier(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Json<Classifier>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     Ok(Json(blocking(move || c.get_classifier(&name)).await?))
 }
 
@@ -175,7 +167,7 @@ pub async fn update_classifier(
     Path(name): Path<String>,
     JsonBody(body): JsonBody<Classifier>,
 ) -> ApiResult<Json<Classifier>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     if !body.name().eq_ignore_ascii_case(&name) {
         return Err(Error::invalid(format!(
             "the body names classifier {:?}, the path {name:?}",
@@ -190,7 +182,7 @@ pub async fn delete_classifier(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     blocking(move || c.delete_classifier(&name)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -205,7 +197,7 @@ pub async fn s3_events(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let v: Value = serde_json::from_slice(&body)
         .map_err(|e| Error::invalid(format!("the event body is not JSON: {e}")))?;
     let header_type = headers

@@ -1,6 +1,5 @@
 //! `POST /v1/ddl`: HiveQL DDL scripts.
 
-use crate::http::error::ApiError;
 use crate::http::{parse_json, ApiResult, AppState, Params};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -49,21 +48,8 @@ pub async fn run_ddl(
         r.database = r.database.or(q.database);
         r
     };
-    let (store, folders, grants) = (s.store.clone(), s.folders.clone(), s.permissions.clone());
-    let handle = tokio::runtime::Handle::current();
-    let out = crate::services::permissions::spawn_blocking(move || {
-        crate::services::sql::execute(
-            &*store,
-            &folders,
-            &handle,
-            &req.sql,
-            req.database.as_deref().unwrap_or("default"),
-            grants,
-        )
-    })
-    .await
-    .map_err(|e| ApiError(Error::storage(format!("DDL task failed: {e}"))))?;
-    Ok(ddl_response(out))
+    let database = req.database.unwrap_or_else(|| "default".into());
+    Ok(ddl_response(s.run_ddl(req.sql, database).await?))
 }
 
 pub fn ddl_response(out: crate::services::sql::ScriptOutcome) -> Response {

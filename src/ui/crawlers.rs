@@ -4,26 +4,15 @@
 use super::layout::{crawler_url, next_page, page, refreshing, time, Viewer};
 use super::{build, see_other, UiError, UiResult};
 use crate::http::AppState;
-use crate::services::crawlers::Crawlers;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use lakecat_catalog_api::crawlers::{CrawlRun, Crawler, CrawlerState};
 use lakecat_catalog_api::store::PageRequest;
-use lakecat_catalog_api::Error;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 /// Runs drawn in the chart.
 const CHART_RUNS: usize = 30;
-
-fn service(s: &AppState) -> Result<Arc<Crawlers>, UiError> {
-    s.crawlers.clone().ok_or_else(|| {
-        UiError(Error::invalid(
-            "this server runs without the crawler service",
-        ))
-    })
-}
 
 /// An enum's wire name (`RUNNING`, `SUCCEEDED`, …).
 fn label<T: Serialize>(v: &T) -> String {
@@ -40,7 +29,7 @@ pub struct Paging {
 }
 
 pub async fn list(State(s): State<AppState>, viewer: Viewer, Query(p): Query<Paging>) -> UiResult {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     build(move || {
         let crawlers = c.list(&PageRequest {
             token: p.page_token.filter(|t| !t.is_empty()),
@@ -112,7 +101,7 @@ pub async fn crawler(
     viewer: Viewer,
     Path(name): Path<String>,
 ) -> UiResult {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     build(move || {
         let cr = c.get(&name)?;
         let runs = c.runs(&name)?;
@@ -212,7 +201,7 @@ pub async fn start(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Response, UiError> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let n = name.clone();
     build(move || Ok(c.start(&n, "console")?)).await?;
     Ok(see_other(&crawler_url(&name)))
@@ -222,7 +211,7 @@ pub async fn stop(
     State(s): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Response, UiError> {
-    let c = service(&s)?;
+    let c = s.crawler_service()?;
     let n = name.clone();
     build(move || Ok(c.stop(&n)?)).await?;
     Ok(see_other(&crawler_url(&name)))

@@ -90,23 +90,12 @@ pub async fn run(
     viewer: Viewer,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let field = |name: &str| {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let field = |name: &str| crate::http::form_field(&body, name);
     let sql = field("sql").ok_or_else(|| UiError(Error::invalid("the form has no sql field")))?;
     let database = field("database")
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(|| "default".into());
-    let (store, folders, grants) = (s.store.clone(), s.folders.clone(), s.permissions.clone());
-    let handle = tokio::runtime::Handle::current();
-    let (script, db) = (sql.clone(), database.clone());
-    let out = crate::services::permissions::spawn_blocking(move || {
-        crate::services::sql::execute(&*store, &folders, &handle, &script, &db, grants)
-    })
-    .await
-    .map_err(|e| UiError(Error::storage(format!("DDL task failed: {e}"))))?;
+    let out = s.run_ddl(sql.clone(), database.clone()).await?;
     // The page answers 200 whatever the script did, as the filter box does: the
     // request worked and the page shows the script's error in place (the JSON
     // API carries the error's status).

@@ -26,7 +26,7 @@ pub struct LoginParams {
 fn destination(next: Option<&str>) -> String {
     match next {
         Some(n)
-            if (n == "/ui" || n.starts_with("/ui/") || n.starts_with("/ui?"))
+            if (crate::http::is_console_path(n) || n.starts_with("/ui?"))
                 && !n.contains('\\')
                 && !n.contains("//") =>
         {
@@ -78,9 +78,8 @@ pub async fn form_page(State(s): State<AppState>, Query(p): Query<LoginParams>) 
 
 pub async fn login(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let field = |name: &str| {
-        form_urlencoded::parse(&body)
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
+        crate::http::form_field(&body, name)
+            .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
     let next = destination(field("next").as_deref());
