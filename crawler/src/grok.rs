@@ -15,7 +15,7 @@
 //! accident.
 
 use lakecat_catalog_api::types::HiveType;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 /// Glue's limits on a grok classifier.
@@ -110,10 +110,13 @@ fn references(text: &str) -> Vec<(&str, &str, &str)> {
 }
 
 /// The named fields of `pattern` in the order they appear, nested ones included.
-fn fields_in_order(
-    pattern: &str,
-    defs: &HashMap<&str, &str>,
+/// A definition is walked once (`seen`): a second use of it names no new field,
+/// and patterns that use each other twice over would otherwise take 2^depth steps.
+fn fields_in_order<'a>(
+    pattern: &'a str,
+    defs: &HashMap<&'a str, &'a str>,
     out: &mut Vec<(String, String)>,
+    seen: &mut HashSet<&'a str>,
     depth: usize,
 ) {
     if depth > 64 {
@@ -124,9 +127,49 @@ fn fields_in_order(
             out.push((alias.to_string(), ty.to_string()));
         }
         if let Some(def) = defs.get(name) {
-            fields_in_order(def, defs, out, depth + 1);
+            if seen.insert(name) {
+                fields_in_order(def, defs, out, seen, depth + 1);
+            }
         }
     }
+}
+
+/// The regular expressions a pattern expands to are at most this long: custom
+/// patterns that each use the one before twice would otherwise expand to 2^n
+/// characters (the largest built-in pattern expands to a few KiB).
+const MAX_EXPANDED: usize = 256 * 1024;
+
+/// How long the regular expression `text` expands to, if at most
+/// [`MAX_EXPANDED`] and no deeper than 64 (a deeper chain is a circle); each
+/// definition's length is worked out once (`memo`).
+fn expanded_len<'a>(
+    text: &'a str,
+    defs: &HashMap<&'a str, &'a str>,
+    memo: &mut HashMap<&'a str, usize>,
+    depth: usize,
+) -> Option<usize> {
+    if depth > 64 {
+        return None;
+    }
+    let mut total = text.len();
+    for (name, _, _) in references(text) {
+        let n = match (memo.get(name), defs.get(name)) {
+            (Some(&n), _) => n,
+            // An unknown name: compiling says so.
+            (None, None) => 0,
+            (None, Some(def)) => {
+                let n = expanded_len(def, defs, memo, depth + 1)?;
+                memo.insert(name, n);
+                n
+            }
+        };
+        // The group around each use.
+        total = total.saturating_add(n).saturating_add(16);
+        if total > MAX_EXPANDED {
+            return None;
+        }
+    }
+    Some(total)
 }
 
 impl GrokRule {
@@ -158,6 +201,15 @@ impl GrokRule {
             ));
         }
         let customs = custom_definitions(custom)?;
+        let mut defs: HashMap<&str, &str> = grok::patterns().iter().copied().collect();
+        for (name, def) in &customs {
+            defs.insert(name, def);
+        }
+        if expanded_len(pattern, &defs, &mut HashMap::new(), 0).is_none() {
+            return Err(format!(
+                "GrokPattern {pattern:?} expands to more than {MAX_EXPANDED} characters of regular expression, or its patterns use each other in a circle"
+            ));
+        }
         let mut g = grok::Grok::with_default_patterns();
         for (name, def) in &customs {
             g.add_pattern(name.as_str(), def.as_str());
@@ -170,12 +222,8 @@ impl GrokRule {
         let compiled = g
             .compile(&source, true)
             .map_err(|e| format!("GrokPattern {pattern:?} does not compile: {e}"))?;
-        let mut defs: HashMap<&str, &str> = grok::patterns().iter().copied().collect();
-        for (name, def) in &customs {
-            defs.insert(name, def);
-        }
         let mut named = Vec::new();
-        fields_in_order(pattern, &defs, &mut named, 0);
+        fields_in_order(pattern, &defs, &mut named, &mut HashSet::new(), 0);
         let captured: BTreeSet<&str> = compiled.capture_names().collect();
         let mut columns = Vec::new();
         for (field, ty) in named {
@@ -300,6 +348,25 @@ mod tests {
         assert!(e.contains("not a pattern name"), "{e}");
         let e = GrokRule::new("x", "%{INT:a} (", None).unwrap_err();
         assert!(e.contains("does not compile"), "{e}");
+        // Patterns that double at every step would expand to 2^40 characters.
+        let mut doubling = String::from("P0 ab\n");
+        for i in 1..=40 {
+            doubling.push_str(&format!("P{i} %{{P{}}}%{{P{}}}\n", i - 1, i - 1));
+        }
+        let e = GrokRule::new("x", "%{P40:a}", Some(&doubling)).unwrap_err();
+        assert!(e.contains("expands to more than"), "{e}");
+        // A circle.
+        let e = GrokRule::new("x", "%{A:a}", Some("A %{B}\nB %{A}")).unwrap_err();
+        assert!(e.contains("circle"), "{e}");
+        // Every built-in pattern fits.
+        let defs: HashMap<&str, &str> = grok::patterns().iter().copied().collect();
+        for (name, _) in grok::patterns() {
+            let pattern = format!("%{{{name}}}");
+            assert!(
+                expanded_len(&pattern, &defs, &mut HashMap::new(), 0).is_some(),
+                "{name}"
+            );
+        }
         assert!(GrokRule::new("x", &"a".repeat(2049), None).is_err());
     }
 
