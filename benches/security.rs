@@ -1,10 +1,11 @@
 //! The cost of security, in one run: GetTable over HTTP and HTTPS (wrk, 64
 //! connections), and the Hive Metastore's get_table over plain Thrift, Thrift
-//! with TLS and Thrift with SASL PLAIN (64 connections, a Rust load generator
-//! on lakecat's own Thrift codec).
+//! with TLS, with SASL PLAIN and with SASL GSSAPI (64 connections, a Rust load
+//! generator on lakecat's own Thrift codec), and what one sign-in costs.
 //!
 //! `cargo bench --bench security` (or `bash scripts/bench.sh security`, which
-//! installs wrk). The certificate is made with the `openssl` command.
+//! installs wrk). The certificate is made with the `openssl` command, the
+//! Kerberos realm by scripts/kdc.sh.
 
 #[path = "server.rs"]
 mod server;
@@ -24,9 +25,15 @@ enum Mode {
     Plain,
     Tls,
     Sasl,
+    Kerberos,
 }
 
-fn connect(addr: &str, mode: Mode, roots: &Arc<rustls::RootCertStore>) -> Box<dyn Conn> {
+fn connect(
+    addr: &str,
+    mode: Mode,
+    roots: &Arc<rustls::RootCertStore>,
+    realm: &std::path::Path,
+) -> Box<dyn Conn> {
     let tcp = thrift_load::tcp(addr);
     match mode {
         Mode::Plain => Box::new(tcp),
@@ -54,6 +61,17 @@ fn connect(addr: &str, mode: Mode, roots: &Arc<rustls::RootCertStore>) -> Box<dy
             let mut rest = vec![0u8; len];
             tcp.read_exact(&mut rest).unwrap();
             assert_eq!(head[0], 5, "SASL negotiation did not complete");
+            Box::new(tcp)
+        }
+        Mode::Kerberos => {
+            let mut tcp = tcp;
+            let mut gss = lakecat::hms::gssapi::Initiator::new(
+                &realm.join("alice.keytab"),
+                "alice@LAKECAT.TEST",
+                "hive/localhost@LAKECAT.TEST",
+            )
+            .unwrap();
+            lakecat::hms::sasl::gssapi_sign_in(&mut tcp, &mut gss, 1, "").unwrap();
             Box::new(tcp)
         }
     }
@@ -119,6 +137,7 @@ fn main() {
         dir.path().join("plain"),
         dir.path().join("tls"),
         dir.path().join("sasl"),
+        dir.path().join("kerberos"),
     ];
     let agent = server_agent();
     let table = serde_json::json!({"name": "events", "table_type": "EXTERNAL_TABLE",
@@ -140,6 +159,26 @@ fn main() {
         &["--tls-cert", &c, "--tls-key", &k, "--thrift-tls"],
     );
     let sasl = server::start_with(Some(&folders[2]), &["--thrift-users", "bench:secret"]);
+    let realm = dir.path().join("realm");
+    let kdc = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kdc.sh"))
+        .arg("start")
+        .arg(&realm)
+        .output();
+    if !kdc.as_ref().is_ok_and(|o| o.status.success()) {
+        println!("scripts/kdc.sh could not start a Kerberos realm; nothing measured");
+        return;
+    }
+    // Before the first sign-in, the only moment MIT's library reads it; the
+    // server inherits it.
+    std::env::set_var("KRB5_CONFIG", realm.join("krb5.conf"));
+    let kerberos = server::start_with(
+        Some(&folders[3]),
+        &[
+            "--thrift-kerberos-keytab",
+            &realm.join("hive.keytab").to_string_lossy(),
+        ],
+    );
     let secs = if full { 10.0 } else { 1.0 };
     println!("The cost of security: GetTable, 64 connections, {secs} s each, same run\n");
     println!("1. HTTP GetTable (REST), wrk -t2 -c64");
@@ -159,11 +198,38 @@ fn main() {
         ("plain Thrift", &plain, Mode::Plain),
         ("Thrift over TLS", &tls, Mode::Tls),
         ("Thrift with SASL PLAIN", &sasl, Mode::Sasl),
+        (
+            "Thrift with SASL GSSAPI (Kerberos)",
+            &kerberos,
+            Mode::Kerberos,
+        ),
     ] {
         let addr = s.thrift.clone();
-        let (rate, p99) = thrift_load::load(64, secs, mode == Mode::Sasl, &|| {
-            connect(&addr, mode, &roots)
-        });
+        let framed = matches!(mode, Mode::Sasl | Mode::Kerberos);
+        let (rate, p99) =
+            thrift_load::load(64, secs, framed, &|| connect(&addr, mode, &roots, &realm));
         println!("   {who:<36} {rate:>9.0} calls/s   p99 {p99:.2} ms");
     }
+    // The sign-ins themselves: a Kerberos handshake asks the KDC for a ticket.
+    let n = if full { 200 } else { 20 };
+    for (who, s, mode) in [
+        ("SASL PLAIN sign-in", &sasl, Mode::Sasl),
+        (
+            "SASL GSSAPI sign-in (ticket + AP-REQ)",
+            &kerberos,
+            Mode::Kerberos,
+        ),
+    ] {
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            drop(connect(&s.thrift, mode, &roots, &realm));
+        }
+        let ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+        println!("   {who:<36} {ms:>9.2} ms each (one connection at a time)");
+    }
+    let _ = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kdc.sh"))
+        .arg("stop")
+        .arg(&realm)
+        .status();
 }

@@ -23,6 +23,12 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi
 fi
+if [ ! -x /usr/sbin/krb5kdc ] || [ ! -x /usr/sbin/kadmin.local ]; then
+  # The Kerberos tests make a throwaway realm (scripts/kdc.sh) with MIT's KDC.
+  echo "== installing Debian's MIT Kerberos (krb5-kdc, krb5-admin-server, krb5-user) for the Kerberos tests"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq krb5-kdc krb5-admin-server krb5-user
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq krb5-kdc krb5-admin-server krb5-user; fi
+fi
 if ! command -v openssl >/dev/null; then
   # The SNS signature tests make certificates and sign messages with openssl.
   echo "== installing Debian's openssl (the SNS signature tests use it)"

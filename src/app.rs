@@ -30,8 +30,8 @@ pub struct ServeOptions {
     pub tls: Option<crate::tls::TlsFiles>,
     /// TLS on the Thrift port too, with the same files.
     pub thrift_tls: bool,
-    /// SASL PLAIN on the Thrift port, with these users.
-    pub thrift_users: Option<crate::hms::sasl::Users>,
+    /// SASL on the Thrift port (none required when empty).
+    pub thrift_sasl: crate::hms::sasl::Mechanisms,
     /// Permissions on, with these principals always administrators; `None` = off
     /// (every caller may do everything).
     pub admins: Option<Vec<String>>,
@@ -97,7 +97,10 @@ pub async fn serve(
                     folders: opts.folders.clone(),
                     limits: opts.limits.clone(),
                     tls,
-                    users: opts.thrift_users.clone().map(Arc::new),
+                    sasl: opts
+                        .thrift_sasl
+                        .any()
+                        .then(|| Arc::new(opts.thrift_sasl.clone())),
                     audit: audit.clone(),
                 },
                 stopped.clone(),

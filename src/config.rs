@@ -59,6 +59,10 @@ pub struct FileConfig {
     pub thrift_tls: Option<bool>,
     /// `["USER:PASSWORD", …]`: SASL PLAIN required on the Thrift port.
     pub thrift_users: Option<Vec<String>>,
+    /// SASL GSSAPI (Kerberos) required on the Thrift port, with this keytab.
+    pub thrift_kerberos_keytab: Option<PathBuf>,
+    /// The service principal (`hive/_HOST@REALM`); any in the keytab if unset.
+    pub thrift_kerberos_principal: Option<String>,
     /// The change log keeps at most this many events.
     pub events_max_count: Option<u64>,
     /// The change log keeps events at most this many seconds.
@@ -102,6 +106,8 @@ pub struct ServeFlags {
     pub thrift_tls: bool,
     /// `USER:PASSWORD,USER2:PASSWORD2`.
     pub thrift_users: Option<String>,
+    pub thrift_kerberos_keytab: Option<PathBuf>,
+    pub thrift_kerberos_principal: Option<String>,
     pub events_max_count: Option<u64>,
     pub events_max_age_secs: Option<u64>,
     pub change_log: Option<String>,
@@ -185,8 +191,8 @@ pub struct ServeConfig {
     pub tls: Option<crate::tls::TlsFiles>,
     /// TLS on the Thrift port too, with the same files.
     pub thrift_tls: bool,
-    /// SASL PLAIN on the Thrift port (see [`crate::hms::sasl`]).
-    pub thrift_users: Option<crate::hms::sasl::Users>,
+    /// SASL on the Thrift port (see [`crate::hms::sasl`]).
+    pub thrift_sasl: crate::hms::sasl::Mechanisms,
     /// How long the change log keeps events.
     pub retention: lakecat_catalog_api::events::Retention,
     pub webhooks: Vec<crate::services::webhooks::Subscription>,
@@ -220,6 +226,8 @@ impl ServeConfig {
             tls_key,
             thrift_tls,
             thrift_users,
+            thrift_kerberos_keytab,
+            thrift_kerberos_principal,
             events_max_count,
             events_max_age_secs,
             change_log,
@@ -282,13 +290,30 @@ impl ServeConfig {
         // security: the Thrift port changes the same catalog without credentials.
         let open_thrift_allowed =
             allow_unauthenticated_thrift || file.allow_unauthenticated_thrift.unwrap_or(false);
-        let thrift_users = match thrift_users.or(file.thrift_users.map(|v| v.join(","))) {
+        let plain = match thrift_users.or(file.thrift_users.map(|v| v.join(","))) {
             Some(list) => Some(crate::hms::sasl::Users::parse(&list)?),
             None => None,
         };
-        if keys.is_some() && thrift_addr.is_some() && thrift_users.is_none() && !open_thrift_allowed
-        {
-            return Err("--auth sigv4 protects HTTP only, and the Hive Metastore Thrift port has no authentication: require SASL PLAIN there (--thrift-users), turn it off (--thrift-addr off) or accept it knowingly (--allow-unauthenticated-thrift)".into());
+        let kerberos = match thrift_kerberos_keytab.or(file.thrift_kerberos_keytab) {
+            Some(path) => {
+                let principal = match thrift_kerberos_principal.or(file.thrift_kerberos_principal) {
+                    Some(p) if p.contains("_HOST") => Some(p.replace("_HOST", &host_name()?)),
+                    p => p,
+                };
+                let keytab = crate::hms::gssapi::Keytab { path, principal };
+                keytab
+                    .check()
+                    .map_err(|e| format!("--thrift-kerberos-keytab: {e}"))?;
+                Some(keytab)
+            }
+            None if thrift_kerberos_principal.is_some() => {
+                return Err("--thrift-kerberos-principal needs --thrift-kerberos-keytab".into())
+            }
+            None => None,
+        };
+        let thrift_sasl = crate::hms::sasl::Mechanisms { plain, kerberos };
+        if keys.is_some() && thrift_addr.is_some() && !thrift_sasl.any() && !open_thrift_allowed {
+            return Err("--auth sigv4 protects HTTP only, and the Hive Metastore Thrift port has no authentication: require SASL there (--thrift-kerberos-keytab or --thrift-users), turn it off (--thrift-addr off) or accept it knowingly (--allow-unauthenticated-thrift)".into());
         }
         let sns_confirm_hosts = allowed_list(sns_confirm_hosts, file.sns_confirm_hosts);
         let sns_certificates: Vec<PathBuf> = match sns_certificates {
@@ -369,7 +394,7 @@ impl ServeConfig {
             change_log,
             webhooks,
             retention,
-            thrift_users,
+            thrift_sasl,
             thrift_tls,
             tls,
             inflight_body_bytes,
@@ -389,6 +414,18 @@ impl ServeConfig {
                 .unwrap_or(DEFAULT_MAX_BODY_BYTES),
         })
     }
+}
+
+/// This machine's host name, lower-cased, for `_HOST` in a Kerberos principal
+/// (as Hadoop's `SecurityUtil.getServerPrincipal` replaces it).
+fn host_name() -> Result<String, String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_lowercase())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            "cannot read this machine's host name for _HOST in --thrift-kerberos-principal: write the host instead".into()
+        })
 }
 
 #[cfg(test)]

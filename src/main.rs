@@ -150,6 +150,19 @@ enum Command {
             hide_env_values = true
         )]
         thrift_users: Option<String>,
+        /// Require SASL GSSAPI (Kerberos) on the Thrift port, as the Hive Metastore
+        /// does with hive.metastore.sasl.enabled: the service's keytab (Hive's
+        /// hive.metastore.kerberos.keytab.file). Needs MIT's libgssapi_krb5.
+        #[arg(long, env = "LAKECAT_THRIFT_KERBEROS_KEYTAB", value_name = "FILE")]
+        thrift_kerberos_keytab: Option<PathBuf>,
+        /// The service principal clients must ask for, e.g. hive/_HOST@REALM
+        /// (_HOST is this machine's host name); by default any in the keytab.
+        #[arg(
+            long,
+            env = "LAKECAT_THRIFT_KERBEROS_PRINCIPAL",
+            value_name = "PRINCIPAL"
+        )]
+        thrift_kerberos_principal: Option<String>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -496,6 +509,8 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_key,
             thrift_tls,
             thrift_users,
+            thrift_kerberos_keytab,
+            thrift_kerberos_principal,
             events_max_count,
             events_max_age_secs,
             change_log,
@@ -526,6 +541,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     tls_key,
                     thrift_tls,
                     thrift_users,
+                    thrift_kerberos_keytab,
+                    thrift_kerberos_principal,
                     events_max_count,
                     events_max_age_secs,
                     change_log,
@@ -554,7 +571,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 };
                 if let Some(t) = &thrift {
                     let a = t.local_addr().map_err(|e| e.to_string())?;
-                    if !a.ip().is_loopback() {
+                    if !a.ip().is_loopback() && !cfg.thrift_sasl.any() {
                         tracing::warn!("the Hive Metastore front on {a} has no authentication (as Hive's without SASL); keep it on a trusted network");
                     }
                     tracing::info!(
@@ -584,7 +601,7 @@ fn run(cli: Cli) -> Result<(), String> {
                         inflight_body_bytes: cfg.inflight_body_bytes,
                         tls: cfg.tls.clone(),
                         thrift_tls: cfg.thrift_tls,
-                        thrift_users: cfg.thrift_users.clone(),
+                        thrift_sasl: cfg.thrift_sasl.clone(),
                         retention: cfg.retention,
                         webhooks: cfg.webhooks.clone(),
                     },

@@ -20,6 +20,7 @@ mod context;
 pub mod convert;
 mod databases;
 mod functions;
+pub mod gssapi;
 mod locking;
 pub mod locks;
 mod notifications;
@@ -52,8 +53,8 @@ pub struct Options {
     pub folders: Arc<crate::services::folders::Folders>,
     pub limits: crate::net::Limits,
     pub tls: Option<tokio_rustls::TlsAcceptor>,
-    /// SASL PLAIN users, when the port requires them.
-    pub users: Option<Arc<sasl::Users>>,
+    /// The SASL mechanisms the port requires, if any.
+    pub sasl: Option<Arc<sasl::Mechanisms>>,
     pub audit: crate::services::audit::Audit,
 }
 
@@ -68,7 +69,7 @@ pub async fn serve(
         folders,
         limits,
         tls,
-        users,
+        sasl,
         audit,
     } = opts;
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
@@ -115,14 +116,14 @@ pub async fn serve(
                     let _ = stream.set_nodelay(true);
                     let ctx = ctx.clone();
                     let stream = crate::net::IdleStream::new(stream, limits.idle_timeout, Some(permit));
-                    let (tls, users) = (tls.clone(), users.clone());
+                    let (tls, sasl) = (tls.clone(), sasl.clone());
                     tokio::spawn(async move {
                         let r = match tls {
                             Some(acceptor) => match crate::tls::handshake(&acceptor, stream, peer).await {
-                                Some(s) => authenticated(ctx, s, users, peer).await,
+                                Some(s) => authenticated(ctx, s, sasl, peer).await,
                                 None => return,
                             },
-                            None => authenticated(ctx, stream, users, peer).await,
+                            None => authenticated(ctx, stream, sasl, peer).await,
                         };
                         if let Err(e) = r {
                             tracing::debug!("thrift connection from {peer}: {e}");
@@ -144,7 +145,7 @@ pub async fn serve(
 async fn authenticated<S>(
     ctx: Arc<context::Ctx>,
     mut stream: S,
-    users: Option<Arc<sasl::Users>>,
+    mechanisms: Option<Arc<sasl::Mechanisms>>,
     peer: std::net::SocketAddr,
 ) -> Result<(), ThriftError>
 where
@@ -155,18 +156,22 @@ where
         user: None,
         claimed: None,
     };
-    if let Some(users) = users {
-        match sasl::negotiate(&mut stream, &users).await {
+    if let Some(mechanisms) = mechanisms {
+        match sasl::negotiate(&mut stream, &mechanisms).await {
             Ok(user) => {
                 tracing::debug!("thrift connection from {peer} authenticated as {user}");
                 session.user = Some(user);
             }
-            Err(why) => {
+            Err(sasl::Refused { mechanism, why }) => {
                 tracing::info!("thrift connection from {peer} refused: {why}");
-                let mut e = crate::services::audit::Entry::new("thrift", "SASL PLAIN", "unknown");
+                let mut e = crate::services::audit::Entry::new(
+                    "thrift",
+                    format!("SASL {mechanism}"),
+                    "unknown",
+                );
                 e.source = peer.to_string();
                 e.outcome = "refused".into();
-                e.detail = Some(why.to_string());
+                e.detail = Some(why);
                 ctx.audit.record(e);
                 return Ok(());
             }

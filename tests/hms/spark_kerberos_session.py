@@ -1,0 +1,55 @@
+"""pyspark's Hive client signing in to lakecat's Thrift port with Kerberos, as it
+signs in to a kerberized Hive Metastore: hive.metastore.sasl.enabled, the
+service principal, and Spark's own principal and keytab (SparkSubmit logs in
+from it). argv = host:port of the Thrift front, a scratch folder, the realm's
+folder (scripts/kdc.sh: krb5.conf, spark.keytab). Hadoop is told to use
+Kerberos through a core-site.xml in the scratch folder. Prints "ok"."""
+import os
+import sys
+
+thrift, scratch, realm = sys.argv[1], sys.argv[2], sys.argv[3]
+conf_dir = os.path.join(scratch, "hadoop-conf")
+os.makedirs(conf_dir, exist_ok=True)
+with open(os.path.join(conf_dir, "core-site.xml"), "w") as f:
+    f.write(
+        "<configuration><property><name>hadoop.security.authentication</name>"
+        "<value>kerberos</value></property></configuration>"
+    )
+os.environ["HADOOP_CONF_DIR"] = conf_dir
+os.environ["KRB5_CONFIG"] = f"{realm}/krb5.conf"
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+port = thrift.rsplit(":", 1)[1]
+spark = (
+    SparkSession.builder.master("local[1]")
+    .appName("lakecat-hms-kerberos")
+    .config("spark.sql.catalogImplementation", "hive")
+    # The service principal's host is the one in the URI, as Hive's client
+    # replaces _HOST with it.
+    .config("spark.hadoop.hive.metastore.uris", f"thrift://localhost:{port}")
+    .config("spark.hadoop.hive.metastore.sasl.enabled", "true")
+    .config("spark.hadoop.hive.metastore.kerberos.principal", "hive/_HOST@LAKECAT.TEST")
+    .config("spark.hadoop.hadoop.security.authentication", "kerberos")
+    .config("spark.kerberos.principal", "spark@LAKECAT.TEST")
+    .config("spark.kerberos.keytab", f"{realm}/spark.keytab")
+    .config("spark.driver.extraJavaOptions", f"-Djava.security.krb5.conf={realm}/krb5.conf")
+    .config("spark.sql.warehouse.dir", f"file://{scratch}/warehouse")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.shuffle.partitions", "1")
+    .config("spark.driver.memory", "512m")
+    .getOrCreate()
+)
+spark.sparkContext.setLogLevel("ERROR")
+sql = spark.sql
+
+sql("CREATE DATABASE kerb")
+assert "kerb" in [r[0] for r in sql("SHOW DATABASES").collect()]
+sql("CREATE TABLE kerb.ev (id BIGINT, dt STRING) USING parquet PARTITIONED BY (dt)")
+sql("INSERT INTO kerb.ev VALUES (1, '2024-01-01'), (2, '2024-01-02'), (3, '2024-01-02')")
+parts = [r[0] for r in sql("SHOW PARTITIONS kerb.ev").collect()]
+assert parts == ["dt=2024-01-01", "dt=2024-01-02"], parts
+n = sql("SELECT count(*) FROM kerb.ev WHERE dt LIKE '2024-01-0%'").collect()[0][0]
+assert n == 3, n
+spark.stop()
+print("ok")

@@ -1,0 +1,362 @@
+//! SASL GSSAPI (Kerberos) on the Thrift port (issue 16), against a throwaway MIT
+//! realm that scripts/kdc.sh makes on 127.0.0.1: lakecat's own GSS-API initiator
+//! for the protocol's cases (who gets in, who is refused and why, and that
+//! grants follow the Kerberos name), and Spark's Hive client signing in with a
+//! keytab as it does to a kerberized Hive Metastore.
+//!
+//! A test binary of its own: MIT's library reads the realm's krb5.conf from
+//! `KRB5_CONFIG`, which this process must set before its first sign-in, and no
+//! other test should share a process with that.
+
+mod common;
+
+use lakecat::hms::gssapi::Initiator;
+use lakecat::hms::sasl::gssapi_sign_in;
+use lakecat::hms::thrift::{self, Reader, TStruct, TValue};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const SERVICE: &str = "hive/localhost@LAKECAT.TEST";
+
+/// A realm whose KDC stops with it.
+struct Realm {
+    dir: tempfile::TempDir,
+}
+
+impl Realm {
+    fn start() -> Realm {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("bash")
+            .arg(format!("{}/scripts/kdc.sh", env!("CARGO_MANIFEST_DIR")))
+            .args(["start", &dir.path().to_string_lossy()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/kdc.sh start failed (scripts/test.sh installs MIT Kerberos):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Realm { dir }
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+}
+
+impl Drop for Realm {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(format!("{}/scripts/kdc.sh", env!("CARGO_MANIFEST_DIR")))
+            .args(["stop", &self.dir.path().to_string_lossy()])
+            .status();
+    }
+}
+
+fn message(status: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![status];
+    m.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+fn read_message(s: &mut TcpStream) -> (u8, Vec<u8>) {
+    let mut head = [0u8; 5];
+    s.read_exact(&mut head).unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(head[1..].try_into().unwrap()) as usize];
+    s.read_exact(&mut body).unwrap();
+    (head[0], body)
+}
+
+const OK: u8 = 2;
+const BAD: u8 = 3;
+
+/// How a test client behaves at the security-layer step.
+struct Choice<'a> {
+    layer: u8,
+    authzid: &'a str,
+}
+
+const NO_LAYER: Choice = Choice {
+    layer: 1,
+    authzid: "",
+};
+
+/// Signs in over SASL GSSAPI as Hive's clients do; the connection once the
+/// server said COMPLETE, or the server's reason for refusing.
+fn sign_in(
+    addr: &str,
+    keytab: &Path,
+    principal: &str,
+    service: &str,
+    choice: Choice,
+) -> Result<TcpStream, String> {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut gss = Initiator::new(keytab, principal, service)?;
+    gssapi_sign_in(&mut s, &mut gss, choice.layer, choice.authzid)?;
+    Ok(s)
+}
+
+/// A call in a 4-byte frame, as every message after SASL travels.
+fn call(s: &mut TcpStream, name: &str, args: TStruct) -> thrift::Message {
+    let msg = thrift::write_message(name, thrift::CALL, 1, &args);
+    s.write_all(&(msg.len() as u32).to_be_bytes()).unwrap();
+    s.write_all(&msg).unwrap();
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut frame = vec![0u8; u32::from_be_bytes(len) as usize];
+    s.read_exact(&mut frame).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut r: &[u8] = &frame[1..];
+    rt.block_on(Reader::new(&mut r, frame.len()).message(frame[0]))
+        .unwrap()
+}
+
+fn databases(s: &mut TcpStream) -> Vec<String> {
+    let m = call(s, "get_all_databases", TStruct::new());
+    assert_eq!(m.kind, thrift::REPLY);
+    m.args.strings(0)
+}
+
+fn create_database(s: &mut TcpStream, name: &str) -> thrift::Message {
+    let db = TStruct::new().with_str(1, name);
+    call(
+        s,
+        "create_database",
+        TStruct::new().with(1, TValue::Struct(db)),
+    )
+}
+
+/// The message of the exception a reply carries, if any.
+fn exception(m: &thrift::Message) -> Option<String> {
+    m.args.fields.iter().find_map(|(id, v)| match v {
+        TValue::Struct(e) if *id >= 1 => e.str(1),
+        _ => None,
+    })
+}
+
+/// `lakecat serve` with these arguments exits at once; its error.
+fn refused_at_start(args: &[&str], conf: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(args)
+        .env("KRB5_CONFIG", conf)
+        .env_remove("LAKECAT_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "serve {args:?} started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
+    let realm = Realm::start();
+    let conf = realm.path("krb5.conf");
+    // Before this process's first sign-in, the only moment MIT reads it.
+    std::env::set_var("KRB5_CONFIG", &conf);
+    let keytab = realm.path("hive.keytab").to_string_lossy().into_owned();
+    let conf_env = conf.to_string_lossy().into_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::start_with_env(
+        dir.path(),
+        &[
+            "--thrift-kerberos-keytab",
+            &keytab,
+            "--thrift-kerberos-principal",
+            SERVICE,
+            "--authorization",
+            "grants",
+            "--admins",
+            "alice",
+        ],
+        &[("KRB5_CONFIG", &conf_env)],
+    );
+    let addr = server.thrift.clone();
+    let user = |name: &str, choice: Choice| {
+        sign_in(
+            &addr,
+            &realm.path(&format!("{name}.keytab")),
+            &format!("{name}@LAKECAT.TEST"),
+            SERVICE,
+            choice,
+        )
+    };
+
+    // alice, an administrator by her Kerberos name, creates a database.
+    let mut alice = user("alice", NO_LAYER).expect("alice signs in");
+    let m = create_database(&mut alice, "kerb");
+    assert_eq!(exception(&m), None, "alice may create databases");
+    assert!(databases(&mut alice).contains(&"kerb".to_string()));
+
+    // bob signs in too, but holds no grant: refused, nothing changed.
+    let mut bob = user("bob", NO_LAYER).expect("bob signs in");
+    let m = create_database(&mut bob, "bobs");
+    let why = exception(&m).expect("bob's create_database is refused");
+    assert!(
+        why.contains("bob"),
+        "the refusal names the principal: {why}"
+    );
+    assert!(!databases(&mut alice).contains(&"bobs".to_string()));
+
+    // Acting for someone else, or asking for a security layer not offered.
+    let err = user(
+        "bob",
+        Choice {
+            layer: 1,
+            authzid: "alice",
+        },
+    )
+    .expect_err("bob may not act as alice");
+    assert!(err.contains("may not act as"), "{err}");
+    let err = user(
+        "alice",
+        Choice {
+            layer: 4,
+            authzid: "",
+        },
+    )
+    .expect_err("privacy is not offered");
+    assert!(err.contains("only 0x1"), "{err}");
+
+    // A ticket for a service whose key lakecat does not hold.
+    let err = sign_in(
+        &addr,
+        &realm.path("alice.keytab"),
+        "alice@LAKECAT.TEST",
+        "impostor/localhost@LAKECAT.TEST",
+        NO_LAYER,
+    )
+    .expect_err("a ticket for another service is refused");
+    assert!(!err.is_empty(), "the refusal says why");
+
+    // Garbage for a token, another mechanism, and no SASL at all.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&message(1, b"GSSAPI")).unwrap();
+    s.write_all(&message(OK, b"not a kerberos token")).unwrap();
+    let (status, body) = read_message(&mut s);
+    assert_eq!(status, BAD, "{}", String::from_utf8_lossy(&body));
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&message(1, b"PLAIN")).unwrap();
+    let (status, body) = read_message(&mut s);
+    assert_eq!(status, BAD);
+    assert!(
+        String::from_utf8_lossy(&body).contains("only GSSAPI"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&thrift::write_message(
+        "get_all_databases",
+        thrift::CALL,
+        1,
+        &TStruct::new(),
+    ))
+    .unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("kerb"),
+        "a client without SASL was answered"
+    );
+
+    // After all that, alice's connection still works and the others still can.
+    assert!(databases(&mut alice).contains(&"kerb".to_string()));
+    let mut again = user("alice", NO_LAYER).expect("alice signs in again");
+    assert!(databases(&mut again).contains(&"kerb".to_string()));
+    server.sigterm();
+
+    // What would fail every sign-in fails at start instead.
+    let err = refused_at_start(
+        &[
+            "--thrift-kerberos-keytab",
+            &keytab,
+            "--thrift-kerberos-principal",
+            "hive/elsewhere@LAKECAT.TEST",
+        ],
+        &conf,
+    );
+    assert!(err.contains("hive/elsewhere@LAKECAT.TEST"), "{err}");
+    let err = refused_at_start(
+        &["--thrift-kerberos-keytab", "/nonexistent/hive.keytab"],
+        &conf,
+    );
+    assert!(err.contains("does not exist"), "{err}");
+    let err = refused_at_start(&["--thrift-kerberos-principal", SERVICE], &conf);
+    assert!(err.contains("needs --thrift-kerberos-keytab"), "{err}");
+    // Kerberos is authentication enough beside SigV4 on HTTP.
+    let both = common::start_with_env(
+        &dir.path().join("both"),
+        &[
+            "--auth",
+            "sigv4",
+            "--access-keys",
+            "K:secret",
+            "--thrift-kerberos-keytab",
+            &keytab,
+        ],
+        &[("KRB5_CONFIG", &conf_env)],
+    );
+    let mut s = sign_in(
+        &both.thrift,
+        &realm.path("alice.keytab"),
+        "alice@LAKECAT.TEST",
+        SERVICE,
+        NO_LAYER,
+    )
+    .expect("alice signs in beside SigV4");
+    assert!(databases(&mut s).contains(&"default".to_string()));
+    both.sigterm();
+}
+
+/// Spark's Hive client with a keytab, as against a kerberized Hive Metastore.
+#[test]
+fn spark_signs_in_with_kerberos() {
+    let realm = Realm::start();
+    let conf = realm.path("krb5.conf").to_string_lossy().into_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("spark");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let server = common::start_with_env(
+        &dir.path().join("catalog"),
+        &[
+            "--thrift-kerberos-keytab",
+            &realm.path("hive.keytab").to_string_lossy(),
+            "--allowed-locations",
+            &scratch.to_string_lossy(),
+            "--authorization",
+            "grants",
+            "--admins",
+            "spark",
+        ],
+        &[("KRB5_CONFIG", &conf)],
+    );
+    common::python_ok(
+        "hms/spark_kerberos_session.py",
+        &[
+            &server.thrift,
+            &scratch.to_string_lossy(),
+            &realm.dir.path().to_string_lossy(),
+        ],
+    );
+    // Spark's calls were made as the Kerberos user `spark`, an administrator
+    // here; an anonymous caller would have been refused its first write.
+    server.sigterm();
+}
