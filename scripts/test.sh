@@ -4,9 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== test dependencies (.venv: moto_server for the S3 tests, boto3, the aws CLI and awswrangler for the Glue tests, pyspark, hmsclient, hive-metastore-client, thrift_sasl and PyIceberg for the Hive Metastore tests; delta-rs and PyIceberg's SqlCatalog for the open-format crawls; Selenium for the console's browser test; Java 17 for pyspark)"
+echo "== test dependencies (.venv: moto_server for the S3 tests, boto3, the aws CLI and awswrangler for the Glue tests, pyspark, hmsclient, hive-metastore-client, thrift_sasl, pykerberos and PyIceberg for the Hive Metastore tests; delta-rs and PyIceberg's SqlCatalog for the open-format crawls; Selenium for the console's browser test; Java 17 for pyspark)"
+if [ ! -x /usr/sbin/krb5kdc ] || [ ! -x /usr/sbin/kadmin.local ] || [ ! -x /usr/bin/krb5-config ]; then
+  # The Kerberos tests make a throwaway realm (scripts/kdc.sh) with MIT's KDC; pykerberos
+  # (the Python clients' Kerberos) builds against libkrb5-dev, so this comes before pip.
+  echo "== installing Debian's MIT Kerberos (krb5-kdc, krb5-admin-server, krb5-user, libkrb5-dev) for the Kerberos tests"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq krb5-kdc krb5-admin-server krb5-user libkrb5-dev python3-dev
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq krb5-kdc krb5-admin-server krb5-user libkrb5-dev python3-dev; fi
+fi
 if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/aws ] \
-  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient, hive_metastore_client, awswrangler, thrift_sasl, puresasl, pyiceberg.catalog.hive, pyiceberg.catalog.sql, deltalake, selenium" 2>/dev/null; then
+  || ! .venv/bin/python -c "import boto3, pyspark, hmsclient, hive_metastore_client, awswrangler, thrift_sasl, puresasl, kerberos, pyiceberg.catalog.hive, pyiceberg.catalog.sql, deltalake, selenium" 2>/dev/null; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r testdata/requirements-test.txt
 fi
@@ -22,12 +29,6 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   echo "== installing Debian's chromium and chromium-driver (the web console's browser test)"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi
-fi
-if [ ! -x /usr/sbin/krb5kdc ] || [ ! -x /usr/sbin/kadmin.local ]; then
-  # The Kerberos tests make a throwaway realm (scripts/kdc.sh) with MIT's KDC.
-  echo "== installing Debian's MIT Kerberos (krb5-kdc, krb5-admin-server, krb5-user) for the Kerberos tests"
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq krb5-kdc krb5-admin-server krb5-user
-  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq krb5-kdc krb5-admin-server krb5-user; fi
 fi
 if ! command -v openssl >/dev/null; then
   # The SNS signature tests make certificates and sign messages with openssl.

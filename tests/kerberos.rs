@@ -213,6 +213,17 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
     );
     assert!(!databases(&mut alice).contains(&"bobs".to_string()));
 
+    // Hive's Python clients: hmsclient over thrift_sasl and pure-sasl, with
+    // pykerberos and a ticket cache.
+    let port = addr.rsplit_once(':').unwrap().1;
+    common::python_ok(
+        "hms/kerberos_session.py",
+        &[
+            &format!("localhost:{port}"),
+            &realm.dir.path().to_string_lossy(),
+        ],
+    );
+
     // Acting for someone else, or asking for a security layer not offered.
     let err = user(
         "bob",

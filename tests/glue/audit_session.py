@@ -38,7 +38,7 @@ if mode == "act":
     fails(lambda: glue("AKIDAUDIT", "wrong-secret").create_database(DatabaseInput={"Name": "forged"}))
 
     from hmsclient.genthrift.hive_metastore.ttypes import Database
-    from plain_sasl import connect
+    from sasl_clients import connect
 
     def hms(password):
         return connect(thrift, "ann", password)

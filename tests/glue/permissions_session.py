@@ -116,7 +116,7 @@ assert status == 200 and body["grants"][0]["resource"] == "database:sales", body
 
 # Over Thrift, as the SASL user `reader`.
 from hmsclient.genthrift.hive_metastore.ttypes import Database
-from plain_sasl import connect
+from sasl_clients import connect
 
 t, c = connect(thrift, "reader", "rpw")
 assert c.get_table("sales", "orders").tableName == "orders"

@@ -5,7 +5,7 @@ Prints "ok"."""
 import sys
 
 from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore
-from plain_sasl import connect
+from sasl_clients import connect
 from thrift.protocol import TBinaryProtocol
 from thrift.transport import TSocket
 
