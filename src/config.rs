@@ -63,6 +63,8 @@ pub struct FileConfig {
     pub thrift_kerberos_keytab: Option<PathBuf>,
     /// The service principal (`hive/_HOST@REALM`); any in the keytab if unset.
     pub thrift_kerberos_principal: Option<String>,
+    /// Hadoop's `hadoop.rpc.protection` values offered: `"authentication,integrity,privacy"`.
+    pub thrift_kerberos_protection: Option<String>,
     /// The change log keeps at most this many events.
     pub events_max_count: Option<u64>,
     /// The change log keeps events at most this many seconds.
@@ -108,6 +110,7 @@ pub struct ServeFlags {
     pub thrift_users: Option<String>,
     pub thrift_kerberos_keytab: Option<PathBuf>,
     pub thrift_kerberos_principal: Option<String>,
+    pub thrift_kerberos_protection: Option<String>,
     pub events_max_count: Option<u64>,
     pub events_max_age_secs: Option<u64>,
     pub change_log: Option<String>,
@@ -228,6 +231,7 @@ impl ServeConfig {
             thrift_users,
             thrift_kerberos_keytab,
             thrift_kerberos_principal,
+            thrift_kerberos_protection,
             events_max_count,
             events_max_age_secs,
             change_log,
@@ -304,10 +308,16 @@ impl ServeConfig {
                 keytab
                     .check()
                     .map_err(|e| format!("--thrift-kerberos-keytab: {e}"))?;
-                Some(keytab)
+                let protection =
+                    match thrift_kerberos_protection.or(file.thrift_kerberos_protection) {
+                        Some(list) => crate::hms::sasl::Protection::parse(&list)
+                            .map_err(|e| format!("--thrift-kerberos-protection: {e}"))?,
+                        None => crate::hms::sasl::Protection::ANY,
+                    };
+                Some(crate::hms::sasl::Kerberos { keytab, protection })
             }
-            None if thrift_kerberos_principal.is_some() => {
-                return Err("--thrift-kerberos-principal needs --thrift-kerberos-keytab".into())
+            None if thrift_kerberos_principal.is_some() || thrift_kerberos_protection.is_some() => {
+                return Err("--thrift-kerberos-principal and --thrift-kerberos-protection need --thrift-kerberos-keytab".into())
             }
             None => None,
         };

@@ -163,6 +163,11 @@ enum Command {
             value_name = "PRINCIPAL"
         )]
         thrift_kerberos_principal: Option<String>,
+        /// The SASL protection offered to Kerberos clients, Hadoop's
+        /// hadoop.rpc.protection values: authentication, integrity, privacy
+        /// (comma-separated; all of them by default, and the client chooses).
+        #[arg(long, env = "LAKECAT_THRIFT_KERBEROS_PROTECTION", value_name = "LIST")]
+        thrift_kerberos_protection: Option<String>,
     },
     /// Crawl folders (s3://bucket/prefix, file:///path or a local path) and register
     /// the tables and partitions found, one atomic write per table.
@@ -511,6 +516,7 @@ fn run(cli: Cli) -> Result<(), String> {
             thrift_users,
             thrift_kerberos_keytab,
             thrift_kerberos_principal,
+            thrift_kerberos_protection,
             events_max_count,
             events_max_age_secs,
             change_log,
@@ -543,6 +549,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     thrift_users,
                     thrift_kerberos_keytab,
                     thrift_kerberos_principal,
+                    thrift_kerberos_protection,
                     events_max_count,
                     events_max_age_secs,
                     change_log,

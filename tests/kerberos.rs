@@ -85,6 +85,13 @@ const NO_LAYER: Choice = Choice {
     authzid: "",
 };
 
+/// A signed-in connection, with its security layer.
+struct Client {
+    s: TcpStream,
+    gss: Initiator,
+    layer: u8,
+}
+
 /// Signs in over SASL GSSAPI as Hive's clients do; the connection once the
 /// server said COMPLETE, or the server's reason for refusing.
 fn sign_in(
@@ -93,44 +100,71 @@ fn sign_in(
     principal: &str,
     service: &str,
     choice: Choice,
-) -> Result<TcpStream, String> {
+) -> Result<Client, String> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut gss = Initiator::new(keytab, principal, service)?;
     gssapi_sign_in(&mut s, &mut gss, choice.layer, choice.authzid)?;
-    Ok(s)
-}
-
-/// A call in a 4-byte frame, as every message after SASL travels.
-fn call(s: &mut TcpStream, name: &str, args: TStruct) -> thrift::Message {
-    let msg = thrift::write_message(name, thrift::CALL, 1, &args);
-    s.write_all(&(msg.len() as u32).to_be_bytes()).unwrap();
-    s.write_all(&msg).unwrap();
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len).unwrap();
-    let mut frame = vec![0u8; u32::from_be_bytes(len) as usize];
-    s.read_exact(&mut frame).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let mut r: &[u8] = &frame[1..];
-    rt.block_on(Reader::new(&mut r, frame.len()).message(frame[0]))
-        .unwrap()
-}
-
-fn databases(s: &mut TcpStream) -> Vec<String> {
-    let m = call(s, "get_all_databases", TStruct::new());
-    assert_eq!(m.kind, thrift::REPLY);
-    m.args.strings(0)
-}
-
-fn create_database(s: &mut TcpStream, name: &str) -> thrift::Message {
-    let db = TStruct::new().with_str(1, name);
-    call(
+    Ok(Client {
         s,
-        "create_database",
-        TStruct::new().with(1, TValue::Struct(db)),
-    )
+        gss,
+        layer: choice.layer,
+    })
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a connection with layer {}", self.layer)
+    }
+}
+
+impl Client {
+    /// Sends a frame as the layer wants it (or, to test, encrypted or not).
+    fn send(&mut self, payload: &[u8], encrypt: Option<bool>) {
+        let frame = match (self.layer, encrypt) {
+            (1, None) => payload.to_vec(),
+            (layer, None) => self.gss.wrap(payload, layer == 4).unwrap(),
+            (_, Some(conf)) => self.gss.wrap(payload, conf).unwrap(),
+        };
+        self.s
+            .write_all(&(frame.len() as u32).to_be_bytes())
+            .unwrap();
+        self.s.write_all(&frame).unwrap();
+    }
+
+    /// A call in a 4-byte frame, as every message after SASL travels.
+    fn call(&mut self, name: &str, args: TStruct) -> thrift::Message {
+        self.send(&thrift::write_message(name, thrift::CALL, 1, &args), None);
+        let mut len = [0u8; 4];
+        self.s.read_exact(&mut len).unwrap();
+        let mut frame = vec![0u8; u32::from_be_bytes(len) as usize];
+        self.s.read_exact(&mut frame).unwrap();
+        if self.layer != 1 {
+            let (plain, encrypted) = self.gss.unwrap(&frame).unwrap();
+            assert_eq!(encrypted, self.layer == 4, "the reply's protection");
+            frame = plain;
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut r: &[u8] = &frame[1..];
+        rt.block_on(Reader::new(&mut r, frame.len()).message(frame[0]))
+            .unwrap()
+    }
+
+    fn databases(&mut self) -> Vec<String> {
+        let m = self.call("get_all_databases", TStruct::new());
+        assert_eq!(m.kind, thrift::REPLY);
+        m.args.strings(0)
+    }
+
+    fn create_database(&mut self, name: &str) -> thrift::Message {
+        let db = TStruct::new().with_str(1, name);
+        self.call(
+            "create_database",
+            TStruct::new().with(1, TValue::Struct(db)),
+        )
+    }
 }
 
 /// The message of the exception a reply carries, if any.
@@ -187,34 +221,54 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
         &[("KRB5_CONFIG", &conf_env)],
     );
     let addr = server.thrift.clone();
-    let user = |name: &str, choice: Choice| {
+    let user = |name: &str, layer: u8, authzid: &str| {
         sign_in(
             &addr,
             &realm.path(&format!("{name}.keytab")),
             &format!("{name}@LAKECAT.TEST"),
             SERVICE,
-            choice,
+            Choice { layer, authzid },
         )
     };
 
     // alice, an administrator by her Kerberos name, creates a database.
-    let mut alice = user("alice", NO_LAYER).expect("alice signs in");
-    let m = create_database(&mut alice, "kerb");
+    let mut alice = user("alice", 1, "").expect("alice signs in");
+    let m = alice.create_database("kerb");
     assert_eq!(exception(&m), None, "alice may create databases");
-    assert!(databases(&mut alice).contains(&"kerb".to_string()));
+    assert!(alice.databases().contains(&"kerb".to_string()));
 
     // bob signs in too, but holds no grant: refused, nothing changed.
-    let mut bob = user("bob", NO_LAYER).expect("bob signs in");
-    let m = create_database(&mut bob, "bobs");
+    let mut bob = user("bob", 1, "").expect("bob signs in");
+    let m = bob.create_database("bobs");
     let why = exception(&m).expect("bob's create_database is refused");
     assert!(
         why.contains("bob"),
         "the refusal names the principal: {why}"
     );
-    assert!(!databases(&mut alice).contains(&"bobs".to_string()));
+    assert!(!alice.databases().contains(&"bobs".to_string()));
+
+    // Integrity and privacy: every frame signed, or signed and encrypted.
+    for layer in [2, 4] {
+        let mut c = user("alice", layer, "").expect("the layer is offered");
+        let m = c.create_database(&format!("layer{layer}"));
+        assert_eq!(exception(&m), None);
+        assert!(c.databases().contains(&format!("layer{layer}")));
+    }
+    // On a privacy layer, a frame that is only signed is refused.
+    let mut c = user("alice", 4, "").unwrap();
+    c.send(
+        &thrift::write_message("get_all_databases", thrift::CALL, 1, &TStruct::new()),
+        Some(false),
+    );
+    let mut rest = Vec::new();
+    let _ = c.s.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty(),
+        "a clear frame on a privacy layer was answered"
+    );
 
     // Hive's Python clients: hmsclient over thrift_sasl and pure-sasl, with
-    // pykerberos and a ticket cache.
+    // pykerberos and a ticket cache, with and without protection.
     let port = addr.rsplit_once(':').unwrap().1;
     common::python_ok(
         "hms/kerberos_session.py",
@@ -224,25 +278,11 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
         ],
     );
 
-    // Acting for someone else, or asking for a security layer not offered.
-    let err = user(
-        "bob",
-        Choice {
-            layer: 1,
-            authzid: "alice",
-        },
-    )
-    .expect_err("bob may not act as alice");
+    // Acting for someone else; two layers at once.
+    let err = user("bob", 1, "alice").expect_err("bob may not act as alice");
     assert!(err.contains("may not act as"), "{err}");
-    let err = user(
-        "alice",
-        Choice {
-            layer: 4,
-            authzid: "",
-        },
-    )
-    .expect_err("privacy is not offered");
-    assert!(err.contains("only 0x1"), "{err}");
+    let err = user("alice", 6, "").expect_err("two layers at once");
+    assert!(err.contains("not offered"), "{err}");
 
     // A ticket for a service whose key lakecat does not hold.
     let err = sign_in(
@@ -267,20 +307,12 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
     s.write_all(&message(1, b"PLAIN")).unwrap();
     let (status, body) = read_message(&mut s);
     assert_eq!(status, BAD);
-    assert!(
-        String::from_utf8_lossy(&body).contains("only GSSAPI"),
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("only GSSAPI"), "{body}");
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&thrift::write_message(
-        "get_all_databases",
-        thrift::CALL,
-        1,
-        &TStruct::new(),
-    ))
-    .unwrap();
+    let call = thrift::write_message("get_all_databases", thrift::CALL, 1, &TStruct::new());
+    s.write_all(&call).unwrap();
     let mut rest = Vec::new();
     let _ = s.read_to_end(&mut rest);
     assert!(
@@ -288,10 +320,10 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
         "a client without SASL was answered"
     );
 
-    // After all that, alice's connection still works and the others still can.
-    assert!(databases(&mut alice).contains(&"kerb".to_string()));
-    let mut again = user("alice", NO_LAYER).expect("alice signs in again");
-    assert!(databases(&mut again).contains(&"kerb".to_string()));
+    // After all that, alice's connection still works and new ones still can.
+    assert!(alice.databases().contains(&"kerb".to_string()));
+    let mut again = user("alice", 1, "").expect("alice signs in again");
+    assert!(again.databases().contains(&"kerb".to_string()));
     server.sigterm();
 
     // What would fail every sign-in fails at start instead.
@@ -311,8 +343,18 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
     );
     assert!(err.contains("does not exist"), "{err}");
     let err = refused_at_start(&["--thrift-kerberos-principal", SERVICE], &conf);
-    assert!(err.contains("needs --thrift-kerberos-keytab"), "{err}");
-    // Kerberos is authentication enough beside SigV4 on HTTP.
+    assert!(err.contains("need --thrift-kerberos-keytab"), "{err}");
+    let args = [
+        "--thrift-kerberos-keytab",
+        &keytab,
+        "--thrift-kerberos-protection",
+        "secrecy",
+    ];
+    let err = refused_at_start(&args, &conf);
+    assert!(err.contains("\"secrecy\" is not one of"), "{err}");
+
+    // Kerberos is authentication enough beside SigV4 on HTTP, and where an
+    // operator requires privacy, as with hadoop.rpc.protection.
     let both = common::start_with_env(
         &dir.path().join("both"),
         &[
@@ -322,18 +364,27 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
             "K:secret",
             "--thrift-kerberos-keytab",
             &keytab,
+            "--thrift-kerberos-protection",
+            "privacy",
         ],
         &[("KRB5_CONFIG", &conf_env)],
     );
-    let mut s = sign_in(
-        &both.thrift,
-        &realm.path("alice.keytab"),
-        "alice@LAKECAT.TEST",
-        SERVICE,
-        NO_LAYER,
-    )
-    .expect("alice signs in beside SigV4");
-    assert!(databases(&mut s).contains(&"default".to_string()));
+    let alice_at = |layer: u8| {
+        sign_in(
+            &both.thrift,
+            &realm.path("alice.keytab"),
+            "alice@LAKECAT.TEST",
+            SERVICE,
+            Choice { layer, authzid: "" },
+        )
+    };
+    let err = alice_at(1).expect_err("privacy is required");
+    assert!(
+        err.contains("authentication, which is not offered (this port offers privacy"),
+        "{err}"
+    );
+    let mut c = alice_at(4).expect("alice signs in with privacy beside SigV4");
+    assert!(c.databases().contains(&"default".to_string()));
     both.sigterm();
 }
 
@@ -350,6 +401,8 @@ fn spark_signs_in_with_kerberos() {
         &[
             "--thrift-kerberos-keytab",
             &realm.path("hive.keytab").to_string_lossy(),
+            "--thrift-kerberos-protection",
+            "privacy",
             "--allowed-locations",
             &scratch.to_string_lossy(),
             "--authorization",

@@ -509,11 +509,13 @@ impl Acceptor {
         names
     }
 
-    pub fn wrap(&self, message: &[u8]) -> Result<Vec<u8>, String> {
-        wrap(self.g, self.ctx, message)
+    /// Signs a message, and encrypts it with `confidential`.
+    pub fn wrap(&self, message: &[u8], confidential: bool) -> Result<Vec<u8>, String> {
+        wrap(self.g, self.ctx, message, confidential)
     }
 
-    pub fn unwrap(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+    /// Checks a message's signature (and decrypts it); whether it was encrypted.
+    pub fn unwrap(&self, message: &[u8]) -> Result<(Vec<u8>, bool), String> {
         unwrap(self.g, self.ctx, message)
     }
 }
@@ -525,34 +527,44 @@ impl Drop for Acceptor {
     }
 }
 
-/// Integrity-protected, not encrypted: SASL GSSAPI's security-layer messages.
-fn wrap(g: &Gss, ctx: Ctx, message: &[u8]) -> Result<Vec<u8>, String> {
+fn wrap(g: &Gss, ctx: Ctx, message: &[u8], confidential: bool) -> Result<Vec<u8>, String> {
     let mut input = borrowed(message);
     let (mut minor, mut output) = (0, empty());
-    let major = unsafe { (g.wrap)(&mut minor, ctx, 0, 0, &mut input, null_mut(), &mut output) };
+    let conf = c_int::from(confidential);
+    let major = unsafe {
+        (g.wrap)(
+            &mut minor,
+            ctx,
+            conf,
+            0,
+            &mut input,
+            null_mut(),
+            &mut output,
+        )
+    };
     if major & ERROR_MASK != 0 {
         return Err(status(g, "wrapping a message", major, minor));
     }
     Ok(take(g, &mut output))
 }
 
-fn unwrap(g: &Gss, ctx: Ctx, message: &[u8]) -> Result<Vec<u8>, String> {
+fn unwrap(g: &Gss, ctx: Ctx, message: &[u8]) -> Result<(Vec<u8>, bool), String> {
     let mut input = borrowed(message);
-    let (mut minor, mut output) = (0, empty());
+    let (mut minor, mut output, mut conf) = (0, empty(), 0);
     let major = unsafe {
         (g.unwrap)(
             &mut minor,
             ctx,
             &mut input,
             &mut output,
-            null_mut(),
+            &mut conf,
             null_mut(),
         )
     };
     if major & ERROR_MASK != 0 {
         return Err(status(g, "unwrapping a message", major, minor));
     }
-    Ok(take(g, &mut output))
+    Ok((take(g, &mut output), conf != 0))
 }
 
 /// The client's half: signs in as the principal whose key is in `keytab`, to
@@ -631,11 +643,13 @@ impl Initiator {
         outcome(g, "Kerberos sign-in", major, minor, out)
     }
 
-    pub fn wrap(&self, message: &[u8]) -> Result<Vec<u8>, String> {
-        wrap(self.g, self.ctx, message)
+    /// Signs a message, and encrypts it with `confidential`.
+    pub fn wrap(&self, message: &[u8], confidential: bool) -> Result<Vec<u8>, String> {
+        wrap(self.g, self.ctx, message, confidential)
     }
 
-    pub fn unwrap(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+    /// Checks a message's signature (and decrypts it); whether it was encrypted.
+    pub fn unwrap(&self, message: &[u8]) -> Result<(Vec<u8>, bool), String> {
         unwrap(self.g, self.ctx, message)
     }
 }

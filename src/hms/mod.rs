@@ -155,12 +155,14 @@ where
         peer,
         user: None,
         claimed: None,
+        layer: None,
     };
     if let Some(mechanisms) = mechanisms {
         match sasl::negotiate(&mut stream, &mechanisms).await {
-            Ok(user) => {
+            Ok(sasl::Signed { user, layer }) => {
                 tracing::debug!("thrift connection from {peer} authenticated as {user}");
                 session.user = Some(user);
+                session.layer = layer;
             }
             Err(sasl::Refused { mechanism, why }) => {
                 tracing::info!("thrift connection from {peer} refused: {why}");
@@ -187,6 +189,8 @@ struct Session {
     user: Option<String>,
     /// The name a client gave in `set_ugi`, unverified.
     claimed: Option<String>,
+    /// SASL's integrity or privacy on every frame, when the client chose it.
+    layer: Option<sasl::Layer>,
 }
 
 impl Session {
@@ -210,7 +214,8 @@ where
     let (rd, wr) = tokio::io::split(stream);
     let mut rd = BufReader::with_capacity(64 * 1024, rd);
     let mut wr = BufWriter::with_capacity(64 * 1024, wr);
-    let mut framed: Option<bool> = None;
+    // After SASL every message is framed, whatever its first byte.
+    let mut framed: Option<bool> = session.user.is_some().then_some(true);
     loop {
         let first = match rd.read_u8().await {
             Ok(b) => b,
@@ -237,6 +242,9 @@ where
                     "the connection ended {} bytes into a frame of {len}",
                     frame.len()
                 )));
+            }
+            if let Some(layer) = &session.layer {
+                frame = layer.open(&frame).map_err(ThriftError::Malformed)?;
             }
             let mut body: &[u8] = &frame;
             let first = body
@@ -299,6 +307,10 @@ where
                     &thrift::application_exception(&message, t),
                 )
             }
+        };
+        let bytes = match &session.layer {
+            Some(layer) => layer.seal(&bytes).map_err(ThriftError::Malformed)?,
+            None => bytes,
         };
         if is_framed {
             wr.write_all(&(bytes.len() as u32).to_be_bytes()).await?;

@@ -7,10 +7,11 @@
 //!
 //! GSSAPI follows RFC 4752 as Java's `GssKrb5Server` does: the Kerberos
 //! context, then a wrapped offer of security layers and the client's wrapped
-//! choice. Only "no security layer" is offered (Hive's default
-//! `hadoop.rpc.protection=authentication`); integrity and privacy come from
-//! TLS on the same port instead, so a client that insists on `auth-conf` is
-//! refused by its own SASL library with "no common protection layer".
+//! choice. The layers are Hadoop's `hadoop.rpc.protection` values
+//! (authentication, integrity, privacy; all offered unless the operator
+//! narrows them); with integrity or privacy every frame afterwards carries a
+//! GSS-API wrap token (signed, or signed and encrypted), as Thrift's
+//! `TSaslTransport` frames them.
 //!
 //! Passwords are compared in constant time; a failed or malformed negotiation
 //! gets `BAD`/`ERROR` with a reason and the connection is closed.
@@ -89,7 +90,91 @@ pub struct Mechanisms {
     /// PLAIN, with these users (`--thrift-users`).
     pub plain: Option<Users>,
     /// GSSAPI, with this service keytab (`--thrift-kerberos-keytab`).
-    pub kerberos: Option<gssapi::Keytab>,
+    pub kerberos: Option<Kerberos>,
+}
+
+/// Kerberos on the port: the service's keytab, and the protection offered.
+#[derive(Debug, Clone)]
+pub struct Kerberos {
+    pub keytab: gssapi::Keytab,
+    pub protection: Protection,
+}
+
+/// Which SASL security layers are offered: Hadoop's `hadoop.rpc.protection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protection(u8);
+
+impl Protection {
+    /// Any of them: the client's configuration decides.
+    pub const ANY: Protection = Protection(LAYER_NONE | LAYER_INTEGRITY | LAYER_PRIVACY);
+
+    /// `authentication`, `integrity`, `privacy`, or several, comma-separated.
+    pub fn parse(list: &str) -> Result<Protection, String> {
+        let mut bits = 0;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            bits |= match name {
+                "authentication" => LAYER_NONE,
+                "integrity" => LAYER_INTEGRITY,
+                "privacy" => LAYER_PRIVACY,
+                other => {
+                    return Err(format!(
+                        "protection {other:?} is not one of authentication, integrity, privacy"
+                    ))
+                }
+            };
+        }
+        if bits == 0 {
+            return Err("no protection given (authentication, integrity, privacy)".into());
+        }
+        Ok(Protection(bits))
+    }
+
+    fn names(bits: u8) -> String {
+        let mut v = Vec::new();
+        for (bit, name) in [
+            (LAYER_NONE, "authentication"),
+            (LAYER_INTEGRITY, "integrity"),
+            (LAYER_PRIVACY, "privacy"),
+        ] {
+            if bits & bit != 0 {
+                v.push(name);
+            }
+        }
+        if v.is_empty() {
+            format!("{bits:#x}")
+        } else {
+            v.join(", ")
+        }
+    }
+}
+
+/// An authenticated client.
+pub struct Signed {
+    pub user: String,
+    /// The security layer every later frame goes through, if one was chosen.
+    pub layer: Option<Layer>,
+}
+
+/// Integrity or privacy on every frame after the negotiation.
+pub struct Layer {
+    context: gssapi::Acceptor,
+    confidential: bool,
+}
+
+impl Layer {
+    /// A frame's payload as the client sent it, checked (and decrypted).
+    pub fn open(&self, frame: &[u8]) -> Result<Vec<u8>, String> {
+        let (plain, encrypted) = self.context.unwrap(frame)?;
+        if self.confidential && !encrypted {
+            return Err("a frame without encryption on a privacy layer".into());
+        }
+        Ok(plain)
+    }
+
+    /// A reply's payload, signed (and encrypted).
+    pub fn seal(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        self.context.wrap(message, self.confidential)
+    }
 }
 
 impl Mechanisms {
@@ -118,7 +203,7 @@ pub struct Refused {
 }
 
 /// Runs the negotiation: the authenticated user, or why not.
-pub async fn negotiate<S>(s: &mut S, mechs: &Mechanisms) -> Result<String, Refused>
+pub async fn negotiate<S>(s: &mut S, mechs: &Mechanisms) -> Result<Signed, Refused>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -141,8 +226,10 @@ where
     }
     let mech = String::from_utf8_lossy(&mech).into_owned();
     let outcome = match (mech.as_str(), &mechs.plain, &mechs.kerberos) {
-        ("PLAIN", Some(users), _) => plain(s, users).await,
-        ("GSSAPI", _, Some(keytab)) => kerberos(s, keytab).await,
+        ("PLAIN", Some(users), _) => plain(s, users)
+            .await
+            .map(|user| Signed { user, layer: None }),
+        ("GSSAPI", _, Some(k)) => kerberos(s, k).await,
         _ => {
             let why = format!(
                 "SASL mechanism {mech:?} is not offered (only {})",
@@ -196,17 +283,21 @@ where
     Ok(user)
 }
 
-/// "No security layer", the only one offered.
+/// RFC 4752's layer bits.
 const LAYER_NONE: u8 = 1;
-/// The largest wrapped message the server would take, were a layer chosen
-/// (Java's default, which it sends whatever the layers).
-const MAX_BUFFER: [u8; 3] = [0x01, 0x00, 0x00];
+const LAYER_INTEGRITY: u8 = 2;
+const LAYER_PRIVACY: u8 = 4;
+/// The largest wrapped frame the server takes, as RFC 4752 lets it say (3
+/// bytes); Thrift's SASL transports wrap a whole message at a time and do not
+/// split by it, and neither do the frames read here (up to the port's
+/// message limit).
+const MAX_BUFFER: [u8; 3] = [0xff, 0xff, 0xff];
 
-async fn kerberos<S>(s: &mut S, keytab: &gssapi::Keytab) -> Result<String, String>
+async fn kerberos<S>(s: &mut S, kerberos: &Kerberos) -> Result<Signed, String>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let k = keytab.clone();
+    let k = kerberos.keytab.clone();
     let mut acceptor = match blocking(move || k.accept()).await {
         Ok(a) => a,
         Err(why) => return Err(fail(s, ERROR, why).await),
@@ -240,22 +331,25 @@ where
         )
         .await);
     }
-    let mut offer = vec![LAYER_NONE];
+    let offered = kerberos.protection.0;
+    let mut offer = vec![offered];
     offer.extend_from_slice(&MAX_BUFFER);
-    let offer = match acceptor.wrap(&offer) {
+    let offer = match acceptor.wrap(&offer, false) {
         Ok(o) => o,
         Err(why) => return Err(fail(s, ERROR, why).await),
     };
     send(s, OK, &offer).await.map_err(|e| e.to_string())?;
     let choice = next(s).await?;
     let choice = match acceptor.unwrap(&choice) {
-        Ok(c) => c,
+        Ok((c, _)) => c,
         Err(why) => return Err(fail(s, BAD, why).await),
     };
-    if choice.len() < 4 || choice[0] != LAYER_NONE {
+    let chosen = choice.first().copied().unwrap_or(0);
+    if choice.len() < 4 || chosen.count_ones() != 1 || chosen & offered == 0 {
         let why = format!(
-            "the client chose security layer {:#x}; only 0x1 (none) is offered: use TLS on this port for privacy",
-            choice.first().copied().unwrap_or(0)
+            "the client chose protection {}, which is not offered (this port offers {}: --thrift-kerberos-protection)",
+            Protection::names(chosen),
+            Protection::names(offered)
         );
         return Err(fail(s, BAD, why).await);
     }
@@ -270,7 +364,11 @@ where
         return Err(fail(s, BAD, why).await);
     }
     send(s, COMPLETE, b"").await.map_err(|e| e.to_string())?;
-    Ok(user)
+    let layer = (chosen != LAYER_NONE).then_some(Layer {
+        context: acceptor,
+        confidential: chosen == LAYER_PRIVACY,
+    });
+    Ok(Signed { user, layer })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -344,13 +442,13 @@ pub fn gssapi_sign_in<S: std::io::Read + std::io::Write>(
         };
         put(s, OK, &token)?;
     };
-    let offer = gss.unwrap(&offer)?;
+    let (offer, _) = gss.unwrap(&offer)?;
     if offer.len() != 4 {
         return Err(format!("the server offered {offer:?}"));
     }
-    let mut choice = vec![layer, 0, 0, 0];
+    let mut choice = vec![layer, 0xff, 0xff, 0xff];
     choice.extend_from_slice(authzid.as_bytes());
-    put(s, COMPLETE, &gss.wrap(&choice)?)?;
+    put(s, COMPLETE, &gss.wrap(&choice, false)?)?;
     match get(s)? {
         (COMPLETE, _) => Ok(()),
         (_, why) => Err(String::from_utf8_lossy(&why).into_owned()),
@@ -370,6 +468,24 @@ mod tests {
         assert!(Users::parse("ann").is_err());
         assert!(Users::parse(":x").is_err());
         assert!(Users::parse("").is_err());
+    }
+
+    #[test]
+    fn protection_is_hadoops_list() {
+        assert_eq!(
+            Protection::parse("authentication,integrity,privacy"),
+            Ok(Protection::ANY)
+        );
+        assert_eq!(
+            Protection::parse(" privacy "),
+            Ok(Protection(LAYER_PRIVACY))
+        );
+        assert!(Protection::parse("secrecy").is_err());
+        assert!(Protection::parse("").is_err());
+        assert_eq!(
+            Protection::names(LAYER_NONE | LAYER_PRIVACY),
+            "authentication, privacy"
+        );
     }
 
     #[test]

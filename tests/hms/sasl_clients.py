@@ -2,6 +2,8 @@
 behind the interface of the C `sasl` package, as impyla adapts it. PLAIN with a
 user and password; GSSAPI (Kerberos) with the ticket cache pykerberos finds
 (KRB5CCNAME), as Hive's Python clients sign in."""
+import struct
+
 from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore
 from puresasl.client import SASLClient
 from thrift.protocol import TBinaryProtocol
@@ -19,11 +21,17 @@ class PureSasl:
     def step(self, challenge):
         return True, self.c.process(challenge)
 
+    # thrift_sasl expects the C library's framing: with a security layer, an
+    # encoded frame carries its own 4-byte length (and decode gets it back);
+    # without one, encode returns the data unchanged and is never called again.
     def encode(self, data):
-        return True, self.c.wrap(data)
+        wrapped = self.c.wrap(data)
+        if wrapped == data:
+            return True, data
+        return True, struct.pack(">I", len(wrapped)) + wrapped
 
     def decode(self, data):
-        return True, self.c.unwrap(data)
+        return True, self.c.unwrap(data[4:])
 
     def getError(self):
         return ""

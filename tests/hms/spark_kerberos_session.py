@@ -31,6 +31,9 @@ spark = (
     .config("spark.hadoop.hive.metastore.sasl.enabled", "true")
     .config("spark.hadoop.hive.metastore.kerberos.principal", "hive/_HOST@LAKECAT.TEST")
     .config("spark.hadoop.hadoop.security.authentication", "kerberos")
+    # Privacy, as kerberized clusters often require: every frame encrypted
+    # (the test's server offers nothing else).
+    .config("spark.hadoop.hadoop.rpc.protection", "privacy")
     .config("spark.kerberos.principal", "spark@LAKECAT.TEST")
     .config("spark.kerberos.keytab", f"{realm}/spark.keytab")
     .config("spark.driver.extraJavaOptions", f"-Djava.security.krb5.conf={realm}/krb5.conf")
