@@ -380,6 +380,37 @@ fn options_exclusions_prefix_threshold_and_log_behaviour() {
     );
 }
 
+/// Text in a legacy encoding is read in it, and its table tells Hive which.
+#[test]
+fn a_legacy_encoding_is_read_and_registered() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake/people");
+    std::fs::create_dir_all(&lake).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/csv-dialects");
+    std::fs::copy(corpus.join("cp1251_semicolon.csv"), lake.join("p.csv")).unwrap();
+    let data = dir.path().join("catalog");
+    let r = crawl(
+        &data,
+        &[
+            dir.path().join("lake").to_str().unwrap(),
+            "--database",
+            "enc",
+        ],
+    );
+    assert_eq!(columns(table(&r, "people")).len(), 3, "{r}");
+    let s = SledStore::open(&data, 10).unwrap();
+    let t = s
+        .get_table(&TableIdent::parse("enc", "people").unwrap())
+        .unwrap();
+    let sd = t.storage_descriptor.unwrap();
+    let serde = sd.serde_info.unwrap().parameters;
+    assert_eq!(
+        serde.get("serialization.encoding").map(String::as_str),
+        Some("windows-1251")
+    );
+    assert_eq!(serde.get("field.delim").map(String::as_str), Some(";"));
+}
+
 #[test]
 fn infer_reports_one_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -384,6 +384,11 @@ pub fn build(
             } else {
                 serde_params.insert("field.delim".into(), d.delimiter.clone());
                 serde_params.insert("serialization.format".into(), d.delimiter.clone());
+                // Hive's LazySimpleSerDe decodes other charsets by this name
+                // (encoding_rs's names are Java's); OpenCSVSerde has no such setting.
+                if !d.encoding.starts_with("UTF-8") {
+                    serde_params.insert("serialization.encoding".into(), d.encoding.clone());
+                }
                 if let Some(e) = &d.escape {
                     serde_params.insert("escape.delim".into(), e.clone());
                 }
