@@ -1,6 +1,7 @@
 //! Crawling open table formats: a lake of LAKECAT_BENCH_OPEN_TABLES (200) Delta tables
 //! with LAKECAT_BENCH_OPEN_COMMITS (50) commits each (a checkpoint near the end) and as
-//! many Iceberg tables with as many snapshots, on local disk. `lakecat crawl` over the
+//! many Iceberg tables with as many snapshots, on local disk, then the same files on
+//! moto_server (S3 on loopback). `lakecat crawl` over the
 //! whole lake (whole process: listing, reading each table's metadata, registering),
 //! with its requests per table, beside DuckDB 1.4's `delta_scan` and `iceberg_scan`
 //! reading each table's schema, and pyarrow reading every data file's schema one by
@@ -12,6 +13,8 @@
 //! without `--bench` (as `cargo test --all-targets` runs it) a smoke run on a lake of
 //! a few tables.
 
+#[path = "../tests/common/moto.rs"]
+mod moto;
 #[path = "server.rs"]
 mod server;
 
@@ -62,13 +65,31 @@ fn main() {
     );
 
     // lakecat, the whole process.
+    lakecat_crawl(
+        &[root.join("delta"), root.join("iceberg")].map(|p| p.to_string_lossy().into_owned()),
+        &[],
+        tables,
+    );
+
+    peers(
+        &python,
+        &here.join("benches/open_peers.py"),
+        &[&root, &duck],
+        tables,
+    );
+    s3(&root, &python, &duck, tables);
+}
+
+/// `lakecat crawl` over `paths` (with `env`), timed as a whole process, and its
+/// requests per table.
+fn lakecat_crawl(paths: &[String], env: &[(&str, &str)], tables: usize) {
     let store = tempfile::tempdir().unwrap();
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
         .args(["crawl", "--database", "bench", "--data-dir"])
         .arg(store.path())
-        .arg(root.join("delta"))
-        .arg(root.join("iceberg"))
+        .args(paths)
+        .envs(env.iter().copied())
         .env_remove("LAKECAT_CONFIG")
         .output()
         .unwrap();
@@ -99,11 +120,13 @@ fn main() {
         per_table(secs),
         requests as f64 / (2 * tables) as f64
     );
+}
 
-    let out = Command::new(&python)
-        .arg(here.join("benches/open_peers.py"))
-        .arg(&root)
-        .arg(&duck)
+/// The peers (open_peers.py with `args`), each row's seconds and per table.
+fn peers(python: &Path, script: &Path, args: &[&Path], tables: usize) {
+    let out = Command::new(python)
+        .arg(script)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -118,8 +141,8 @@ fn main() {
         "the peers found other tables: {peers}"
     );
     let per = |k: &str, n: usize| {
-        let s = peers[k].as_f64().unwrap();
-        (s, s * 1000.0 / n as f64)
+        let s = peers[k].as_f64()?;
+        Some((s, s * 1000.0 / n as f64))
     };
     for (label, key, n) in [
         (
@@ -138,11 +161,43 @@ fn main() {
             2 * tables,
         ),
     ] {
-        let (s, ms) = per(key, n);
-        println!("   {label:<58} {s:>8.2} s   {ms:>6.2} ms/table");
+        match per(key, n) {
+            Some((s, ms)) => println!("   {label:<58} {s:>8.2} s   {ms:>6.2} ms/table"),
+            None => println!("   {label:<58} not measured: {}", peers[key]),
+        }
     }
     println!(
         "\n   ({} data files; lakecat reads each table's metadata, not its data files)",
         peers["data_files"]
     );
+}
+
+/// The same lake copied to moto_server, crawled as `s3://open/…`.
+fn s3(root: &Path, python: &Path, duck: &Path, tables: usize) {
+    let server = moto::moto();
+    let endpoint = server.endpoint.clone();
+    let t = Instant::now();
+    moto::upload(&endpoint, "open", "delta", &root.join("delta"));
+    moto::upload(&endpoint, "open", "iceberg", &root.join("iceberg"));
+    eprintln!(
+        "  (lake uploaded to moto in {:.0} s)",
+        t.elapsed().as_secs_f64()
+    );
+    println!("\n2. The same files on moto_server (S3 on loopback)\n");
+    let env = moto::s3_env(&endpoint);
+    lakecat_crawl(
+        &[
+            "s3://open/delta/".to_string(),
+            "s3://open/iceberg/".to_string(),
+        ],
+        &env,
+        tables,
+    );
+    peers(
+        python,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/open_peers.py"),
+        &[root, duck, Path::new(&endpoint)],
+        tables,
+    );
+    drop(server);
 }
