@@ -175,26 +175,12 @@ fn exception(m: &thrift::Message) -> Option<String> {
     })
 }
 
-/// `lakecat serve` with these arguments exits at once; its error.
+/// `lakecat serve` with these arguments, on a folder of its own, exits at once.
 fn refused_at_start(args: &[&str], conf: &Path) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--thrift-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(args)
-        .env("KRB5_CONFIG", conf)
-        .env_remove("LAKECAT_CONFIG")
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "serve {args:?} started");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let mut all = vec!["--data-dir", dir.path().to_str().unwrap()];
+    all.extend_from_slice(args);
+    common::refused_at_start(&all, &[("KRB5_CONFIG", conf.to_str().unwrap())])
 }
 
 #[test]

@@ -61,20 +61,7 @@ fn a_second_server_on_the_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     // The embedded store's own rule, whichever backend the run tests.
     let _s = common::start_with_store(&["--data-dir", &dir.path().to_string_lossy()], &[]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--thrift-addr",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::refused_at_start(&["--data-dir", &dir.path().to_string_lossy()], &[]);
     assert!(err.contains("in use by another lakecat process"), "{err}");
 }
 

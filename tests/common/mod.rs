@@ -18,6 +18,25 @@ pub struct Server {
     pub thrift: String,
 }
 
+/// `lakecat serve` with these arguments (and `env`) exits at once: its error.
+pub fn refused_at_start(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--thrift-addr",
+            "127.0.0.1:0",
+        ])
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("LAKECAT_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "serve {args:?} started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Starts `lakecat serve` on a free port and waits for its "listening" line.
 pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
     start_with_env(data_dir, extra, &[])
