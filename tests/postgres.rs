@@ -348,6 +348,18 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
         .0,
         201
     );
+    let (st, v) = call(
+        "POST",
+        &format!("{b}/v1/databases/d/tables"),
+        Some(table("g")),
+    );
+    assert_eq!(st, 201, "{v}");
+    // GetTable runs on connections of its own (see stores/postgres/src/reads.rs):
+    // opened before the restart, so the restart cuts them.
+    assert_eq!(
+        call("GET", &format!("{b}/v1/databases/d/tables/g"), None).0,
+        200
+    );
     let pg_ctl = |cmd: &str| {
         let st = Command::new("bash")
             .args([&script, cmd, &cluster.path().to_string_lossy()])
@@ -370,6 +382,14 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
     assert_eq!(s, 503, "{v}");
     let (_, v) = glue(b, "GetDatabase", json!({"Name": "d"}));
     assert_eq!(v["__type"], "InternalServiceException", "{v}");
+    let (s, v) = call("GET", &format!("{b}/v1/databases/d/tables/g"), None);
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "{v}"
+    );
+    let (_, v) = glue(b, "GetTable", json!({"DatabaseName": "d", "Name": "g"}));
+    assert_eq!(v["__type"], "InternalServiceException", "{v}");
     // Health says so too (a load balancer takes the replica out meanwhile),
     // and the process keeps running.
     let (s, v) = call("GET", &format!("{b}/health"), None);
@@ -387,6 +407,10 @@ fn a_database_restart_is_survived_without_restarting_lakecat() {
     pg_ctl("resume");
     let (s, v) = call("GET", &format!("{b}/v1/databases/d"), None);
     assert_eq!(s, 200, "{v}");
+    let (s, v) = call("GET", &format!("{b}/v1/databases/d/tables/g"), None);
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = glue(b, "GetTable", json!({"DatabaseName": "d", "Name": "g"}));
+    assert_eq!(v["Table"]["Name"], "g", "{v}");
     let (s, v) = call(
         "POST",
         &format!("{b}/v1/databases"),

@@ -44,7 +44,8 @@ pub async fn get_table(
     State(s): State<AppState>,
     Path((db, t)): Path<(String, String)>,
 ) -> ApiResult<Json<Table>> {
-    Ok(Json(s.store.get_table(&ident(&db, &t)?)?))
+    let id = ident(&db, &t)?;
+    Ok(Json(s.store.get_table_async(&id).await?))
 }
 
 #[derive(Deserialize)]

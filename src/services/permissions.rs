@@ -546,6 +546,16 @@ impl CatalogStore for GuardedStore {
         self.on_table(Privilege::Read, id)?;
         self.inner.get_table(id)
     }
+    fn get_table_async<'a>(
+        &'a self,
+        id: &'a TableIdent,
+    ) -> lakecat_catalog_api::store::StoreFuture<'a, Table> {
+        // Checked now, in the request's task, where its actor is.
+        match self.on_table(Privilege::Read, id) {
+            Ok(()) => self.inner.get_table_async(id),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
+    }
     fn list_tables(
         &self,
         db: &DatabaseName,

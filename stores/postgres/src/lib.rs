@@ -45,6 +45,7 @@ use std::time::Duration;
 
 mod conn;
 mod migrate;
+mod reads;
 pub mod testing;
 mod tls;
 use conn::{Cx, Manager};
@@ -83,6 +84,8 @@ impl Default for PgOptions {
 pub struct PgStore {
     /// Always `Some` until the store is dropped (see `Drop`).
     pool: Option<r2d2::Pool<Manager>>,
+    /// GetTable for async callers (see [`reads`]).
+    reads: reads::Reads,
     max_versions: usize,
     examined: AtomicU64,
     log_off: std::sync::atomic::AtomicBool,
@@ -267,6 +270,15 @@ impl PgStore {
                 })?;
         migrate(&mut first.client)?;
         drop(first);
+        let mut async_config = tokio_postgres::Config::from_str(&url)
+            .map_err(|e| Error::invalid(format!("store URL: {e}")))?;
+        if let Some(t) = config.get_connect_timeout() {
+            async_config.connect_timeout(*t);
+        }
+        if let Some(a) = config.get_application_name() {
+            async_config.application_name(a);
+        }
+        let reads = reads::Reads::new(async_config, opts.tls.clone());
         let manager = Manager::new(config, opts.tls.clone());
         // Connections are made as needed, so a server that starts while the
         // database is down keeps running and serves once it is back.
@@ -279,6 +291,7 @@ impl PgStore {
             .build_unchecked(manager);
         let store = PgStore {
             pool: Some(pool),
+            reads,
             max_versions,
             examined: AtomicU64::new(0),
             log_off: std::sync::atomic::AtomicBool::new(false),
@@ -975,6 +988,17 @@ impl CatalogStore for PgStore {
                     }
                 }
             })
+        })
+    }
+
+    fn get_table_async<'a>(&'a self, id: &'a TableIdent) -> StoreFuture<'a, Table> {
+        Box::pin(async move {
+            match self.reads.table_doc(id).await? {
+                Some(doc) => from_json(&doc),
+                // Which is missing, the table or its database, as the blocking
+                // call says it; rare enough to block for.
+                None => off_runtime(|| self.get_table(id)),
+            }
         })
     }
 
