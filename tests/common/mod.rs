@@ -18,21 +18,26 @@ pub struct Server {
     pub thrift: String,
 }
 
+/// `lakecat serve` on free ports of 127.0.0.1 with `args` and `env`, and no
+/// configuration file from the environment.
+fn serve(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lakecat"));
+    c.args([
+        "serve",
+        "--http-addr",
+        "127.0.0.1:0",
+        "--thrift-addr",
+        "127.0.0.1:0",
+    ])
+    .args(args)
+    .envs(env.iter().copied())
+    .env_remove("LAKECAT_CONFIG");
+    c
+}
+
 /// `lakecat serve` with these arguments (and `env`) exits at once: its error.
 pub fn refused_at_start(args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--thrift-addr",
-            "127.0.0.1:0",
-        ])
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("LAKECAT_CONFIG")
-        .output()
-        .unwrap();
+    let out = serve(args, env).output().unwrap();
     assert!(!out.status.success(), "serve {args:?} started");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -102,18 +107,8 @@ pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> 
 /// Starts `lakecat serve` with exactly these arguments after the addresses
 /// (the store's included).
 pub fn start_with_store(args: &[&str], env: &[(&str, &str)]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--thrift-addr",
-            "127.0.0.1:0",
-        ])
-        .args(args)
-        .envs(env.iter().copied())
+    let mut child = serve(args, env)
         .env("LAKECAT_LOG", "info")
-        .env_remove("LAKECAT_CONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
