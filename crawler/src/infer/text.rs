@@ -67,20 +67,24 @@ pub fn infer_with(
     }
     let mut s = match (custom, first) {
         (Some(s), _) => s,
-        // A line may start with a bracket and still be delimited text (a
-        // bracketed timestamp, say): when the JSON reading fails and the first
-        // line is no JSON value either, a strict CSV reading may take it. A
-        // JSON file broken further down keeps its JSON error.
-        (None, Some('{')) => json_lines(body, complete, opts).or_else(|e| {
-            not_json(body, e).and_then(|e| {
-                csv(text, complete, opts, &encoding, &CsvRule::default(), true).map_err(|_| e)
-            })
-        })?,
-        (None, Some('[')) => json_array(body, complete, opts).or_else(|e| {
-            not_json(body, e).and_then(|e| {
-                csv(text, complete, opts, &encoding, &CsvRule::default(), true).map_err(|_| e)
-            })
-        })?,
+        (None, Some(c @ ('{' | '['))) => {
+            let json = if c == '{' {
+                json_lines(body, complete, opts)
+            } else {
+                json_array(body, complete, opts)
+            };
+            // A line may start with a bracket and still be delimited text (a
+            // bracketed timestamp, say): when the JSON reading fails and the
+            // first line is no JSON value either, a strict CSV reading may take
+            // it. A JSON file broken further down keeps its JSON error.
+            json.or_else(|e| {
+                if first_line_is_json(body) {
+                    Err(e)
+                } else {
+                    csv(text, complete, opts, &encoding, &CsvRule::default(), true).map_err(|_| e)
+                }
+            })?
+        }
         // Glue tries its log classifiers before CSV.
         (None, Some(_)) => match crate::grok::builtins()
             .iter()
@@ -97,15 +101,12 @@ pub fn infer_with(
     Ok(s)
 }
 
-/// `Ok(e)` when the first line of `body` is no JSON value (so the file may be
-/// delimited text); `Err(e)` when it is, and the JSON error stands.
-fn not_json(body: &str, e: String) -> Result<String, String> {
+/// Whether the first line of `body` is a JSON value, or the bare bracket a
+/// pretty-printed one opens with.
+fn first_line_is_json(body: &str) -> bool {
     let first = body.lines().next().unwrap_or_default();
-    match serde_json::from_str::<serde::de::IgnoredAny>(first) {
-        Ok(_) => Err(e),
-        Err(_) if first.trim() == "[" || first.trim() == "{" => Err(e),
-        Err(_) => Ok(e),
-    }
+    matches!(first.trim(), "[" | "{")
+        || serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok()
 }
 
 /// UTF-8 (with or without BOM); UTF-16 (by its BOM, or by the NUL of every
@@ -747,13 +748,9 @@ pub fn column_names(raw: &[String]) -> Vec<String> {
     out
 }
 
-/// Delimiters lakecat checks besides the sniffer's: Hive's default and `:`.
-fn consistent_delimiter(text: &str, d: char) -> bool {
-    consistent_count(text, d).is_some()
-}
-
 /// How many times `d` is on every line of the sample, when that is the same
-/// non-zero number on each.
+/// non-zero number on each: how lakecat checks the delimiters the sniffer does
+/// not consider (Hive's default `\u0001`, and `:`).
 fn consistent_count(text: &str, d: char) -> Option<usize> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).take(50).collect();
     let n = lines.first()?.matches(d).count();
@@ -782,7 +779,7 @@ fn csv(
     let mut notes = Vec::new();
     let (delimiter, quote) = if let Some(d) = rule.delimiter {
         (d, Some(rule.quote.unwrap_or(b'"')))
-    } else if consistent_delimiter(text, '\u{1}') {
+    } else if consistent_count(text, '\u{1}').is_some() {
         (b'\x01', None)
     } else {
         // The sniffer's own sample (its first 100 records), which its scoring
@@ -811,7 +808,7 @@ fn csv(
                     csv_nose::Quote::None => None,
                 },
             ),
-            _ if consistent_delimiter(text, ':') => (b':', Some(b'"')),
+            _ if consistent_count(text, ':').is_some() => (b':', Some(b'"')),
             Ok(m) => (m.dialect.delimiter, Some(b'"')),
             Err(e) => {
                 notes.push(format!(
