@@ -71,12 +71,8 @@ fn main() {
         tables,
     );
 
-    peers(
-        &python,
-        &here.join("benches/open_peers.py"),
-        &[&root, &duck],
-        tables,
-    );
+    let (root_s, duck_s) = (root.to_string_lossy(), duck.to_string_lossy());
+    peers(&python, &[&root_s, &duck_s], tables);
     s3(&root, &python, &duck, tables);
 }
 
@@ -123,18 +119,8 @@ fn lakecat_crawl(paths: &[String], env: &[(&str, &str)], tables: usize) {
 }
 
 /// The peers (open_peers.py with `args`), each row's seconds and per table.
-fn peers(python: &Path, script: &Path, args: &[&Path], tables: usize) {
-    let out = Command::new(python)
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "open_peers.py failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let peers: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+fn peers(python: &Path, args: &[&str], tables: usize) {
+    let peers = server::python_client("open_peers.py", python, args);
     assert_eq!(
         peers["tables"].as_u64(),
         Some(2 * tables as u64),
@@ -193,11 +179,7 @@ fn s3(root: &Path, python: &Path, duck: &Path, tables: usize) {
         &env,
         tables,
     );
-    peers(
-        python,
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/open_peers.py"),
-        &[root, duck, Path::new(&endpoint)],
-        tables,
-    );
+    let (root, duck) = (root.to_string_lossy(), duck.to_string_lossy());
+    peers(python, &[&root, &duck, &endpoint], tables);
     drop(server);
 }

@@ -12,7 +12,7 @@ mod server;
 #[path = "thrift_load.rs"]
 mod thrift_load;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::Command;
 use std::sync::Arc;
 use thrift_load::Conn;
@@ -46,21 +46,12 @@ fn connect(
             Box::new(rustls::StreamOwned::new(c, tcp))
         }
         Mode::Sasl => {
+            use lakecat::hms::sasl::{message, read_message, COMPLETE, OK, START};
             let mut tcp = tcp;
-            let msg = |status: u8, body: &[u8]| {
-                let mut m = vec![status];
-                m.extend_from_slice(&(body.len() as u32).to_be_bytes());
-                m.extend_from_slice(body);
-                m
-            };
-            tcp.write_all(&msg(1, b"PLAIN")).unwrap();
-            tcp.write_all(&msg(2, b"\0bench\0secret")).unwrap();
-            let mut head = [0u8; 5];
-            tcp.read_exact(&mut head).unwrap();
-            let len = u32::from_be_bytes(head[1..5].try_into().unwrap()) as usize;
-            let mut rest = vec![0u8; len];
-            tcp.read_exact(&mut rest).unwrap();
-            assert_eq!(head[0], 5, "SASL negotiation did not complete");
+            tcp.write_all(&message(START, b"PLAIN")).unwrap();
+            tcp.write_all(&message(OK, b"\0bench\0secret")).unwrap();
+            let (status, _) = read_message(&mut tcp).unwrap();
+            assert_eq!(status, COMPLETE, "SASL negotiation did not complete");
             Box::new(tcp)
         }
         Mode::Kerberos => {

@@ -11,7 +11,7 @@
 mod common;
 
 use lakecat::hms::gssapi::Initiator;
-use lakecat::hms::sasl::gssapi_sign_in;
+use lakecat::hms::sasl::{gssapi_sign_in, message, read_message, BAD, OK, START};
 use lakecat::hms::thrift::{self, Reader, TStruct, TValue};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -55,24 +55,6 @@ impl Drop for Realm {
             .status();
     }
 }
-
-fn message(status: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![status];
-    m.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    m.extend_from_slice(body);
-    m
-}
-
-fn read_message(s: &mut TcpStream) -> (u8, Vec<u8>) {
-    let mut head = [0u8; 5];
-    s.read_exact(&mut head).unwrap();
-    let mut body = vec![0u8; u32::from_be_bytes(head[1..].try_into().unwrap()) as usize];
-    s.read_exact(&mut body).unwrap();
-    (head[0], body)
-}
-
-const OK: u8 = 2;
-const BAD: u8 = 3;
 
 /// How a test client behaves at the security-layer step.
 struct Choice<'a> {
@@ -284,14 +266,14 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
     // Garbage for a token, another mechanism, and no SASL at all.
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&message(1, b"GSSAPI")).unwrap();
+    s.write_all(&message(START, b"GSSAPI")).unwrap();
     s.write_all(&message(OK, b"not a kerberos token")).unwrap();
-    let (status, body) = read_message(&mut s);
+    let (status, body) = read_message(&mut s).unwrap();
     assert_eq!(status, BAD, "{}", String::from_utf8_lossy(&body));
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&message(1, b"PLAIN")).unwrap();
-    let (status, body) = read_message(&mut s);
+    s.write_all(&message(START, b"PLAIN")).unwrap();
+    let (status, body) = read_message(&mut s).unwrap();
     assert_eq!(status, BAD);
     let body = String::from_utf8_lossy(&body);
     assert!(body.contains("only GSSAPI"), "{body}");

@@ -372,11 +372,12 @@ impl Keytab {
         let cred = self.credentials(g)?;
         release_cred(g, cred);
         // Acquiring an acceptor credential does not read the keys; a context
-        // attempt would. Reading the file's first bytes catches the common
-        // mistakes (a password file, an empty file) without a KDC.
-        let head = std::fs::read(&self.path)
+        // attempt would. The file's first byte (5, the keytab format) catches
+        // the common mistakes (a password file, an empty file) without a KDC.
+        let mut head = [0u8; 2];
+        let mut file = std::fs::File::open(&self.path)
             .map_err(|e| format!("Kerberos keytab {}: {e}", self.path.display()))?;
-        if head.len() < 2 || head[0] != 5 {
+        if std::io::Read::read_exact(&mut file, &mut head).is_err() || head[0] != 5 {
             return Err(format!(
                 "{} is not a Kerberos keytab (made with kadmin's ktadd or ktutil)",
                 self.path.display()

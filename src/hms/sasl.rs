@@ -20,11 +20,12 @@ use super::gssapi;
 use std::collections::HashMap;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-const START: u8 = 1;
-const OK: u8 = 2;
-const BAD: u8 = 3;
-const ERROR: u8 = 4;
-const COMPLETE: u8 = 5;
+/// The statuses of Thrift's SASL negotiation messages.
+pub const START: u8 = 1;
+pub const OK: u8 = 2;
+pub const BAD: u8 = 3;
+pub const ERROR: u8 = 4;
+pub const COMPLETE: u8 = 5;
 /// Negotiation messages are tiny; anything larger is not a SASL client.
 const MAX_NEGOTIATION: u32 = 64 << 10;
 
@@ -78,10 +79,34 @@ async fn read_msg<S: AsyncRead + Unpin>(s: &mut S) -> std::io::Result<(u8, Vec<u
 }
 
 async fn send<S: AsyncWrite + Unpin>(s: &mut S, status: u8, body: &[u8]) -> std::io::Result<()> {
-    s.write_u8(status).await?;
-    s.write_u32(body.len() as u32).await?;
-    s.write_all(body).await?;
+    s.write_all(&message(status, body)).await?;
     s.flush().await
+}
+
+/// A negotiation message as Thrift's SASL transports frame it: the status, the
+/// body's length in 4 bytes, the body.
+pub fn message(status: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(5 + body.len());
+    m.push(status);
+    m.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// One negotiation message from a blocking stream, for clients (the tests and
+/// the security benchmark).
+pub fn read_message<S: std::io::Read>(s: &mut S) -> std::io::Result<(u8, Vec<u8>)> {
+    let mut head = [0u8; 5];
+    s.read_exact(&mut head)?;
+    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]);
+    if len > MAX_NEGOTIATION {
+        return Err(std::io::Error::other(format!(
+            "a SASL message of {len} bytes"
+        )));
+    }
+    let mut body = vec![0u8; len as usize];
+    s.read_exact(&mut body)?;
+    Ok((head[0], body))
 }
 
 /// What the Thrift port asks of a client before its first call.
@@ -405,21 +430,11 @@ pub fn gssapi_sign_in<S: std::io::Read + std::io::Write>(
     authzid: &str,
 ) -> Result<(), String> {
     fn put<S: std::io::Write>(s: &mut S, status: u8, body: &[u8]) -> Result<(), String> {
-        let mut m = vec![status];
-        m.extend_from_slice(&(body.len() as u32).to_be_bytes());
-        m.extend_from_slice(body);
-        s.write_all(&m).map_err(|e| e.to_string())
+        s.write_all(&message(status, body))
+            .map_err(|e| e.to_string())
     }
     fn get<S: std::io::Read>(s: &mut S) -> Result<(u8, Vec<u8>), String> {
-        let mut head = [0u8; 5];
-        s.read_exact(&mut head).map_err(|e| e.to_string())?;
-        let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]);
-        if len > MAX_NEGOTIATION {
-            return Err(format!("a SASL message of {len} bytes"));
-        }
-        let mut body = vec![0u8; len as usize];
-        s.read_exact(&mut body).map_err(|e| e.to_string())?;
-        Ok((head[0], body))
+        read_message(s).map_err(|e| e.to_string())
     }
     let (gssapi::Step::Continue(first) | gssapi::Step::Done(first)) = gss.step(None)?;
     put(s, START, b"GSSAPI")?;
