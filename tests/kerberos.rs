@@ -270,6 +270,17 @@ fn kerberos_users_sign_in_and_their_grants_follow_their_names() {
     s.write_all(&message(OK, b"not a kerberos token")).unwrap();
     let (status, body) = read_message(&mut s).unwrap();
     assert_eq!(status, BAD, "{}", String::from_utf8_lossy(&body));
+    // A token that claims a gigabyte: the connection is closed before any of
+    // it is read or allocated.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&message(START, b"GSSAPI")).unwrap();
+    s.write_all(&[OK, 0x40, 0, 0, 0]).unwrap();
+    let mut rest = Vec::new();
+    assert!(
+        s.read_to_end(&mut rest).is_ok() && rest.is_empty(),
+        "{rest:?}"
+    );
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(&message(START, b"PLAIN")).unwrap();
