@@ -11,14 +11,6 @@ use lakecat_catalog_api::store::{CatalogStore, UpdateTableOptions};
 use lakecat_catalog_api::{Error, TableIdent};
 use serde_json::{json, Value};
 
-/// GetTable, the read engines make most, answered without the blocking pool
-/// where the store can (see `CatalogStore::get_table_async`); the front calls
-/// it before the other operations, which run on the blocking pool.
-pub async fn get_table(store: &dyn CatalogStore, v: &Value) -> R {
-    let t = store.get_table_async(&table_id(v)?).await?;
-    Ok(json!({"Table": glue_table(&t)}))
-}
-
 pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
     match op {
         "CreateTable" => {
@@ -45,6 +37,10 @@ pub fn call(store: &dyn CatalogStore, op: &str, v: &Value) -> R {
                 }
             }
             Ok(json!({}))
+        }
+        "GetTable" => {
+            let t = store.get_table(&table_id(v)?)?;
+            Ok(json!({"Table": glue_table(&t)}))
         }
         "GetTables" => {
             let db = db_of(v, "DatabaseName")?;
