@@ -160,3 +160,48 @@ mod tests {
             .contains("not a valid name pattern"));
     }
 }
+
+/// Hive's `FileUtils.escapePathName`: control characters and
+/// `"#%'*/:=?\{[]^` and DEL become `%XX`, so a value is one path segment.
+pub fn escape_path_name(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if (c as u32) < 0x20 || "\"#%'*/:=?\\\u{7f}{[]^".contains(c) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The inverse of [`escape_path_name`] (Hive's `unescapePathName`).
+pub fn unescape_path_name(v: &str) -> String {
+    percent_encoding::percent_decode_str(v)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Hive's partition name (`FileUtils.makePartName`): `k1=v1/k2=v2`, keys and
+/// values escaped.
+pub fn partition_name<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    pairs
+        .into_iter()
+        .map(|(k, v)| format!("{}={}", escape_path_name(k), escape_path_name(v)))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod path_name_tests {
+    use super::*;
+
+    #[test]
+    fn hive_path_escaping_round_trips() {
+        let v = "2024-01-01 12:00/a=b%c#\u{1}ü";
+        let e = escape_path_name(v);
+        assert_eq!(e, "2024-01-01 12%3A00%2Fa%3Db%25c%23%01ü");
+        assert_eq!(unescape_path_name(&e), v);
+        assert_eq!(partition_name([("dt", "x/y"), ("h", "1")]), "dt=x%2Fy/h=1");
+    }
+}

@@ -10,6 +10,7 @@ use lakecat_catalog_api::model::{
     Column, Database, Function, Order, Partition, ResourceUri, SerDeInfo, SkewedInfo,
     StorageDescriptor, Table, TableType,
 };
+use lakecat_catalog_api::names::unescape_path_name;
 use lakecat_catalog_api::{DatabaseName, Error, Result, TableName};
 
 fn secs(v: i64) -> TValue {
@@ -330,27 +331,11 @@ pub fn partition_of(s: &TStruct) -> Partition {
 
 /// Hive's partition name: `k1=v1/k2=v2`, values escaped as Hive escapes paths.
 pub fn partition_name(keys: &[Column], values: &[String]) -> String {
-    keys.iter()
-        .zip(values)
-        .map(|(k, v)| format!("{}={}", escape(&k.name), escape(v)))
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-const ESCAPED: &[char] = &[
-    '"', '#', '%', '\'', '*', '/', ':', '=', '?', '\\', '\x7f', '{', '[', ']', '^',
-];
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if (c as u32) < 0x20 || ESCAPED.contains(&c) {
-            out.push_str(&format!("%{:02X}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    lakecat_catalog_api::names::partition_name(
+        keys.iter()
+            .map(|k| k.name.as_str())
+            .zip(values.iter().map(String::as_str)),
+    )
 }
 
 /// The values of a partition name (`k1=v1/k2=v2`) in key order.
@@ -360,7 +345,7 @@ pub fn values_of_name(keys: &[Column], name: &str) -> Result<Vec<String>> {
         let (k, v) = part
             .split_once('=')
             .ok_or_else(|| Error::invalid(format!("partition name {name:?} is not k=v/…")))?;
-        let k = unescape(k);
+        let k = unescape_path_name(k);
         if keys.get(i).map(|c| c.name.as_str()) != Some(k.to_lowercase().as_str()) {
             return Err(Error::invalid(format!(
                 "partition name {name:?} does not follow the keys {}",
@@ -370,7 +355,7 @@ pub fn values_of_name(keys: &[Column], name: &str) -> Result<Vec<String>> {
                     .join(", ")
             )));
         }
-        vals.push(unescape(v));
+        vals.push(unescape_path_name(v));
     }
     if vals.len() != keys.len() {
         return Err(Error::invalid(format!(
@@ -380,12 +365,6 @@ pub fn values_of_name(keys: &[Column], name: &str) -> Result<Vec<String>> {
         )));
     }
     Ok(vals)
-}
-
-fn unescape(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 pub fn function(f: &Function) -> TStruct {

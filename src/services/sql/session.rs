@@ -84,25 +84,12 @@ pub fn table_location(t: &Table) -> R<&str> {
 
 /// Hive's partition name: `k=v/k2=v2`, values escaped as Hive escapes path names.
 pub fn partition_name(t: &Table, values: &[String]) -> String {
-    t.partition_keys
-        .iter()
-        .zip(values)
-        .map(|(k, v)| format!("{}={}", k.name, escape_path(v)))
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The characters Hive's `FileUtils.escapePathName` escapes.
-pub fn escape_path(v: &str) -> String {
-    let mut out = String::new();
-    for c in v.chars() {
-        if (c as u32) < 0x20 || "\"#%'*/:=?\\\u{7f}{[]^".contains(c) {
-            out.push_str(&format!("%{:02X}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    lakecat_catalog_api::names::partition_name(
+        t.partition_keys
+            .iter()
+            .map(|k| k.name.as_str())
+            .zip(values.iter().map(String::as_str)),
+    )
 }
 
 /// Checks a value against its key's type (Hive rejects `hour='x'` for an int key).
