@@ -74,6 +74,7 @@ pub async fn serve(
             store.clone(),
             tokio::runtime::Handle::current(),
             crate::services::crawlers::Clock::new(opts.clock_speed),
+            opts.folders.clone(),
         )
     })
     .map_err(|e| std::io::Error::other(e.to_string()))?;

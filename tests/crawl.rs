@@ -838,6 +838,25 @@ fn open_table_formats_are_read_from_their_metadata() {
     load(&data);
 }
 
+/// Delta tables registered for manifest readers (Glue's `CreateNativeDeltaTable:
+/// false`): the manifests a crawl writes match delta-rs's own, name exactly the
+/// snapshot's rows, and are written only under `--allowed-locations` (see
+/// tests/glue/boto3_delta_manifests.py).
+#[test]
+fn delta_symlink_manifests_are_written_where_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    std::fs::create_dir_all(&lake).unwrap();
+    let lake_s = lake.to_str().unwrap();
+    let allowed = format!("{lake_s}/t");
+    let server = common::start(
+        &dir.path().join("catalog"),
+        &["--allowed-locations", &allowed],
+    );
+    common::python_ok("glue/boto3_delta_manifests.py", &[&server.base, lake_s]);
+    server.sigterm();
+}
+
 /// The same lake written to S3 (moto) by the same writers, crawled over S3.
 #[test]
 fn open_table_formats_on_s3() {
@@ -855,6 +874,17 @@ fn open_table_formats_on_s3() {
     open_formats(
         "load",
         &["otf", scratch_s, &server.thrift, &server.base, &m.endpoint],
+    );
+    server.sigterm();
+    // Symlink manifests written to S3, held to the allowed prefix.
+    let server = common::start_with_env(
+        &dir.path().join("manifests"),
+        &["--allowed-locations", "s3://manifests/t"],
+        &env,
+    );
+    common::python_ok(
+        "glue/boto3_delta_manifests.py",
+        &[&server.base, "manifests", &m.endpoint],
     );
     server.sigterm();
 }

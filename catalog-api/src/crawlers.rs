@@ -58,12 +58,27 @@ pub struct DeltaTarget {
     pub delta_tables: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
-    /// Symlink manifests written into the table: not supported (see `normalize`).
+    /// With a symlink table, the crawl writes `_symlink_format_manifest/` into
+    /// the table from its log (held to `--allowed-locations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_manifest: Option<bool>,
-    /// lakecat registers native Delta tables only; `false` is refused.
+    /// `false` registers a symlink-manifest table instead of a native one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_native_delta_table: Option<bool>,
+}
+
+impl DeltaTarget {
+    /// `None` for native tables; `Some(write)` for symlink-manifest tables, with
+    /// whether the crawl writes the manifests. An unset `CreateNativeDeltaTable`
+    /// with `WriteManifest` asks for manifests, so it means a symlink table.
+    pub fn manifests(&self) -> Option<bool> {
+        let write = self.write_manifest == Some(true);
+        match self.create_native_delta_table {
+            Some(false) => Some(write),
+            None if write => Some(true),
+            _ => None,
+        }
+    }
 }
 
 /// Glue's `IcebergTarget` and `HudiTarget` (the same shape): prefixes under which
@@ -409,11 +424,10 @@ impl Crawler {
                     "DeltaTargets[{i}].DeltaTables must name at least one path, none empty"
                 )));
             }
-            if d.create_native_delta_table == Some(false) || d.write_manifest == Some(true) {
+            if d.create_native_delta_table == Some(true) && d.write_manifest == Some(true) {
                 return Err(Error::invalid(format!(
-                    "DeltaTargets[{i}]: lakecat registers native Delta tables only \
-                     (CreateNativeDeltaTable true, WriteManifest false); it does not write \
-                     symlink manifests into the lake"
+                    "DeltaTargets[{i}]: WriteManifest applies to symlink-manifest tables \
+                     (CreateNativeDeltaTable false); a native table needs no manifests"
                 )));
             }
         }

@@ -54,6 +54,9 @@ pub struct CrawlOptions {
     /// ignored (Glue's `MaximumTraversalDepth`, and 0 for a Delta target, whose
     /// path is the table).
     pub max_root_depth: Option<usize>,
+    /// How Delta tables are registered. A symlink mode that writes manifests
+    /// writes into the lake: the caller decides whether the paths allow it.
+    pub delta_mode: open_formats::delta::DeltaMode,
 }
 
 impl Default for CrawlOptions {
@@ -77,6 +80,7 @@ impl Default for CrawlOptions {
             keep_inventory: false,
             only_format: None,
             max_root_depth: None,
+            delta_mode: Default::default(),
         }
     }
 }
@@ -409,6 +413,7 @@ pub async fn crawl(
         }
         let naming = open_formats::Naming {
             crawler_name: opts.crawler_name.clone(),
+            delta: opts.delta_mode,
         };
         let read: Vec<_> = futures::stream::iter(jobs.iter())
             .map(|(root, name, files)| open_formats::read_table(root, files, name, &naming))

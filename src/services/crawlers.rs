@@ -31,6 +31,7 @@ use lakecat_catalog_api::store::{CatalogStore, Expect, Page, PageRequest, Record
 use lakecat_catalog_api::{DatabaseName, Error, ErrorKind, Result};
 use lakecat_crawler::classify::{CsvRule, CsvSerde, CustomClassifier, HeaderRule, JsonRule, Rule};
 use lakecat_crawler::inventory::Inventory;
+use lakecat_crawler::open_formats::delta::DeltaMode;
 use lakecat_crawler::open_formats::TableFormat;
 use lakecat_crawler::{CrawlError, CrawlOptions, CrawlOutput};
 use serde::de::DeserializeOwned;
@@ -200,6 +201,8 @@ pub struct Crawlers {
     running: Mutex<HashMap<String, Arc<AtomicBool>>>,
     clock: Clock,
     seq: AtomicU64,
+    /// Where crawls may write (Delta symlink manifests).
+    folders: Arc<super::folders::Folders>,
 }
 
 impl Crawlers {
@@ -209,6 +212,7 @@ impl Crawlers {
         store: Arc<dyn CatalogStore>,
         runtime: tokio::runtime::Handle,
         clock: Clock,
+        folders: Arc<super::folders::Folders>,
     ) -> Result<Arc<Crawlers>> {
         let lease = super::lease_from_env("LAKECAT_CRAWLER_LEASE_SECS", DEFAULT_LEASE_SECS);
         let exclusive = !store.shared();
@@ -227,6 +231,7 @@ impl Crawlers {
             running: Mutex::new(HashMap::new()),
             clock,
             seq: AtomicU64::new(0),
+            folders,
         });
         // On a store no other process uses, every run in progress was this
         // process's predecessor's, whatever its lease says.
@@ -750,6 +755,9 @@ impl Crawlers {
         let previous = previous.map(Arc::new);
         let mut merged: Option<CrawlOutput> = None;
         for job in targets(c) {
+            if let DeltaMode::Symlink { write: true } = job.delta_mode {
+                manifests_may_be_written(&self.folders, &job.path).map_err(|e| fail(e.message))?;
+            }
             let opts = CrawlOptions {
                 exclusions: job.exclusions.clone(),
                 table_prefix: c.table_prefix.clone().unwrap_or_default(),
@@ -769,6 +777,7 @@ impl Crawlers {
                 keep_inventory: true,
                 only_format: job.only_format,
                 max_root_depth: job.max_root_depth,
+                delta_mode: job.delta_mode,
                 ..Default::default()
             };
             let out = self
@@ -786,6 +795,15 @@ impl Crawlers {
                     e => fail(e.to_string()),
                 })?;
             let mut out = out;
+            // A table a Delta, Iceberg or Hudi target names but that could not be
+            // registered is the run's news, not a skipped file among many.
+            if job.only_format.is_some() {
+                let why = out
+                    .skipped
+                    .iter()
+                    .map(|s| format!("{}: {}", s.path, s.reason));
+                out.notes.extend(why.collect::<Vec<_>>());
+            }
             if let (Some(f), true) = (job.only_format, out.tables.is_empty()) {
                 if out.skipped.is_empty() {
                     out.notes.push(format!(
@@ -1360,6 +1378,31 @@ struct Job {
     sample_size: Option<u32>,
     only_format: Option<TableFormat>,
     max_root_depth: Option<usize>,
+    delta_mode: DeltaMode,
+}
+
+/// A crawl that writes a Delta table's manifests writes under
+/// `<table>/_symlink_format_manifest/`: only where the fronts may create
+/// folders (`--allowed-locations`, the warehouse), checked before the crawl
+/// reads anything.
+fn manifests_may_be_written(folders: &super::folders::Folders, table: &str) -> Result<()> {
+    use super::folders::{is_object, local_path, Effect};
+    let dir = format!(
+        "{}/{}/",
+        table.trim_end_matches('/'),
+        lakecat_crawler::open_formats::delta::manifests::DIR
+    );
+    if is_object(table) {
+        return folders.check_object(Effect::Create, &dir);
+    }
+    let local = local_path(table).unwrap_or_else(|| std::path::PathBuf::from(table));
+    folders
+        .check(
+            Effect::Create,
+            &dir,
+            &local.join(lakecat_crawler::open_formats::delta::manifests::DIR),
+        )
+        .map(|_| ())
 }
 
 /// Every path of a crawler's targets: S3 targets crawl everything they hold; a
@@ -1377,15 +1420,21 @@ fn targets(c: &Crawler) -> Vec<Job> {
             sample_size: s.sample_size,
             only_format: None,
             max_root_depth: None,
+            delta_mode: DeltaMode::Native,
         })
         .collect();
     for d in &t.delta_targets {
+        let delta_mode = match d.manifests() {
+            None => DeltaMode::Native,
+            Some(write) => DeltaMode::Symlink { write },
+        };
         jobs.extend(d.delta_tables.iter().map(|p| Job {
             path: p.clone(),
             exclusions: vec![],
             sample_size: None,
             only_format: Some(TableFormat::Delta),
             max_root_depth: Some(0),
+            delta_mode,
         }));
     }
     for (format, targets) in [
@@ -1402,6 +1451,7 @@ fn targets(c: &Crawler) -> Vec<Job> {
                 sample_size: None,
                 only_format: Some(format),
                 max_root_depth: Some(depth.saturating_sub(1) as usize),
+                delta_mode: DeltaMode::Native,
             }));
         }
     }

@@ -2,8 +2,16 @@
 //! defines the snapshot: the newest complete checkpoint, then every later JSON
 //! commit in order. The newest `metaData` wins; a table whose log was cleaned up
 //! without a checkpoint is refused rather than described from a partial log.
+//!
+//! A native table needs only the newest `metaData`, so the log is read newest
+//! first and the read stops there. A symlink-manifest table (Glue's
+//! `CreateNativeDeltaTable: false`) needs the snapshot's live files, so the whole
+//! log from the checkpoint is replayed, as Delta's own `GenerateSymlinkManifest`
+//! does (see [`manifests`]).
 
 use super::{column, external, RootFiles};
+
+pub mod manifests;
 use crate::compression::Compression;
 use crate::infer::Classification;
 use crate::table::CrawledTable;
@@ -84,7 +92,25 @@ struct Snapshot {
     protocol: Option<Value>,
 }
 
-pub async fn read(files: &RootFiles<'_>, name: &str) -> Result<CrawledTable, String> {
+/// How a Delta table is registered: Glue's `CreateNativeDeltaTable` and
+/// `WriteManifest`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeltaMode {
+    /// For engines that read the Delta log themselves.
+    #[default]
+    Native,
+    /// A Hive table over `_symlink_format_manifest/`, for engines that read
+    /// manifests (Athena engine 2, Presto, Redshift Spectrum). With `write`, the
+    /// crawl first writes the manifests from the log; without, it registers
+    /// the manifests the table's writer keeps.
+    Symlink { write: bool },
+}
+
+pub async fn read(
+    files: &RootFiles<'_>,
+    name: &str,
+    mode: DeltaMode,
+) -> Result<CrawledTable, String> {
     let mut commits: BTreeMap<u64, &str> = BTreeMap::new();
     let mut checkpoints: BTreeMap<u64, BTreeMap<u32, (u32, &str)>> = BTreeMap::new();
     for rel in files.files.keys() {
@@ -140,6 +166,10 @@ pub async fn read(files: &RootFiles<'_>, name: &str) -> Result<CrawledTable, Str
             });
         }
     }
+    if let DeltaMode::Symlink { write } = mode {
+        let live = replay(files, checkpoint.map(|(_, p)| p), &commits, start).await?;
+        return manifests::register(files, name, live, write).await;
+    }
     let mut snap = Snapshot::default();
     // Newest first: the first metaData met is the current one.
     for (_, rel) in commits.range(start..).rev() {
@@ -177,12 +207,7 @@ fn scan_json(
     rel: &str,
     files: &RootFiles<'_>,
 ) -> Result<(), String> {
-    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let mut action: Value = serde_json::from_slice(line)
-            .map_err(|e| format!("{}{rel} line {}: not a JSON action: {e}", files.url, i + 1))?;
+    for mut action in json_actions(text, rel, files)? {
         if snap.metadata.is_none() {
             if let Some(m) = action.get_mut("metaData").filter(|m| !m.is_null()) {
                 snap.metadata = Some(m.take());
@@ -200,43 +225,17 @@ fn scan_json(
 /// The `metaData` and `protocol` rows of a Parquet checkpoint, read with only
 /// those two columns projected.
 fn scan_checkpoint(b: bytes::Bytes, snap: &mut Snapshot) -> Result<(), String> {
-    let reader = parquet::file::serialized_reader::SerializedFileReader::new(b)
-        .map_err(|e| e.to_string())?;
-    let schema = reader.metadata().file_metadata().schema();
-    let wanted: Vec<_> = schema
-        .get_fields()
-        .iter()
-        .filter(|f| matches!(f.name(), "metaData" | "protocol"))
-        .cloned()
-        .collect();
-    if wanted.is_empty() {
-        return Err("a checkpoint without metaData and protocol columns".into());
-    }
-    let projection = parquet::schema::types::Type::group_type_builder(schema.name())
-        .with_fields(wanted)
-        .build()
-        .map_err(|e| e.to_string())?;
-    for row in reader
-        .get_row_iter(Some(projection))
-        .map_err(|e| e.to_string())?
-    {
-        let row = row.map_err(|e| e.to_string())?;
-        for (col, field) in row.get_column_iter() {
-            let v = to_json(field);
-            if v.is_null() {
-                continue;
-            }
-            match col.as_str() {
-                "metaData" if snap.metadata.is_none() => snap.metadata = Some(v),
-                "protocol" if snap.protocol.is_none() => snap.protocol = Some(v),
-                _ => {}
+    checkpoint_actions(b, &["metaData", "protocol"], &mut |mut action| {
+        for (col, slot) in [
+            ("metaData", &mut snap.metadata),
+            ("protocol", &mut snap.protocol),
+        ] {
+            if slot.is_none() {
+                *slot = action.get_mut(col).map(Value::take);
             }
         }
-        if snap.metadata.is_some() && snap.protocol.is_some() {
-            break;
-        }
-    }
-    Ok(())
+        Ok(snap.metadata.is_none() || snap.protocol.is_none())
+    })
 }
 
 /// A checkpoint row as the JSON action it stands for (maps become objects).
@@ -267,6 +266,134 @@ fn to_json(f: &Field) -> Value {
         ),
         other => Value::String(other.to_string()),
     }
+}
+
+/// The snapshot as a replay of the log gives it: the newest `metaData` and
+/// `protocol`, and the live data files (an `add` not later removed), by path.
+#[derive(Debug, Default)]
+pub(crate) struct Live {
+    pub metadata: Option<Value>,
+    pub protocol: Option<Value>,
+    pub adds: BTreeMap<String, Value>,
+}
+
+impl Live {
+    fn apply(&mut self, mut action: Value, with_removes: bool) {
+        if let Some(m) = action.get_mut("metaData").filter(|m| !m.is_null()) {
+            self.metadata = Some(m.take());
+        }
+        if let Some(p) = action.get_mut("protocol").filter(|p| !p.is_null()) {
+            self.protocol = Some(p.take());
+        }
+        if let Some(a) = action.get_mut("add").filter(|a| !a.is_null()) {
+            if let Some(path) = a["path"].as_str().map(str::to_string) {
+                self.adds.insert(path, a.take());
+            }
+        }
+        if with_removes {
+            if let Some(path) = action["remove"]["path"].as_str() {
+                self.adds.remove(path);
+            }
+        }
+    }
+}
+
+/// Replays the checkpoint's live files and then every commit after it.
+async fn replay(
+    files: &RootFiles<'_>,
+    checkpoint: Option<&BTreeMap<u32, (u32, &str)>>,
+    commits: &BTreeMap<u64, &str>,
+    start: u64,
+) -> Result<Live, String> {
+    let mut live = Live::default();
+    for (_, rel) in checkpoint.into_iter().flat_map(|parts| parts.values()) {
+        let b = files.read(rel).await?;
+        let at = |e: String| format!("{}{rel}: {e}", files.url);
+        if rel.ends_with(".json") {
+            for action in json_actions(&b, rel, files)? {
+                if !action["sidecar"].is_null() {
+                    return Err(at(SIDECARS.into()));
+                }
+                // A checkpoint's removes are tombstones of files already gone.
+                live.apply(action, false);
+            }
+        } else {
+            let columns = ["metaData", "protocol", "add", "sidecar"];
+            checkpoint_actions(b, &columns, &mut |action| {
+                if !action["sidecar"].is_null() {
+                    return Err(SIDECARS.into());
+                }
+                live.apply(action, false);
+                Ok(true)
+            })
+            .map_err(at)?;
+        }
+    }
+    for (_, rel) in commits.range(start..) {
+        let text = files.read(rel).await?;
+        for action in json_actions(&text, rel, files)? {
+            live.apply(action, true);
+        }
+    }
+    Ok(live)
+}
+
+const SIDECARS: &str = "a v2 checkpoint that keeps its files in sidecar files, which lakecat \
+                        does not read (native Delta tables do not need them)";
+
+fn json_actions(text: &[u8], rel: &str, files: &RootFiles<'_>) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.push(
+            serde_json::from_slice(line).map_err(|e| {
+                format!("{}{rel} line {}: not a JSON action: {e}", files.url, i + 1)
+            })?,
+        );
+    }
+    Ok(out)
+}
+
+/// The rows of a Parquet checkpoint as the JSON actions they stand for, with only
+/// the action `columns` read, until `each` says to stop (`Ok(false)`).
+fn checkpoint_actions(
+    b: bytes::Bytes,
+    columns: &[&str],
+    each: &mut dyn FnMut(Value) -> Result<bool, String>,
+) -> Result<(), String> {
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(b)
+        .map_err(|e| e.to_string())?;
+    let schema = reader.metadata().file_metadata().schema();
+    let wanted: Vec<_> = schema
+        .get_fields()
+        .iter()
+        .filter(|f| columns.contains(&f.name()))
+        .cloned()
+        .collect();
+    if !wanted.iter().any(|f| f.name() == "metaData") {
+        return Err("a checkpoint without a metaData column".into());
+    }
+    let projection = parquet::schema::types::Type::group_type_builder(schema.name())
+        .with_fields(wanted)
+        .build()
+        .map_err(|e| e.to_string())?;
+    for row in reader
+        .get_row_iter(Some(projection))
+        .map_err(|e| e.to_string())?
+    {
+        let row = row.map_err(|e| e.to_string())?;
+        let action: serde_json::Map<String, Value> = row
+            .get_column_iter()
+            .map(|(k, v)| (k.clone(), to_json(v)))
+            .filter(|(_, v)| !v.is_null())
+            .collect();
+        if !each(Value::Object(action))? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A Delta type (the Spark schema JSON of `schemaString`) as Hive spells it.
@@ -309,18 +436,12 @@ fn hive_type(t: &Value) -> Result<String, String> {
     }
 }
 
-/// The catalog entry of a native Delta table, as engines that read the Delta log
-/// recognise it: `spark.sql.sources.provider=delta` (Spark, Trino), `table_type=DELTA`
-/// (Athena), the SerDe's `path` (Spark's data source tables). The formats are the
-/// SequenceFile pair Spark writes for data source tables, so an engine that does
-/// not understand Delta fails instead of reading the folder's Parquet files,
-/// removed ones included, as rows.
-fn table(
+/// The table's columns from `metaData.schemaString`, in schema order, partition
+/// columns included.
+pub(crate) fn columns(
     files: &RootFiles<'_>,
-    name: &str,
     meta: &Value,
-    protocol: Option<&Value>,
-) -> Result<CrawledTable, String> {
+) -> Result<Vec<lakecat_catalog_api::model::Column>, String> {
     let where_ = || format!("{}{LOG}", files.url);
     let schema_text = meta["schemaString"]
         .as_str()
@@ -334,6 +455,22 @@ fn table(
         let comment = f["metadata"]["comment"].as_str().map(str::to_string);
         columns.push(column(n, ty, comment).map_err(|e| format!("{}: {e}", where_()))?);
     }
+    Ok(columns)
+}
+
+/// The catalog entry of a native Delta table, as engines that read the Delta log
+/// recognise it: `spark.sql.sources.provider=delta` (Spark, Trino), `table_type=DELTA`
+/// (Athena), the SerDe's `path` (Spark's data source tables). The formats are the
+/// SequenceFile pair Spark writes for data source tables, so an engine that does
+/// not understand Delta fails instead of reading the folder's Parquet files,
+/// removed ones included, as rows.
+fn table(
+    files: &RootFiles<'_>,
+    name: &str,
+    meta: &Value,
+    protocol: Option<&Value>,
+) -> Result<CrawledTable, String> {
+    let columns = columns(files, meta)?;
     let mut params = Parameters::new();
     external(&mut params);
     params.insert("classification".into(), "delta".into());
@@ -434,6 +571,26 @@ mod tests {
         assert_eq!(log_file("00000000000000000010.crc"), None);
         assert_eq!(log_file("0000000000000000001.json"), None);
         assert_eq!(log_file("_last_checkpoint"), Some(LogFile::LastCheckpoint));
+    }
+
+    #[test]
+    fn a_replay_keeps_the_files_no_later_commit_removed() {
+        let a = |p: &str| serde_json::json!({"add": {"path": p, "partitionValues": {}}});
+        let r = |p: &str| serde_json::json!({"remove": {"path": p}});
+        let mut l = Live::default();
+        // A checkpoint: its removes are tombstones and change nothing.
+        l.apply(a("a"), false);
+        l.apply(a("b"), false);
+        l.apply(r("a"), false);
+        l.apply(serde_json::json!({"metaData": {"id": "1"}}), false);
+        // Commits, in order.
+        l.apply(r("a"), true);
+        l.apply(a("c"), true);
+        l.apply(r("c"), true);
+        l.apply(a("d"), true);
+        l.apply(serde_json::json!({"metaData": {"id": "2"}}), true);
+        assert_eq!(l.adds.keys().collect::<Vec<_>>(), ["b", "d"]);
+        assert_eq!(l.metadata.unwrap()["id"], "2");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::source::Source;
 use crate::table::CrawledTable;
 use lakecat_catalog_api::model::{Column, Parameters};
 use object_store::path::Path as ObjPath;
+use object_store::ObjectStoreExt;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -74,7 +75,7 @@ fn root_of(rel: &str) -> Option<(&str, TableFormat)> {
 /// Files a table format reads: listed even though their names start with `_` or
 /// `.`, which marks every other such file as not data.
 pub fn is_metadata(rel: &str) -> bool {
-    if root_of(rel).is_some() {
+    if root_of(rel).is_some() || delta::manifests::is_manifest(rel) {
         return true;
     }
     // Hudi's timeline and partition markers.
@@ -168,11 +169,140 @@ impl RootFiles<'_> {
             .map_err(|e| format!("reading {}{rel}: {e}", self.url))
     }
 
+    /// The object path of a listed file: listings give object paths already
+    /// escaped, so they are parsed, not escaped again.
     fn object(&self, rel: &str) -> ObjPath {
-        if self.path.is_empty() {
-            ObjPath::from(rel)
+        let full = if self.path.is_empty() || rel.is_empty() {
+            format!("{}{rel}", self.path)
         } else {
-            ObjPath::from(format!("{}/{rel}", self.path))
+            format!("{}/{rel}", self.path)
+        };
+        ObjPath::parse(&full).unwrap_or_else(|_| ObjPath::from(full))
+    }
+
+    /// A listed path as the file's real name: object paths of local files escape
+    /// some characters (`%` among them); an S3 key is its own name.
+    pub fn raw(&self, rel: &str) -> String {
+        if !self.src.is_local() {
+            return rel.to_string();
+        }
+        rel.split('/')
+            .map(|p| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The root's URL with real names, as readers that open paths (Hadoop's
+    /// `Path`) need them; with a trailing slash.
+    pub fn raw_url(&self) -> String {
+        if self.src.is_local() {
+            let dir = self.local_root();
+            format!(
+                "file://{}/",
+                dir.display().to_string().trim_end_matches('/')
+            )
+        } else {
+            self.url.clone()
+        }
+    }
+
+    /// Writes a file at `raw_rel` (real names, `/`-separated) under the root.
+    /// The caller has checked that the root may be written; here a local write
+    /// is also held inside the root, whatever links lie on the way. Local files
+    /// are written beside and renamed into place, so a reader never sees half.
+    pub async fn put(&self, raw_rel: &str, body: Vec<u8>) -> Result<(), String> {
+        self.src
+            .counters
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.src.is_local() {
+            let file = self.local_root().join(raw_rel);
+            self.inside(&file, raw_rel)?;
+            let fail = |e: std::io::Error| format!("writing {}: {e}", file.display());
+            let dir = file.parent().unwrap_or(&file);
+            std::fs::create_dir_all(dir).map_err(fail)?;
+            self.inside(&file, raw_rel)?;
+            let tmp = dir.join(format!(".manifest.{}.tmp", std::process::id()));
+            std::fs::write(&tmp, &body).map_err(fail)?;
+            return std::fs::rename(&tmp, &file).map_err(fail);
+        }
+        let path = ObjPath::parse(format!("{}/{raw_rel}", self.path).trim_start_matches('/'))
+            .map_err(|e| format!("{}{raw_rel}: {e}", self.url))?;
+        self.src
+            .store
+            .put(&path, body.into())
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("writing {}{raw_rel}: {e}", self.url))
+    }
+
+    /// Deletes a listed file under the root (and, on local disk, the folders
+    /// that this leaves empty, up to the root).
+    pub async fn delete(&self, rel: &str) -> Result<(), String> {
+        self.src
+            .counters
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.src.is_local() {
+            let root = self.local_root();
+            let file = root.join(self.raw(rel));
+            self.inside(&file, rel)?;
+            std::fs::remove_file(&file).map_err(|e| format!("deleting {}: {e}", file.display()))?;
+            let mut dir = file;
+            while dir.pop() && dir.starts_with(&root) && dir != root {
+                if std::fs::remove_dir(&dir).is_err() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        self.src
+            .store
+            .delete(&self.object(rel))
+            .await
+            .map_err(|e| format!("deleting {}{rel}: {e}", self.url))
+    }
+
+    fn local_root(&self) -> std::path::PathBuf {
+        self.src.local_path(&self.object(""))
+    }
+
+    /// Refuses a local path whose real location (links followed) is outside the
+    /// root: a link in the table's folder must not carry a write elsewhere.
+    fn inside(&self, file: &std::path::Path, rel: &str) -> Result<(), String> {
+        let root = self.local_root();
+        let real_root = root
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", root.display()))?;
+        let mut p = file.to_path_buf();
+        if p.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(format!(
+                "{}{rel} is a symbolic link; lakecat does not write through links",
+                self.url
+            ));
+        }
+        while !p.exists() {
+            if !p.pop() {
+                break;
+            }
+        }
+        let real = p
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        if real.starts_with(&real_root) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}{rel} leads to {} outside the table's folder; nothing was written there",
+                self.url,
+                real.display()
+            ))
         }
     }
 
@@ -189,6 +319,7 @@ const MAX_METADATA_FILE: u64 = 512 << 20;
 #[derive(Debug, Clone)]
 pub struct Naming {
     pub crawler_name: String,
+    pub delta: delta::DeltaMode,
 }
 
 /// Reads one root's metadata into a catalog table named `name`.
@@ -199,7 +330,7 @@ pub async fn read_table(
     naming: &Naming,
 ) -> Result<CrawledTable, String> {
     let mut t = match root.format {
-        TableFormat::Delta => delta::read(files, name).await?,
+        TableFormat::Delta => delta::read(files, name, naming.delta).await?,
         TableFormat::Iceberg => iceberg::read(files, name).await?,
         TableFormat::Hudi => hudi::read(files, name).await?,
     };
