@@ -202,7 +202,7 @@ pub async fn crawl(
     for url in urls {
         let src = Source::open(url, opts.max_requests.max(1))?;
         on_open(src.counters.clone());
-        let root_url = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
+        let root_url = format!("{}/", src.raw_url_of(&src.prefix).trim_end_matches('/'));
         out.roots.push(root_url.clone());
         let t0 = Instant::now();
         let files = match &opts.list_only {
@@ -372,16 +372,12 @@ pub async fn crawl(
         // root order so that names do not depend on which read finishes first.
         let mut jobs = Vec::new();
         for root in &roots {
-            let (location, path) = if root.rel.is_empty() {
-                (root_url.clone(), src.prefix.as_ref().to_string())
-            } else if src.prefix.as_ref().is_empty() {
-                (format!("{root_url}{}/", root.rel), root.rel.clone())
+            let location = if root.rel.is_empty() {
+                root_url.clone()
             } else {
-                (
-                    format!("{root_url}{}/", root.rel),
-                    format!("{}/{}", src.prefix.as_ref(), root.rel),
-                )
+                format!("{root_url}{}/", root.rel)
             };
+            let path = src.object_below(&src.prefix, &root.rel);
             let folder = root
                 .rel
                 .rsplit('/')
@@ -517,8 +513,7 @@ async fn list_folders(
     if let Some(k) = known {
         for (rel, f) in k.files_under(root_url) {
             if !relisted(rel) {
-                let path =
-                    ObjPath::from(format!("{}/{rel}", src.prefix.as_ref()).trim_start_matches('/'));
+                let path = src.object_below(&src.prefix, rel);
                 files.push(Listed {
                     rel: rel.to_string(),
                     path,
@@ -530,8 +525,7 @@ async fn list_folders(
         }
     }
     for m in &mine {
-        let full = format!("{}/{}", src.prefix.as_ref(), m.trim_end_matches('/'));
-        let prefix = ObjPath::from(full.trim_start_matches('/'));
+        let prefix = src.object_below(&src.prefix, m);
         files.extend(list_store(src, Some(&prefix), ex, stats, url, true).await?);
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -543,7 +537,7 @@ async fn list_folders(
 /// listing (what `MSCK REPAIR TABLE` lists a table's location with).
 pub async fn list_objects(url: &str) -> Result<(String, Vec<(String, u64)>), CrawlError> {
     let src = Source::open(url, 16)?;
-    let root = format!("{}/", src.url_of(src.prefix.as_ref()).trim_end_matches('/'));
+    let root = format!("{}/", src.raw_url_of(&src.prefix).trim_end_matches('/'));
     let mut stats = CrawlStats::default();
     let none = Exclusions::new(&[]).map_err(CrawlError::Options)?;
     let files = list(&src, &none, &mut stats, url, false).await?;
@@ -672,7 +666,9 @@ async fn list(
         let mut files = Vec::new();
         let strip = src.prefix.as_ref().len() + 1;
         for (path, size, fp) in list_local(src, url, want_fp)? {
-            let rel = path.as_ref().get(strip..).unwrap_or("").to_string();
+            // Real names, as an S3 listing gives them (partition values and
+            // locations are read from them).
+            let rel = src.raw_rel(path.as_ref().get(strip..).unwrap_or(""));
             if let Some(l) = classify(rel, path, size, fp, ex, stats) {
                 files.push(l);
             }
@@ -919,7 +915,7 @@ async fn read_files(
                 Some(reason) => {
                     failed.insert(i);
                     skipped.push(Skipped {
-                        path: src.url_of(files[i].path.as_ref()),
+                        path: src.raw_url_of(&files[i].path),
                         reason,
                     });
                 }
@@ -927,7 +923,7 @@ async fn read_files(
             Err(reason) => {
                 failed.insert(i);
                 skipped.push(Skipped {
-                    path: src.url_of(files[i].path.as_ref()),
+                    path: src.raw_url_of(&files[i].path),
                     reason,
                 });
             }
@@ -972,7 +968,7 @@ async fn read_files(
                     records: None,
                 }),
                 None => skipped.push(Skipped {
-                    path: src.url_of(f.path.as_ref()),
+                    path: src.raw_url_of(&f.path),
                     reason: "not sampled, and no sampled file of its folder could be read".into(),
                 }),
             },

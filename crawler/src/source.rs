@@ -176,6 +176,45 @@ impl Source {
         format!("{}{}", self.root_url, path)
     }
 
+    /// The URL of an object path with the real names in it, as catalog
+    /// locations and engines (Hadoop's `Path`) need them: a local file's object
+    /// path escapes some characters (`%` among them); an S3 key is its own name.
+    pub fn raw_url_of(&self, path: &ObjPath) -> String {
+        if self.is_local() {
+            format!("file://{}", self.local_path(path).display())
+        } else {
+            self.url_of(path.as_ref())
+        }
+    }
+
+    /// A listed object path below `base` as a path of real names (see [`Source::raw_url_of`]).
+    pub fn raw_rel(&self, rel: &str) -> String {
+        if !self.is_local() {
+            return rel.to_string();
+        }
+        rel.split('/')
+            .map(|p| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The object path of `raw_rel` (real names, `/`-separated) below `base`.
+    pub fn object_below(&self, base: &ObjPath, raw_rel: &str) -> ObjPath {
+        if self.is_local() {
+            return raw_rel
+                .split('/')
+                .filter(|p| !p.is_empty())
+                .fold(base.clone(), |p, part| p.join(part));
+        }
+        let full = format!("{}/{raw_rel}", base.as_ref());
+        let full = full.trim_matches('/');
+        ObjPath::parse(full).unwrap_or_else(|_| ObjPath::from(full))
+    }
+
     /// Local folders are read with plain positioned reads on the calling thread:
     /// object_store's local backend hands every read to tokio's blocking pool, and
     /// for the small reads of a crawl those thread hand-offs cost more than the reads.

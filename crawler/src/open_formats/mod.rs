@@ -145,9 +145,10 @@ pub struct RootFiles<'a> {
     pub src: &'a Source,
     /// The root's URL, with a trailing slash.
     pub url: String,
-    /// The root's object path, empty when it is the store's root.
-    pub path: String,
-    /// Metadata files under the root, relative to it.
+    /// The root's object path.
+    pub path: ObjPath,
+    /// Metadata files under the root, relative to it, with real names (as an
+    /// S3 listing gives them).
     pub files: BTreeMap<String, u64>,
 }
 
@@ -169,45 +170,8 @@ impl RootFiles<'_> {
             .map_err(|e| format!("reading {}{rel}: {e}", self.url))
     }
 
-    /// The object path of a listed file: listings give object paths already
-    /// escaped, so they are parsed, not escaped again.
     fn object(&self, rel: &str) -> ObjPath {
-        let full = if self.path.is_empty() || rel.is_empty() {
-            format!("{}{rel}", self.path)
-        } else {
-            format!("{}/{rel}", self.path)
-        };
-        ObjPath::parse(&full).unwrap_or_else(|_| ObjPath::from(full))
-    }
-
-    /// A listed path as the file's real name: object paths of local files escape
-    /// some characters (`%` among them); an S3 key is its own name.
-    pub fn raw(&self, rel: &str) -> String {
-        if !self.src.is_local() {
-            return rel.to_string();
-        }
-        rel.split('/')
-            .map(|p| {
-                percent_encoding::percent_decode_str(p)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("/")
-    }
-
-    /// The root's URL with real names, as readers that open paths (Hadoop's
-    /// `Path`) need them; with a trailing slash.
-    pub fn raw_url(&self) -> String {
-        if self.src.is_local() {
-            let dir = self.local_root();
-            format!(
-                "file://{}/",
-                dir.display().to_string().trim_end_matches('/')
-            )
-        } else {
-            self.url.clone()
-        }
+        self.src.object_below(&self.path, rel)
     }
 
     /// Writes a file at `raw_rel` (real names, `/`-separated) under the root.
@@ -230,11 +194,9 @@ impl RootFiles<'_> {
             std::fs::write(&tmp, &body).map_err(fail)?;
             return std::fs::rename(&tmp, &file).map_err(fail);
         }
-        let path = ObjPath::parse(format!("{}/{raw_rel}", self.path).trim_start_matches('/'))
-            .map_err(|e| format!("{}{raw_rel}: {e}", self.url))?;
         self.src
             .store
-            .put(&path, body.into())
+            .put(&self.object(raw_rel), body.into())
             .await
             .map(|_| ())
             .map_err(|e| format!("writing {}{raw_rel}: {e}", self.url))
@@ -249,7 +211,7 @@ impl RootFiles<'_> {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.src.is_local() {
             let root = self.local_root();
-            let file = root.join(self.raw(rel));
+            let file = root.join(rel);
             self.inside(&file, rel)?;
             std::fs::remove_file(&file).map_err(|e| format!("deleting {}: {e}", file.display()))?;
             let mut dir = file;
@@ -268,7 +230,7 @@ impl RootFiles<'_> {
     }
 
     fn local_root(&self) -> std::path::PathBuf {
-        self.src.local_path(&self.object(""))
+        self.src.local_path(&self.path)
     }
 
     /// Refuses a local path whose real location (links followed) is outside the

@@ -168,7 +168,7 @@ pub(super) async fn register(
         .into_iter()
         .filter(|c| !keys.iter().any(|k| k.name == c.name))
         .collect();
-    let root = files.raw_url();
+    let root = files.url.clone();
     let wanted = wanted(&root, &live, &partition_columns)?;
     // The manifests there now, by partition folder, with their listed paths.
     let existing: BTreeMap<String, &str> = files
@@ -176,8 +176,7 @@ pub(super) async fn register(
         .keys()
         .filter(|rel| rel.starts_with(&format!("{DIR}/")) && is_manifest(rel))
         .map(|rel| {
-            let raw = files.raw(rel);
-            let dir = raw[DIR.len() + 1..raw.len() - "manifest".len()]
+            let dir = rel[DIR.len() + 1..rel.len() - "manifest".len()]
                 .trim_end_matches('/')
                 .to_string();
             (dir, rel.as_str())
