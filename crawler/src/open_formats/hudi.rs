@@ -5,13 +5,11 @@
 //! partition it creates. Registered as Hudi's own Hive sync registers a table:
 //! the Hudi input formats over Parquet, the five `_hoodie_*` meta columns first.
 
-use super::{column, external, RootFiles};
+use super::{column, external, parquet_serde, RootFiles};
 use crate::compression::Compression;
 use crate::infer::Classification;
 use crate::table::CrawledTable;
-use lakecat_catalog_api::model::{
-    Column, Parameters, Partition, SerDeInfo, StorageDescriptor, Table, TableType,
-};
+use lakecat_catalog_api::model::{Column, Parameters, Partition, Table, TableType};
 use lakecat_catalog_api::names::TableName;
 use std::collections::BTreeMap;
 
@@ -234,22 +232,14 @@ pub async fn read(files: &RootFiles<'_>, name: &str) -> Result<CrawledTable, Str
     serde_params.insert("serialization.format".into(), "1".into());
     serde_params.insert("path".into(), files.url.clone());
     serde_params.insert("hoodie.query.as.ro.table".into(), "false".into());
-    let sd = |location: String, columns: Vec<Column>| StorageDescriptor {
-        columns,
-        location: Some(location),
-        input_format: Some(input.into()),
-        output_format: Some(
-            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat".into(),
-        ),
-        number_of_buckets: Some(-1),
-        serde_info: Some(SerDeInfo {
-            name: None,
-            serialization_library: Some(
-                "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
-            ),
-            parameters: serde_params.clone(),
-        }),
-        ..Default::default()
+    let sd = |location: String, columns: Vec<Column>| {
+        parquet_serde(
+            location,
+            columns,
+            input,
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            serde_params.clone(),
+        )
     };
     let hive_style = props
         .get("hoodie.datasource.write.hive_style_partitioning")

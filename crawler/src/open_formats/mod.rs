@@ -313,6 +313,32 @@ fn column(name: &str, ty: String, comment: Option<String>) -> Result<Column, Str
     Ok(c)
 }
 
+/// A storage descriptor over Parquet data files read with `ParquetHiveSerDe`
+/// (Hudi's tables and Delta's symlink-manifest ones).
+fn parquet_serde(
+    location: String,
+    columns: Vec<Column>,
+    input: &str,
+    output: &str,
+    serde_params: Parameters,
+) -> lakecat_catalog_api::model::StorageDescriptor {
+    lakecat_catalog_api::model::StorageDescriptor {
+        columns,
+        location: Some(location),
+        input_format: Some(input.into()),
+        output_format: Some(output.into()),
+        number_of_buckets: Some(-1),
+        serde_info: Some(lakecat_catalog_api::model::SerDeInfo {
+            name: None,
+            serialization_library: Some(
+                "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
+            ),
+            parameters: serde_params,
+        }),
+        ..Default::default()
+    }
+}
+
 fn external(params: &mut Parameters) {
     params.insert("EXTERNAL".into(), "TRUE".into());
 }

@@ -23,11 +23,9 @@
 use super::{columns, Live, LOG};
 use crate::compression::Compression;
 use crate::infer::Classification;
-use crate::open_formats::{external, RootFiles};
+use crate::open_formats::{external, parquet_serde, RootFiles};
 use crate::table::{CrawledTable, HIVE_NULL_PARTITION};
-use lakecat_catalog_api::model::{
-    Column, Parameters, Partition, SerDeInfo, StorageDescriptor, Table, TableType,
-};
+use lakecat_catalog_api::model::{Column, Parameters, Partition, Table, TableType};
 use lakecat_catalog_api::names::{partition_name, unescape_path_name, TableName};
 use std::collections::BTreeMap;
 
@@ -229,20 +227,14 @@ pub(super) async fn register(
     let location = format!("{root}{DIR}/");
     let mut serde_params = Parameters::new();
     serde_params.insert("serialization.format".into(), "1".into());
-    let sd = |location: String| StorageDescriptor {
-        columns: data.clone(),
-        location: Some(location),
-        input_format: Some("org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat".into()),
-        output_format: Some("org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into()),
-        number_of_buckets: Some(-1),
-        serde_info: Some(SerDeInfo {
-            name: None,
-            serialization_library: Some(
-                "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
-            ),
-            parameters: serde_params.clone(),
-        }),
-        ..Default::default()
+    let sd = |location: String| {
+        parquet_serde(
+            location,
+            data.clone(),
+            "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat",
+            "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            serde_params.clone(),
+        )
     };
     let partitions = if keys.is_empty() {
         vec![]
