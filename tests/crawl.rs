@@ -717,6 +717,29 @@ fn escaped_folder_names_are_read_as_their_values_locally() {
     }
 }
 
+/// Glue's XML classifiers (issue 15): a managed crawler with an XMLClassifier
+/// registers XML files with the columns Spark's XML source infers from them (Glue
+/// documents its XML reading as Spark's), and Spark, with lakecat as its
+/// metastore, reads the rows through the crawled table (tests/glue/xml_classifier_spark.py).
+#[test]
+fn xml_classifiers_read_xml_as_spark_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let server = common::start(&dir.path().join("catalog"), &[]);
+    common::python_ok(
+        "glue/xml_classifier_spark.py",
+        &[
+            &server.base,
+            &server.thrift,
+            lake.to_str().unwrap(),
+            scratch.to_str().unwrap(),
+        ],
+    );
+    server.sigterm();
+}
+
 /// Runs tests/crawl/open_formats.py in `mode` (see its doc).
 fn open_formats(mode: &str, args: &[&str]) {
     common::python_ok("crawl/open_formats.py", &[&[mode], args].concat());

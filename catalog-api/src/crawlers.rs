@@ -649,6 +649,24 @@ pub struct GrokClassifier {
     pub version: u64,
 }
 
+/// Glue's `XMLClassifier`: the elements named `row_tag` are the rows of the
+/// files it recognises, whose tables are classified `classification`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XmlClassifier {
+    pub name: String,
+    pub classification: String,
+    /// Optional in Glue's API; a classifier without one recognises nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_tag: Option<String>,
+    #[serde(default)]
+    pub creation_time: i64,
+    #[serde(default)]
+    pub last_updated: i64,
+    #[serde(default)]
+    pub version: u64,
+}
+
 /// Glue's `Classifier`: exactly one member is present.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -660,7 +678,7 @@ pub struct Classifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grok_classifier: Option<GrokClassifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x_m_l_classifier: Option<Value>,
+    pub x_m_l_classifier: Option<XmlClassifier>,
 }
 
 impl Classifier {
@@ -669,20 +687,46 @@ impl Classifier {
             &self.csv_classifier,
             &self.json_classifier,
             &self.grok_classifier,
+            &self.x_m_l_classifier,
         ) {
-            (Some(c), _, _) => &c.name,
-            (_, Some(j), _) => &j.name,
-            (_, _, Some(g)) => &g.name,
+            (Some(c), _, _, _) => &c.name,
+            (_, Some(j), _, _) => &j.name,
+            (_, _, Some(g), _) => &g.name,
+            (_, _, _, Some(x)) => &x.name,
             _ => "",
         }
     }
 
     /// Checks the classifier as Glue does and lower-cases its name.
     pub fn normalize(&mut self) -> Result<()> {
-        if self.x_m_l_classifier.is_some() {
+        let members = [
+            self.csv_classifier.is_some(),
+            self.json_classifier.is_some(),
+            self.grok_classifier.is_some(),
+            self.x_m_l_classifier.is_some(),
+        ];
+        if members.iter().filter(|m| **m).count() > 1 {
             return Err(Error::invalid(
-                "XML classifiers are not supported by lakecat (CSV, JSON and grok are)",
+                "a classifier has exactly one of CsvClassifier, JsonClassifier, GrokClassifier or XMLClassifier",
             ));
+        }
+        if let Some(x) = &mut self.x_m_l_classifier {
+            x.name = normalize_name("classifier name", &x.name)?;
+            if x.classification.trim().is_empty() {
+                return Err(Error::invalid("an XMLClassifier needs a Classification"));
+            }
+            if let Some(t) = &x.row_tag {
+                // An element name: no markup, no spaces (Glue's RowTag names one tag).
+                if t.is_empty()
+                    || t.chars()
+                        .any(|c| c.is_whitespace() || "<>/=\"'&".contains(c))
+                {
+                    return Err(Error::invalid(format!(
+                        "RowTag {t:?} is not an element name (give the tag alone, as in row for <row>…</row>)"
+                    )));
+                }
+            }
+            return Ok(());
         }
         if let Some(g) = &mut self.grok_classifier {
             if self.csv_classifier.is_some() || self.json_classifier.is_some() {
@@ -745,7 +789,7 @@ impl Classifier {
                 Ok(())
             }
             (None, None) => Err(Error::invalid(
-                "a classifier needs one of CsvClassifier, JsonClassifier or GrokClassifier",
+                "a classifier needs one of CsvClassifier, JsonClassifier, GrokClassifier or XMLClassifier",
             )),
             (Some(_), Some(_)) => Err(Error::invalid(
                 "a classifier has exactly one of CsvClassifier or JsonClassifier",

@@ -69,6 +69,15 @@ pub enum Rule {
     Csv(CsvRule),
     Json(JsonRule),
     Grok(crate::grok::GrokRule),
+    Xml(XmlRule),
+}
+
+/// Glue's `XMLClassifier`: rows are the elements named `row_tag`; tables are
+/// classified `classification`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlRule {
+    pub classification: String,
+    pub row_tag: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -64,6 +64,12 @@ fn formats(c: Classification) -> (&'static str, &'static str) {
             "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat",
             "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat",
         ),
+        // Spark's pair for data-source tables: XML is read by the provider the
+        // table names (`spark.sql.sources.provider`), not by a Hive format.
+        Classification::Xml => (
+            "org.apache.hadoop.mapred.SequenceFileInputFormat",
+            "org.apache.hadoop.hive.ql.io.HiveSequenceFileOutputFormat",
+        ),
         Classification::Csv | Classification::Json | Classification::Grok => (
             "org.apache.hadoop.mapred.TextInputFormat",
             "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
@@ -269,9 +275,10 @@ pub fn build(
         .ok_or_else(|| format!("table {name}: no file could be read"))?;
     let classification = first.classification;
     // A grok table is classified as its classifier says (`combined_apache`, …).
-    let label = match &first.grok {
-        Some(g) => g.classification.clone(),
-        None => classification.as_str().to_string(),
+    let label = match (&first.grok, &first.xml) {
+        (Some(g), _) => g.classification.clone(),
+        (_, Some(x)) => x.classification.clone(),
+        _ => classification.as_str().to_string(),
     };
     let compression = first.compression;
     let mut notes = Vec::new();
@@ -357,6 +364,17 @@ pub fn build(
                 serde_params.insert("input.grokCustomPatterns".into(), c);
             }
             "com.amazonaws.glue.serde.GrokSerDe"
+        }
+        Classification::Xml => {
+            // What Spark writes for `CREATE TABLE … USING xml OPTIONS (rowTag …)`:
+            // its XML source reads the table with these options (tested).
+            let x = first.xml.clone().ok_or("xml without its classifier")?;
+            params.insert("rowTag".into(), x.row_tag.clone());
+            params.insert("spark.sql.sources.provider".into(), "xml".into());
+            serde_params.insert("serialization.format".into(), "1".into());
+            serde_params.insert("rowTag".into(), x.row_tag);
+            serde_params.insert("path".into(), location.to_string());
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
         }
         Classification::Json => {
             let paths: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();

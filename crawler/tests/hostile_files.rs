@@ -94,7 +94,7 @@ fn xml_and_binary_ion_are_reported_not_misread() {
         "{reasons:?}"
     );
     assert!(
-        reasons[1].starts_with("XML is not supported yet"),
+        reasons[1].starts_with("XML is read only through an XML classifier"),
         "{reasons:?}"
     );
 }

@@ -315,7 +315,7 @@ pub(crate) fn dispatch(c: &Arc<Crawlers>, op: &str, v: &Value) -> Option<R> {
                     .find(|(k, _)| k.ends_with("_classifier"))
                     .ok_or_else(|| {
                         Error::invalid(
-                            "UpdateClassifier needs one of CsvClassifier, JsonClassifier, GrokClassifier",
+                            "UpdateClassifier needs one of CsvClassifier, JsonClassifier, GrokClassifier, XMLClassifier",
                         )
                     })?;
                 let name = fields

@@ -150,8 +150,17 @@ fn to_rules(list: &[Classifier]) -> Result<Vec<CustomClassifier>> {
                         .map_err(|m| Error::invalid(format!("classifier {}: {m}", g.name)))?,
                     ),
                 })
+            } else if let Some(x) = &cl.x_m_l_classifier {
+                // Without a RowTag it recognises nothing; it stays in the list.
+                Ok(CustomClassifier {
+                    name: x.name.clone(),
+                    rule: Rule::Xml(lakecat_crawler::classify::XmlRule {
+                        classification: x.classification.clone(),
+                        row_tag: x.row_tag.clone().unwrap_or_default(),
+                    }),
+                })
             } else {
-                Err(Error::invalid("a classifier is CSV, JSON or grok"))
+                Err(Error::invalid("a classifier is CSV, JSON, grok or XML"))
             }
         })
         .collect()
@@ -1233,10 +1242,12 @@ impl Crawlers {
             &cur.csv_classifier,
             &cur.json_classifier,
             &cur.grok_classifier,
+            &cur.x_m_l_classifier,
         ) {
-            (Some(x), _, _) => (x.creation_time, x.version),
-            (_, Some(x), _) => (x.creation_time, x.version),
-            (_, _, Some(x)) => (x.creation_time, x.version),
+            (Some(x), _, _, _) => (x.creation_time, x.version),
+            (_, Some(x), _, _) => (x.creation_time, x.version),
+            (_, _, Some(x), _) => (x.creation_time, x.version),
+            (_, _, _, Some(x)) => (x.creation_time, x.version),
             _ => (0, 0),
         };
         stamp(&mut c, created, now_secs() as i64, version + 1);
@@ -1343,14 +1354,23 @@ fn stamp(c: &mut Classifier, created: i64, updated: i64, version: u64) {
     if let Some(x) = c.grok_classifier.as_mut() {
         (x.creation_time, x.last_updated, x.version) = (created, updated, version);
     }
+    if let Some(x) = c.x_m_l_classifier.as_mut() {
+        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+    }
 }
 
 /// Which kind of classifier this is (an update may not change it).
 fn kind_of(c: &Classifier) -> &'static str {
-    match (&c.csv_classifier, &c.json_classifier, &c.grok_classifier) {
-        (Some(_), _, _) => "CSV",
-        (_, Some(_), _) => "JSON",
-        (_, _, Some(_)) => "grok",
+    match (
+        &c.csv_classifier,
+        &c.json_classifier,
+        &c.grok_classifier,
+        &c.x_m_l_classifier,
+    ) {
+        (Some(_), _, _, _) => "CSV",
+        (_, Some(_), _, _) => "JSON",
+        (_, _, Some(_), _) => "grok",
+        (_, _, _, Some(_)) => "XML",
         _ => "unknown",
     }
 }

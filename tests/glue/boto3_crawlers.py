@@ -232,8 +232,8 @@ glue.create_classifier(CsvClassifier={"Name": "Pipes", "Delimiter": "|", "QuoteS
                                       "ContainsHeader": "PRESENT", "Header": ["id", "name"]})
 glue.create_classifier(JsonClassifier={"Name": "rows", "JsonPath": "$[*]"})
 expect(E.AlreadyExistsException, glue.create_classifier, JsonClassifier={"Name": "rows", "JsonPath": "$[*]"})
-e = expect(E.InvalidInputException, glue.create_classifier, XMLClassifier={"Name": "x", "Classification": "xml", "RowTag": "r"})
-assert "not supported" in str(e), e
+e = expect(E.InvalidInputException, glue.create_classifier, XMLClassifier={"Name": "x", "Classification": "xml", "RowTag": "r r"})
+assert "not an element name" in str(e), e
 e = expect(E.InvalidInputException, glue.create_classifier, CsvClassifier={"Name": "bad", "Delimiter": "||"})
 cl = glue.get_classifier(Name="pipes")["Classifier"]["CsvClassifier"]
 assert cl["Delimiter"] == "|" and cl["Header"] == ["id", "name"] and cl["Version"] == 1, cl

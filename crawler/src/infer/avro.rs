@@ -78,6 +78,7 @@ pub fn infer(head: &[u8]) -> Result<FileSchema, AvroError> {
         record_count: None,
         record_count_exact: false,
         avro_schema: Some(schema_text),
+        xml: None,
         notes,
     })
 }

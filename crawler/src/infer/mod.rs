@@ -11,6 +11,7 @@ pub mod orc;
 pub mod parquet;
 pub mod text;
 mod thrift_repair;
+pub mod xml;
 
 use crate::compression::{decompress_prefix, Compression};
 use crate::source::Source;
@@ -30,6 +31,8 @@ pub enum Classification {
     /// Lines a grok classifier recognised (the table's classification is the
     /// classifier's, see [`FileSchema::grok`]).
     Grok,
+    /// Elements an XML classifier's row tag selected (see [`FileSchema::xml`]).
+    Xml,
     /// Tables that keep their own metadata (see [`crate::open_formats`]); never
     /// the classification of a single file.
     Delta,
@@ -46,6 +49,7 @@ impl Classification {
             Classification::Avro => "avro",
             Classification::Orc => "orc",
             Classification::Grok => "grok",
+            Classification::Xml => "xml",
             Classification::Delta => "delta",
             Classification::Iceberg => "iceberg",
             Classification::Hudi => "hudi",
@@ -95,6 +99,16 @@ pub struct GrokInfo {
     pub custom_patterns: Option<String>,
 }
 
+/// The XML classifier a file was read with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct XmlInfo {
+    pub classification: String,
+    pub row_tag: String,
+}
+
+pub(crate) const XML_NEEDS_A_CLASSIFIER: &str =
+    "XML is read only through an XML classifier with a RowTag (as Glue reads it); none matched";
+
 /// Everything the crawler concludes about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileSchema {
@@ -116,6 +130,9 @@ pub struct FileSchema {
     /// Avro: the writer schema, kept as Glue keeps it (`avro.schema.literal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avro_schema: Option<String>,
+    /// XML: the classifier that recognised the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xml: Option<XmlInfo>,
     /// Things worth telling the user (encoding fallbacks, types widened, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -243,12 +260,12 @@ pub async fn infer_object(
     }
     let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
     let first_char = text_start.iter().position(|b| !b.is_ascii_whitespace());
-    if first_char.is_some_and(|i| text_start[i..].starts_with(b"<?xml")) {
+    let has_xml_rule = classifiers
+        .iter()
+        .any(|c| matches!(c.rule, crate::classify::Rule::Xml(_)));
+    if first_char.is_some_and(|i| text_start[i..].starts_with(b"<?xml")) && !has_xml_rule {
         // Read as delimited text, a document would become a one-column table of markup.
-        return Err(
-            "XML is not supported yet (Glue reads it only through an XML classifier with a RowTag)"
-                .into(),
-        );
+        return Err(XML_NEEDS_A_CLASSIFIER.into());
     }
     if head.starts_with(b"SEQ") && head.len() > 3 && head[3] <= 6 {
         return Err("Hadoop SequenceFiles are not supported".into());

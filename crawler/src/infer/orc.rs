@@ -343,6 +343,7 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, OrcError> {
         record_count: rows,
         record_count_exact: rows.is_some(),
         avro_schema: None,
+        xml: None,
         notes: vec![],
     })
 }

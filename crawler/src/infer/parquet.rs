@@ -87,6 +87,7 @@ pub fn infer(tail: &[u8], size: u64) -> Result<FileSchema, ParquetError> {
         record_count: Some(fm.num_rows().max(0) as u64),
         record_count_exact: true,
         avro_schema: None,
+        xml: None,
         notes,
     })
 }

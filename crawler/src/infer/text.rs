@@ -56,6 +56,9 @@ pub fn infer_with(
                 csv(text, complete, opts, &encoding, rule, true)
             }
             Rule::Grok(rule) => grok(lines(), complete, opts, rule),
+            Rule::Xml(rule) if super::xml::looks_like_xml(body) => {
+                super::xml::infer(body, complete, opts, rule)
+            }
             _ => continue,
         };
         if let Ok(mut s) = r {
@@ -64,6 +67,9 @@ pub fn infer_with(
             custom = Some(s);
             break;
         }
+    }
+    if custom.is_none() && body.starts_with("<?xml") {
+        return Err(super::XML_NEEDS_A_CLASSIFIER.into());
     }
     let mut s = match (custom, first) {
         (Some(s), _) => s,
@@ -239,6 +245,7 @@ fn grok(
         record_count: Some(lines.len() as u64),
         record_count_exact: whole,
         avro_schema: None,
+        xml: None,
         notes: Vec::new(),
     })
 }
@@ -316,6 +323,7 @@ fn json_schema(rows: &[Value], array: bool, complete: bool) -> Result<FileSchema
         record_count: Some(rows.len() as u64),
         record_count_exact: complete,
         avro_schema: None,
+        xml: None,
         notes,
     })
 }
@@ -977,6 +985,7 @@ fn csv(
         record_count: Some(data_rows as u64),
         record_count_exact: complete && rows.len() <= opts.max_records,
         avro_schema: None,
+        xml: None,
         notes,
     })
 }
