@@ -104,6 +104,45 @@ pub fn merge_fields(a: &[StructField], b: &[StructField]) -> Vec<StructField> {
     out
 }
 
+/// Spark's XML widening, where it differs from [`merge`]: a value and an array of
+/// it make an array, a struct with a `_VALUE` field takes a value into that field,
+/// and struct fields stay sorted by name (see `infer::xml`).
+pub fn merge_xml(a: &HiveType, b: &HiveType) -> HiveType {
+    use HiveType::*;
+    const VALUE: &str = "_VALUE";
+    let primitive = |t: &HiveType| !matches!(t, Array(_) | Struct(_) | Map(..) | Union(_));
+    match (a, b) {
+        (Array(x), Array(y)) => Array(Box::new(merge_xml(x, y))),
+        (Array(x), t) | (t, Array(x)) => Array(Box::new(merge_xml(x, t))),
+        (Struct(f1), Struct(f2)) => {
+            let mut out: Vec<StructField> = f1.to_vec();
+            for f in f2 {
+                match out.iter_mut().find(|o| o.name == f.name) {
+                    Some(o) => o.ty = merge_xml(&o.ty, &f.ty),
+                    None => out.push(f.clone()),
+                }
+            }
+            out.sort_by(|x, y| x.name.cmp(&y.name));
+            Struct(out)
+        }
+        (Struct(f), t) | (t, Struct(f)) if primitive(t) && f.iter().any(|x| x.name == VALUE) => {
+            Struct(
+                f.iter()
+                    .map(|x| StructField {
+                        ty: if x.name == VALUE {
+                            merge(&x.ty, t)
+                        } else {
+                            x.ty.clone()
+                        },
+                        ..x.clone()
+                    })
+                    .collect(),
+            )
+        }
+        _ => merge(a, b),
+    }
+}
+
 /// Replaces every `void` (a column or element only ever seen null) by `string`,
 /// since Hive's `void` is not a type query engines accept for a column.
 pub fn finalize(t: HiveType) -> HiveType {

@@ -78,19 +78,30 @@ fn formats(c: Classification) -> (&'static str, &'static str) {
 }
 
 /// Merges the schemas of files into columns, in order of first appearance.
+/// XML columns merge and sort as Spark's XML source merges and sorts them.
 pub fn merge_columns<'a>(schemas: impl Iterator<Item = &'a FileSchema>) -> Vec<InferredColumn> {
     let mut out: Vec<InferredColumn> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut xml = false;
     for s in schemas {
+        xml |= s.classification == Classification::Xml;
+        let merge_type = if s.classification == Classification::Xml {
+            crate::merge::merge_xml
+        } else {
+            merge
+        };
         for c in &s.columns {
             match index.get(&c.name) {
-                Some(&i) => out[i].ty = merge(&out[i].ty, &c.ty),
+                Some(&i) => out[i].ty = merge_type(&out[i].ty, &c.ty),
                 None => {
                     index.insert(c.name.clone(), out.len());
                     out.push(c.clone());
                 }
             }
         }
+    }
+    if xml {
+        out.sort_by(|a, b| a.name.cmp(&b.name));
     }
     out
 }
