@@ -91,21 +91,11 @@ assert sd["SerdeInfo"]["Parameters"]["rowTag"] == "book", sd
 assert sd["SerdeInfo"]["Parameters"]["path"] == sd["Location"] == f"file://{lake}/books/", sd
 assert p["recordCount"] == "3", p
 
-from pyspark.sql import SparkSession  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from hive_spark import hive_session  # noqa: E402
 from pyspark.sql.types import ArrayType, StructType  # noqa: E402
 
-spark = (
-    SparkSession.builder.master("local[1]")
-    .appName("lakecat-xml")
-    .config("spark.sql.catalogImplementation", "hive")
-    .config("spark.hadoop.hive.metastore.uris", f"thrift://{thrift}")
-    .config("spark.sql.warehouse.dir", f"file://{scratch}/warehouse")
-    .config("spark.ui.enabled", "false")
-    .config("spark.sql.shuffle.partitions", "1")
-    .config("spark.driver.memory", "512m")
-    .getOrCreate()
-)
-spark.sparkContext.setLogLevel("ERROR")
+spark = hive_session("lakecat-xml", f"thrift://{thrift}", scratch)
 
 HIVE = {"long": "bigint", "integer": "int", "double": "double", "boolean": "boolean", "date": "date",
         "timestamp": "timestamp", "timestamp_ntz": "timestamp", "string": "string"}

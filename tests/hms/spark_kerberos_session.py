@@ -18,32 +18,23 @@ with open(os.path.join(conf_dir, "core-site.xml"), "w") as f:
 os.environ["HADOOP_CONF_DIR"] = conf_dir
 os.environ["KRB5_CONFIG"] = f"{realm}/krb5.conf"
 
-from pyspark.sql import SparkSession  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from hive_spark import hive_session  # noqa: E402
 
 port = thrift.rsplit(":", 1)[1]
-spark = (
-    SparkSession.builder.master("local[1]")
-    .appName("lakecat-hms-kerberos")
-    .config("spark.sql.catalogImplementation", "hive")
-    # The service principal's host is the one in the URI, as Hive's client
-    # replaces _HOST with it.
-    .config("spark.hadoop.hive.metastore.uris", f"thrift://localhost:{port}")
-    .config("spark.hadoop.hive.metastore.sasl.enabled", "true")
-    .config("spark.hadoop.hive.metastore.kerberos.principal", "hive/_HOST@LAKECAT.TEST")
-    .config("spark.hadoop.hadoop.security.authentication", "kerberos")
-    # Privacy, as kerberized clusters often require: every frame encrypted
-    # (the test's server offers nothing else).
-    .config("spark.hadoop.hadoop.rpc.protection", "privacy")
-    .config("spark.kerberos.principal", "spark@LAKECAT.TEST")
-    .config("spark.kerberos.keytab", f"{realm}/spark.keytab")
-    .config("spark.driver.extraJavaOptions", f"-Djava.security.krb5.conf={realm}/krb5.conf")
-    .config("spark.sql.warehouse.dir", f"file://{scratch}/warehouse")
-    .config("spark.ui.enabled", "false")
-    .config("spark.sql.shuffle.partitions", "1")
-    .config("spark.driver.memory", "512m")
-    .getOrCreate()
-)
-spark.sparkContext.setLogLevel("ERROR")
+# The service principal's host is the one in the URI, as Hive's client replaces
+# _HOST with it.
+spark = hive_session("lakecat-hms-kerberos", f"thrift://localhost:{port}", scratch, {
+    "spark.hadoop.hive.metastore.sasl.enabled": "true",
+    "spark.hadoop.hive.metastore.kerberos.principal": "hive/_HOST@LAKECAT.TEST",
+    "spark.hadoop.hadoop.security.authentication": "kerberos",
+    # Privacy, as kerberized clusters often require: every frame encrypted (the
+    # test's server offers nothing else).
+    "spark.hadoop.hadoop.rpc.protection": "privacy",
+    "spark.kerberos.principal": "spark@LAKECAT.TEST",
+    "spark.kerberos.keytab": f"{realm}/spark.keytab",
+    "spark.driver.extraJavaOptions": f"-Djava.security.krb5.conf={realm}/krb5.conf",
+})
 sql = spark.sql
 
 sql("CREATE DATABASE kerb")

@@ -9,21 +9,11 @@ import json
 import os
 import sys
 
-from pyspark.sql import SparkSession
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from hive_spark import hive_session  # noqa: E402
 
 thrift, scratch = sys.argv[1], sys.argv[2]
-spark = (
-    SparkSession.builder.master("local[1]")
-    .appName("lakecat-hms")
-    .config("spark.sql.catalogImplementation", "hive")
-    .config("spark.hadoop.hive.metastore.uris", f"thrift://{thrift}")
-    .config("spark.sql.warehouse.dir", f"file://{scratch}/warehouse")
-    .config("spark.ui.enabled", "false")
-    .config("spark.sql.shuffle.partitions", "1")
-    .config("spark.driver.memory", "512m")
-    .getOrCreate()
-)
-spark.sparkContext.setLogLevel("ERROR")
+spark = hive_session("lakecat-hms", f"thrift://{thrift}", scratch)
 sql = spark.sql
 out = {}
 
