@@ -112,8 +112,19 @@ pub(crate) fn pe(e: postgres::Error) -> Error {
 }
 
 /// Whether the connection itself failed (as opposed to the statement).
+/// Whether the connection is gone, so the statement may be asked again on a
+/// fresh one: closed, an I/O error, or the server's own word that it ended the
+/// session. A terminated backend (a restart, `pg_terminate_backend`) answers
+/// the next statement with a FATAL `57P01 admin_shutdown` (class 57P, operator
+/// intervention) before it closes; class 08 is a connection exception.
 fn connection_lost(e: &postgres::Error) -> bool {
-    e.is_closed() || e.as_db_error().is_none()
+    match e.as_db_error() {
+        None => true,
+        Some(d) => {
+            let code = d.code().code();
+            e.is_closed() || code.starts_with("57P") || code.starts_with("08")
+        }
+    }
 }
 
 fn is_code(e: &postgres::Error, code: &str) -> bool {

@@ -65,6 +65,7 @@ fn get_table_async_answers_as_get_table() {
         )
         .unwrap();
     for _ in 0..8 {
-        assert!(rt.block_on(s.get_table_async(&id)).is_ok());
+        let r = rt.block_on(s.get_table_async(&id));
+        assert!(r.is_ok(), "after the sessions were ended: {r:?}");
     }
 }
