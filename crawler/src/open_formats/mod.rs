@@ -190,7 +190,10 @@ impl RootFiles<'_> {
             let dir = file.parent().unwrap_or(&file);
             std::fs::create_dir_all(dir).map_err(fail)?;
             self.inside(&file, raw_rel)?;
-            let tmp = dir.join(format!(".manifest.{}.tmp", std::process::id()));
+            // Unique per write: two crawls of one table may write at once.
+            static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = dir.join(format!(".manifest.{}.{n}.tmp", std::process::id()));
             std::fs::write(&tmp, &body).map_err(fail)?;
             return std::fs::rename(&tmp, &file).map_err(fail);
         }

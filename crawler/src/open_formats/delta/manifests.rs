@@ -54,11 +54,7 @@ impl Manifest {
 
 /// The manifests the snapshot calls for, by partition folder (`""` for the
 /// root of an unpartitioned table).
-fn wanted(
-    root: &str,
-    live: &Live,
-    partition_columns: &[String],
-) -> Result<BTreeMap<String, Manifest>, String> {
+fn wanted(root: &str, live: &Live, partition_columns: &[String]) -> BTreeMap<String, Manifest> {
     let mut out: BTreeMap<String, Manifest> = BTreeMap::new();
     for (path, add) in &live.adds {
         let pv = &add["partitionValues"];
@@ -92,7 +88,7 @@ fn wanted(
     for m in out.values_mut() {
         m.lines.sort();
     }
-    Ok(out)
+    out
 }
 
 /// A log path (a URI reference, percent-encoded) as the absolute path a
@@ -167,7 +163,7 @@ pub(super) async fn register(
         .filter(|c| !keys.iter().any(|k| k.name == c.name))
         .collect();
     let root = files.url.clone();
-    let wanted = wanted(&root, &live, &partition_columns)?;
+    let wanted = wanted(&root, &live, &partition_columns);
     // The manifests there now, by partition folder, with their listed paths.
     let existing: BTreeMap<String, &str> = files
         .files
@@ -300,7 +296,7 @@ mod tests {
             ),
             ("s3://other/abs.parquet", json!({"region": "", "hour": "x"})),
         ]);
-        let w = wanted("s3://b/t/", &l, &cols).unwrap();
+        let w = wanted("s3://b/t/", &l, &cols);
         assert_eq!(
             w.keys().collect::<Vec<_>>(),
             [
@@ -323,7 +319,7 @@ mod tests {
             ]
         );
         // An empty unpartitioned table still gets its (empty) manifest.
-        let w = wanted("file:///t/", &Live::default(), &[]).unwrap();
+        let w = wanted("file:///t/", &Live::default(), &[]);
         assert_eq!(w.len(), 1);
         assert_eq!(w[""].body(), "");
         assert_eq!(manifest_rel(""), "_symlink_format_manifest/manifest");
