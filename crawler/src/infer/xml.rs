@@ -21,6 +21,11 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::collections::BTreeMap;
 
+/// Elements nested deeper than this inside a row are refused: the reading
+/// recurses, and a hostile file must not exhaust the stack (serde_json stops
+/// JSON at 128 levels for the same reason).
+const MAX_DEPTH: usize = 128;
+
 /// The attribute prefix and text field name of Spark's XML source (its defaults).
 const ATTRIBUTE_PREFIX: &str = "_";
 const VALUE_TAG: &str = "_VALUE";
@@ -180,7 +185,13 @@ fn attributes(reader: &Reader<&[u8]>, e: &BytesStart) -> R<BTreeMap<String, T>> 
 
 /// Reads an element's content up to its end tag: its type as a field, and
 /// whether it had anything but text.
-fn element(reader: &mut Reader<&[u8]>, start: &BytesStart) -> R<T> {
+fn element(reader: &mut Reader<&[u8]>, start: &BytesStart, depth: usize) -> R<T> {
+    if depth > MAX_DEPTH {
+        return Err(bad(
+            reader,
+            format!("elements nested more than {MAX_DEPTH} deep in a row"),
+        ));
+    }
     let mut fields = attributes(reader, start)?;
     let has_attributes = !fields.is_empty();
     let mut children: BTreeMap<String, (T, usize)> = BTreeMap::new();
@@ -188,7 +199,7 @@ fn element(reader: &mut Reader<&[u8]>, start: &BytesStart) -> R<T> {
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) => {
-                let t = element(reader, &e)?;
+                let t = element(reader, &e, depth + 1)?;
                 add_child(&mut children, name(&e), t);
             }
             Ok(Event::Empty(e)) => {
@@ -252,7 +263,7 @@ pub fn infer(
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) if e.name().as_ref() == rule.row_tag.as_bytes() => {
-                match element(&mut reader, &e) {
+                match element(&mut reader, &e, 0) {
                     Ok(t) => {
                         let t = match t {
                             T::Struct(f) => T::Struct(f),
@@ -399,6 +410,14 @@ mod tests {
             &rule()
         )
         .is_err());
+        // Deep nesting is refused, not a stack overflow.
+        let deep = format!(
+            "<book>{}{}</book>",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        );
+        let e = infer(&deep, true, SampleOptions::default(), &rule()).unwrap_err();
+        assert!(e.contains("nested more than 128"), "{e}");
     }
 
     #[test]
