@@ -104,12 +104,16 @@ pub fn merge_fields(a: &[StructField], b: &[StructField]) -> Vec<StructField> {
     out
 }
 
-/// Spark's XML widening, where it differs from [`merge`]: a value and an array of
-/// it make an array, a struct with a `_VALUE` field takes a value into that field,
-/// and struct fields stay sorted by name (see `infer::xml`).
+/// The field Spark's XML source gives an element's text when the element also
+/// has attributes or children (its `valueTag` default).
+pub const VALUE_TAG: &str = "_VALUE";
+
+/// Spark's XML widening (its `compatibleType`), where it differs from [`merge`]:
+/// a value and an array of it make an array, a struct with a [`VALUE_TAG`] field
+/// takes a value into that field, and struct fields stay sorted by name. Used
+/// within a file (`infer::xml`) and across a table's files alike.
 pub fn merge_xml(a: &HiveType, b: &HiveType) -> HiveType {
     use HiveType::*;
-    const VALUE: &str = "_VALUE";
     let primitive = |t: &HiveType| !matches!(t, Array(_) | Struct(_) | Map(..) | Union(_));
     match (a, b) {
         (Array(x), Array(y)) => Array(Box::new(merge_xml(x, y))),
@@ -125,11 +129,13 @@ pub fn merge_xml(a: &HiveType, b: &HiveType) -> HiveType {
             out.sort_by(|x, y| x.name.cmp(&y.name));
             Struct(out)
         }
-        (Struct(f), t) | (t, Struct(f)) if primitive(t) && f.iter().any(|x| x.name == VALUE) => {
+        (Struct(f), t) | (t, Struct(f))
+            if primitive(t) && f.iter().any(|x| x.name == VALUE_TAG) =>
+        {
             Struct(
                 f.iter()
                     .map(|x| StructField {
-                        ty: if x.name == VALUE {
+                        ty: if x.name == VALUE_TAG {
                             merge(&x.ty, t)
                         } else {
                             x.ty.clone()

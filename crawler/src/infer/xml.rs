@@ -16,6 +16,7 @@
 use crate::classify::XmlRule;
 use crate::compression::Compression;
 use crate::infer::{Classification, FileSchema, InferredColumn, SampleOptions, XmlInfo};
+use crate::merge::{merge_xml, VALUE_TAG};
 use lakecat_catalog_api::types::{HiveType, StructField};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -26,80 +27,34 @@ use std::collections::BTreeMap;
 /// JSON at 128 levels for the same reason).
 const MAX_DEPTH: usize = 128;
 
-/// The attribute prefix and text field name of Spark's XML source (its defaults).
+/// The attribute prefix of Spark's XML source (its default); its text field
+/// name is [`VALUE_TAG`], which its widening rules ([`merge_xml`]) know too.
 const ATTRIBUTE_PREFIX: &str = "_";
-const VALUE_TAG: &str = "_VALUE";
-
-#[derive(Debug, Clone, PartialEq)]
-enum T {
-    Null,
-    Long,
-    Double,
-    Boolean,
-    Date,
-    Timestamp,
-    String,
-    Array(Box<T>),
-    Struct(BTreeMap<String, T>),
-}
-
-/// Spark's `compatibleType` for XML.
-fn merge(a: T, b: T) -> T {
-    use T::*;
-    if a == b {
-        return a;
-    }
-    match (a, b) {
-        (Null, t) | (t, Null) => t,
-        (Long, Double) | (Double, Long) => Double,
-        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
-        (Struct(x), Struct(y)) => Struct(merge_fields(x, y)),
-        (Array(x), Array(y)) => Array(Box::new(merge(*x, *y))),
-        (Array(x), t) | (t, Array(x)) => Array(Box::new(merge(*x, t))),
-        (Struct(mut f), t) | (t, Struct(mut f)) if f.contains_key(VALUE_TAG) => {
-            let v = f.remove(VALUE_TAG).unwrap_or(Null);
-            f.insert(VALUE_TAG.into(), merge(v, t));
-            Struct(f)
-        }
-        _ => String,
-    }
-}
-
-fn merge_fields(mut a: BTreeMap<String, T>, b: BTreeMap<String, T>) -> BTreeMap<String, T> {
-    for (k, t) in b {
-        let merged = match a.remove(&k) {
-            Some(old) => merge(old, t),
-            None => t,
-        };
-        a.insert(k, merged);
-    }
-    a
-}
 
 /// The type of one text value (an element's text or an attribute).
-fn value_type(v: &str) -> T {
+fn value_type(v: &str) -> HiveType {
     let v = v.trim();
     if v.is_empty() {
-        return T::Null;
+        return HiveType::Void;
     }
     let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok()
     {
-        return T::Long;
+        return HiveType::BigInt;
     }
     if is_double(v) {
-        return T::Double;
+        return HiveType::Double;
     }
     if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") {
-        return T::Boolean;
+        return HiveType::Boolean;
     }
     if chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() && v.len() == 10 {
-        return T::Date;
+        return HiveType::Date;
     }
     if is_timestamp(v) {
-        return T::Timestamp;
+        return HiveType::Timestamp;
     }
-    T::String
+    HiveType::String
 }
 
 /// A decimal number (`1.5`, `-2e3`, `.5`): Spark's `toDouble` without its
@@ -127,26 +82,18 @@ fn is_timestamp(v: &str) -> bool {
             .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok())
 }
 
-fn to_hive(t: &T) -> HiveType {
-    match t {
-        T::Null => HiveType::Void,
-        T::Long => HiveType::BigInt,
-        T::Double => HiveType::Double,
-        T::Boolean => HiveType::Boolean,
-        T::Date => HiveType::Date,
-        T::Timestamp => HiveType::Timestamp,
-        T::String => HiveType::String,
-        T::Array(e) => HiveType::Array(Box::new(to_hive(e))),
-        T::Struct(f) => HiveType::Struct(
-            f.iter()
-                .map(|(name, t)| StructField {
-                    name: name.clone(),
-                    ty: to_hive(t),
-                    comment: None,
-                })
-                .collect(),
-        ),
-    }
+/// A struct of `fields`, sorted by name as Spark sorts them.
+fn strukt(fields: BTreeMap<String, HiveType>) -> HiveType {
+    HiveType::Struct(
+        fields
+            .into_iter()
+            .map(|(name, ty)| StructField {
+                name,
+                ty,
+                comment: None,
+            })
+            .collect(),
+    )
 }
 
 /// Why a reading stopped: the sample ended inside an element, or the markup is
@@ -166,7 +113,7 @@ fn name(e: &BytesStart) -> String {
     String::from_utf8_lossy(e.name().as_ref()).into_owned()
 }
 
-fn attributes(reader: &Reader<&[u8]>, e: &BytesStart) -> R<BTreeMap<String, T>> {
+fn attributes(reader: &Reader<&[u8]>, e: &BytesStart) -> R<BTreeMap<String, HiveType>> {
     let mut out = BTreeMap::new();
     for a in e.attributes() {
         let a = a.map_err(|e| bad(reader, e))?;
@@ -185,7 +132,7 @@ fn attributes(reader: &Reader<&[u8]>, e: &BytesStart) -> R<BTreeMap<String, T>> 
 
 /// Reads an element's content up to its end tag: its type as a field, and
 /// whether it had anything but text.
-fn element(reader: &mut Reader<&[u8]>, start: &BytesStart, depth: usize) -> R<T> {
+fn element(reader: &mut Reader<&[u8]>, start: &BytesStart, depth: usize) -> R<HiveType> {
     if depth > MAX_DEPTH {
         return Err(bad(
             reader,
@@ -194,7 +141,7 @@ fn element(reader: &mut Reader<&[u8]>, start: &BytesStart, depth: usize) -> R<T>
     }
     let mut fields = attributes(reader, start)?;
     let has_attributes = !fields.is_empty();
-    let mut children: BTreeMap<String, (T, usize)> = BTreeMap::new();
+    let mut children: BTreeMap<String, (HiveType, usize)> = BTreeMap::new();
     let mut text = String::new();
     loop {
         match reader.read_event() {
@@ -204,7 +151,11 @@ fn element(reader: &mut Reader<&[u8]>, start: &BytesStart, depth: usize) -> R<T>
             }
             Ok(Event::Empty(e)) => {
                 let a = attributes(reader, &e)?;
-                let t = if a.is_empty() { T::Null } else { T::Struct(a) };
+                let t = if a.is_empty() {
+                    HiveType::Void
+                } else {
+                    strukt(a)
+                };
                 add_child(&mut children, name(&e), t);
             }
             Ok(Event::Text(t)) => text.push_str(&t.decode().map_err(|e| bad(reader, e))?),
@@ -228,17 +179,24 @@ fn element(reader: &mut Reader<&[u8]>, start: &BytesStart, depth: usize) -> R<T>
         return Ok(value_type(&text));
     }
     for (k, (t, n)) in children {
-        fields.insert(k, if n > 1 { T::Array(Box::new(t)) } else { t });
+        fields.insert(
+            k,
+            if n > 1 {
+                HiveType::Array(Box::new(t))
+            } else {
+                t
+            },
+        );
     }
     if !text.trim().is_empty() {
         fields.insert(VALUE_TAG.into(), value_type(&text));
     }
-    Ok(T::Struct(fields))
+    Ok(strukt(fields))
 }
 
-fn add_child(children: &mut BTreeMap<String, (T, usize)>, name: String, t: T) {
+fn add_child(children: &mut BTreeMap<String, (HiveType, usize)>, name: String, t: HiveType) {
     match children.remove(&name) {
-        Some((old, n)) => children.insert(name, (merge(old, t), n + 1)),
+        Some((old, n)) => children.insert(name, (merge_xml(&old, &t), n + 1)),
         None => children.insert(name, (t, 1)),
     };
 }
@@ -256,7 +214,7 @@ pub fn infer(
     rule: &XmlRule,
 ) -> Result<FileSchema, String> {
     let mut reader = Reader::from_str(body);
-    let mut row = T::Struct(BTreeMap::new());
+    let mut row = HiveType::Struct(Vec::new());
     let mut rows = 0u64;
     let mut self_closing = 0u64;
     let mut truncated = false;
@@ -266,11 +224,11 @@ pub fn infer(
                 match element(&mut reader, &e, 0) {
                     Ok(t) => {
                         let t = match t {
-                            T::Struct(f) => T::Struct(f),
+                            HiveType::Struct(f) => HiveType::Struct(f),
                             // A row with only text: its text is the value field.
-                            other => T::Struct(BTreeMap::from([(VALUE_TAG.to_string(), other)])),
+                            other => strukt(BTreeMap::from([(VALUE_TAG.to_string(), other)])),
                         };
-                        row = merge(row, t);
+                        row = merge_xml(&row, &t);
                         rows += 1;
                         if rows as usize >= opts.max_records {
                             truncated = true;
@@ -310,7 +268,7 @@ pub fn infer(
             }
         ));
     }
-    let T::Struct(fields) = row else {
+    let HiveType::Struct(fields) = row else {
         return Err("a row is not an element".into());
     };
     let mut notes = Vec::new();
@@ -321,10 +279,10 @@ pub fn infer(
         ));
     }
     let columns = fields
-        .iter()
-        .map(|(name, t)| InferredColumn {
-            name: name.clone(),
-            ty: to_hive(t),
+        .into_iter()
+        .map(|f| InferredColumn {
+            name: f.name,
+            ty: f.ty,
         })
         .collect();
     Ok(FileSchema {
@@ -423,16 +381,16 @@ mod tests {
     #[test]
     fn value_types() {
         for (v, t) in [
-            ("12", T::Long),
-            ("-1.5e3", T::Double),
-            (".5", T::Double),
-            ("NaN", T::String),
-            ("1d", T::String),
-            ("false", T::Boolean),
-            ("2024-02-30", T::String),
-            ("2024-01-31T10:00:00Z", T::Timestamp),
-            ("  ", T::Null),
-            ("99999999999999999999", T::Double),
+            ("12", HiveType::BigInt),
+            ("-1.5e3", HiveType::Double),
+            (".5", HiveType::Double),
+            ("NaN", HiveType::String),
+            ("1d", HiveType::String),
+            ("false", HiveType::Boolean),
+            ("2024-02-30", HiveType::String),
+            ("2024-01-31T10:00:00Z", HiveType::Timestamp),
+            ("  ", HiveType::Void),
+            ("99999999999999999999", HiveType::Double),
         ] {
             assert_eq!(value_type(v), t, "{v}");
         }
