@@ -17,6 +17,12 @@ use std::time::Duration;
 
 use crate::CrawlError;
 
+/// One segment of a local object path as the file system names it (object
+/// paths percent-escape some characters).
+fn real_name(part: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::percent_decode_str(part).decode_utf8_lossy()
+}
+
 /// What a crawl has asked of its store so far.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -192,14 +198,7 @@ impl Source {
         if !self.is_local() {
             return rel.to_string();
         }
-        rel.split('/')
-            .map(|p| {
-                percent_encoding::percent_decode_str(p)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("/")
+        rel.split('/').map(real_name).collect::<Vec<_>>().join("/")
     }
 
     /// The object path of `raw_rel` (real names, `/`-separated) below `base`.
@@ -227,11 +226,7 @@ impl Source {
     pub fn local_path(&self, path: &ObjPath) -> std::path::PathBuf {
         let mut p = std::path::PathBuf::from("/");
         for part in path.parts() {
-            p.push(
-                percent_encoding::percent_decode_str(part.as_ref())
-                    .decode_utf8_lossy()
-                    .as_ref(),
-            );
+            p.push(real_name(part.as_ref()).as_ref());
         }
         p
     }

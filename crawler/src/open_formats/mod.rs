@@ -185,11 +185,12 @@ impl RootFiles<'_> {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.src.is_local() {
             let file = self.local_root().join(raw_rel);
+            // Checked before the folders are made: a link on the way already
+            // exists, and the folders made after it are plain ones.
             self.inside(&file, raw_rel)?;
             let fail = |e: std::io::Error| format!("writing {}: {e}", file.display());
             let dir = file.parent().unwrap_or(&file);
             std::fs::create_dir_all(dir).map_err(fail)?;
-            self.inside(&file, raw_rel)?;
             // Unique per write: two crawls of one table may write at once.
             static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

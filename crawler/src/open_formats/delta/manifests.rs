@@ -165,12 +165,13 @@ pub(super) async fn register(
     let root = files.url.clone();
     let wanted = wanted(&root, &live, &partition_columns);
     // The manifests there now, by partition folder, with their listed paths.
+    let prefix = format!("{DIR}/");
     let existing: BTreeMap<String, &str> = files
         .files
         .keys()
-        .filter(|rel| rel.starts_with(&format!("{DIR}/")) && is_manifest(rel))
+        .filter(|rel| rel.starts_with(&prefix) && is_manifest(rel))
         .map(|rel| {
-            let dir = rel[DIR.len() + 1..rel.len() - "manifest".len()]
+            let dir = rel[prefix.len()..rel.len() - "manifest".len()]
                 .trim_end_matches('/')
                 .to_string();
             (dir, rel.as_str())
