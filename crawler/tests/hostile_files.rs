@@ -98,3 +98,64 @@ fn xml_and_binary_ion_are_reported_not_misread() {
         "{reasons:?}"
     );
 }
+
+/// A Delta table's manifest folders that are links out of the table: writing
+/// manifests neither writes nor deletes anything through them, and the table is
+/// reported, not registered. The service checks the table's own folder against
+/// `--allowed-locations`; a link deeper in it is the crawler's to refuse.
+#[test]
+fn manifest_writes_do_not_follow_links_out_of_the_table() {
+    use lakecat_crawler::open_formats::delta::DeltaMode;
+    let dir = tempfile::tempdir().unwrap();
+    let (lake, outside) = (dir.path().join("t"), dir.path().join("outside"));
+    std::fs::create_dir_all(lake.join("_delta_log")).unwrap();
+    std::fs::create_dir_all(lake.join("_symlink_format_manifest")).unwrap();
+    std::fs::create_dir_all(outside.join("k=a")).unwrap();
+    // A stale manifest that is really a file outside the table.
+    std::fs::write(outside.join("k=a/manifest"), "keep me\n").unwrap();
+    std::os::unix::fs::symlink(&outside, lake.join("_symlink_format_manifest/k=a")).unwrap();
+    // The partition the log has, whose folder is a link out as well.
+    std::os::unix::fs::symlink(&outside, lake.join("_symlink_format_manifest/k=b")).unwrap();
+    let schema = r#"{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},{"name":"k","type":"string","nullable":true,"metadata":{}}]}"#;
+    let log = [
+        serde_json::json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}),
+        serde_json::json!({"metaData": {"id": "x", "format": {"provider": "parquet", "options": {}},
+            "schemaString": schema, "partitionColumns": ["k"], "configuration": {}}}),
+        serde_json::json!({"add": {"path": "k=b/part-0.parquet", "partitionValues": {"k": "b"},
+            "size": 1, "modificationTime": 0, "dataChange": true}}),
+    ]
+    .map(|a| a.to_string())
+    .join("\n");
+    std::fs::write(lake.join("_delta_log/00000000000000000000.json"), log).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt
+        .block_on(crawl(
+            &[lake.to_string_lossy().into_owned()],
+            &CrawlOptions {
+                only_format: Some(lakecat_crawler::open_formats::TableFormat::Delta),
+                max_root_depth: Some(0),
+                delta_mode: DeltaMode::Symlink { write: true },
+                ..CrawlOptions::default()
+            },
+            &|_| {},
+        ))
+        .unwrap();
+    assert!(out.tables.is_empty(), "{:?}", out.tables);
+    assert_eq!(out.skipped.len(), 1, "{:?}", out.skipped);
+    assert!(
+        out.skipped[0].reason.contains("outside the table's folder")
+            || out.skipped[0].reason.contains("symbolic link"),
+        "{:?}",
+        out.skipped
+    );
+    let mut left: Vec<_> = std::fs::read_dir(&outside)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["k=a"], "nothing was written outside");
+    assert_eq!(
+        std::fs::read_to_string(outside.join("k=a/manifest")).unwrap(),
+        "keep me\n"
+    );
+}
