@@ -681,20 +681,55 @@ pub struct Classifier {
     pub x_m_l_classifier: Option<XmlClassifier>,
 }
 
+/// The member of a [`Classifier`] that is present: its kind (`CSV`, `JSON`,
+/// `grok`, `XML`), its name and its bookkeeping fields.
+pub struct Member<'a> {
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub creation_time: i64,
+    pub version: u64,
+}
+
 impl Classifier {
-    pub fn name(&self) -> &str {
-        match (
-            &self.csv_classifier,
-            &self.json_classifier,
-            &self.grok_classifier,
-            &self.x_m_l_classifier,
-        ) {
-            (Some(c), _, _, _) => &c.name,
-            (_, Some(j), _, _) => &j.name,
-            (_, _, Some(g), _) => &g.name,
-            (_, _, _, Some(x)) => &x.name,
-            _ => "",
+    pub fn member(&self) -> Option<Member<'_>> {
+        macro_rules! member {
+            ($field:ident, $kind:literal) => {
+                if let Some(x) = &self.$field {
+                    return Some(Member {
+                        kind: $kind,
+                        name: &x.name,
+                        creation_time: x.creation_time,
+                        version: x.version,
+                    });
+                }
+            };
         }
+        member!(csv_classifier, "CSV");
+        member!(json_classifier, "JSON");
+        member!(grok_classifier, "grok");
+        member!(x_m_l_classifier, "XML");
+        None
+    }
+
+    pub fn name(&self) -> &str {
+        self.member().map_or("", |m| m.name)
+    }
+
+    /// Sets the bookkeeping fields of every member present (the service keeps them).
+    pub fn stamp(&mut self, created: i64, updated: i64, version: u64) {
+        macro_rules! stamp {
+            ($($field:ident),*) => {$(
+                if let Some(x) = self.$field.as_mut() {
+                    (x.creation_time, x.last_updated, x.version) = (created, updated, version);
+                }
+            )*};
+        }
+        stamp!(
+            csv_classifier,
+            json_classifier,
+            grok_classifier,
+            x_m_l_classifier
+        );
     }
 
     /// Checks the classifier as Glue does and lower-cases its name.
@@ -729,11 +764,6 @@ impl Classifier {
             return Ok(());
         }
         if let Some(g) = &mut self.grok_classifier {
-            if self.csv_classifier.is_some() || self.json_classifier.is_some() {
-                return Err(Error::invalid(
-                    "a classifier has exactly one of CsvClassifier, JsonClassifier or GrokClassifier",
-                ));
-            }
             g.name = normalize_name("classifier name", &g.name)?;
             if g.classification.trim().is_empty() {
                 return Err(Error::invalid("a GrokClassifier needs a Classification"));

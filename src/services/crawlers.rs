@@ -1195,7 +1195,7 @@ impl Crawlers {
         c.normalize()?;
         to_rules(std::slice::from_ref(&c))?;
         let now = now_secs() as i64;
-        stamp(&mut c, now, now, 1);
+        c.stamp(now, now, 1);
         let name = c.name().to_string();
         self.store
             .write_records(vec![
@@ -1231,26 +1231,18 @@ impl Crawlers {
         to_rules(std::slice::from_ref(&c))?;
         let name = c.name().to_string();
         let cur = self.get_classifier(&name)?;
-        if kind_of(&cur) != kind_of(&c) {
+        let kind = |c: &Classifier| c.member().map_or("unknown", |m| m.kind);
+        if kind(&cur) != kind(&c) {
             return Err(Error::invalid(format!(
                 "classifier {name} is a {} classifier, not a {} one; delete it and create it anew",
-                kind_of(&cur),
-                kind_of(&c)
+                kind(&cur),
+                kind(&c)
             )));
         }
-        let (created, version) = match (
-            &cur.csv_classifier,
-            &cur.json_classifier,
-            &cur.grok_classifier,
-            &cur.x_m_l_classifier,
-        ) {
-            (Some(x), _, _, _) => (x.creation_time, x.version),
-            (_, Some(x), _, _) => (x.creation_time, x.version),
-            (_, _, Some(x), _) => (x.creation_time, x.version),
-            (_, _, _, Some(x)) => (x.creation_time, x.version),
-            _ => (0, 0),
-        };
-        stamp(&mut c, created, now_secs() as i64, version + 1);
+        let (created, version) = cur
+            .member()
+            .map_or((0, 0), |m| (m.creation_time, m.version));
+        c.stamp(created, now_secs() as i64, version + 1);
         self.store.write_records(vec![
             RecordWrite::put(CLASSIFIERS, &name, json(&c)?).expecting(Expect::Present)
         ])?;
@@ -1341,37 +1333,6 @@ fn state_changed(name: &str, run: &CrawlRun) -> Change {
     Change::Service {
         detail_type: "Glue Crawler State Change".into(),
         detail,
-    }
-}
-
-fn stamp(c: &mut Classifier, created: i64, updated: i64, version: u64) {
-    if let Some(x) = c.csv_classifier.as_mut() {
-        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
-    }
-    if let Some(x) = c.json_classifier.as_mut() {
-        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
-    }
-    if let Some(x) = c.grok_classifier.as_mut() {
-        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
-    }
-    if let Some(x) = c.x_m_l_classifier.as_mut() {
-        (x.creation_time, x.last_updated, x.version) = (created, updated, version);
-    }
-}
-
-/// Which kind of classifier this is (an update may not change it).
-fn kind_of(c: &Classifier) -> &'static str {
-    match (
-        &c.csv_classifier,
-        &c.json_classifier,
-        &c.grok_classifier,
-        &c.x_m_l_classifier,
-    ) {
-        (Some(_), _, _, _) => "CSV",
-        (_, Some(_), _, _) => "JSON",
-        (_, _, Some(_), _) => "grok",
-        (_, _, _, Some(_)) => "XML",
-        _ => "unknown",
     }
 }
 
