@@ -18,8 +18,8 @@ must allow writes under LAKE/t only (--allowed-locations). Checks:
 Every check is an assert; prints "ok".
 """
 import json
+import os
 import sys
-import time
 import uuid
 from collections import defaultdict
 from urllib.parse import unquote
@@ -29,6 +29,9 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from glue_crawl import run_crawler  # noqa: E402
 
 lakecat, lake = sys.argv[1], sys.argv[2]
 endpoint = sys.argv[3] if len(sys.argv) > 3 else None
@@ -121,18 +124,10 @@ glue = boto3.client("glue", endpoint_url=lakecat, region_name="us-east-1",
 def run(name, targets, status="SUCCEEDED", create=True):
     if create:
         glue.create_crawler(Name=name, Role="r", DatabaseName=name, Targets=targets)
-    glue.start_crawler(Name=name)
-    end = time.time() + 60
-    while time.time() < end:
-        c = glue.get_crawler(Name=name)["Crawler"]
-        if c["State"] == "READY" and "LastCrawl" in c:
-            break
-        time.sleep(0.2)
-    else:
-        raise SystemExit(f"crawler {name} did not finish")
-    assert c["LastCrawl"]["Status"] == status, c["LastCrawl"]
+    last = run_crawler(glue, name)
+    assert last["Status"] == status, last
     if status != "SUCCEEDED":
-        return c["LastCrawl"]
+        return last
     summary = json.loads(glue.list_crawls(CrawlerName=name)["Crawls"][0]["Summary"])
     tables = {x["Name"]: x for x in glue.get_tables(DatabaseName=name)["TableList"]}
     return tables, summary

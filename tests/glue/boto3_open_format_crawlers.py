@@ -3,10 +3,13 @@ HudiTargets over the open-format lake tests/crawl/open_formats.py wrote.
 
 argv = lakecat endpoint, the lake's folder. Every check is an assert; prints "ok".
 """
+import os
 import sys
-import time
 
 import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from glue_crawl import run_crawler  # noqa: E402
 
 lakecat, lake = sys.argv[1], sys.argv[2]
 glue = boto3.client("glue", endpoint_url=lakecat, region_name="us-east-1",
@@ -16,16 +19,8 @@ E = glue.exceptions
 
 def run(name, targets):
     glue.create_crawler(Name=name, Role="r", DatabaseName=name, Targets=targets)
-    glue.start_crawler(Name=name)
-    end = time.time() + 60
-    while time.time() < end:
-        c = glue.get_crawler(Name=name)["Crawler"]
-        if c["State"] == "READY" and "LastCrawl" in c:
-            assert c["LastCrawl"]["Status"] == "SUCCEEDED", c["LastCrawl"]
-            break
-        time.sleep(0.2)
-    else:
-        raise SystemExit(f"crawler {name} did not finish")
+    last = run_crawler(glue, name)
+    assert last["Status"] == "SUCCEEDED", last
     return {t["Name"]: t for t in glue.get_tables(DatabaseName=name)["TableList"]}
 
 

@@ -11,9 +11,11 @@ from the files. Every check is an assert; prints "ok".
 """
 import os
 import sys
-import time
 
 import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from glue_crawl import run_crawler  # noqa: E402
 
 lakecat, thrift, lake, scratch = sys.argv[1:5]
 os.makedirs(f"{lake}/books", exist_ok=True)
@@ -73,14 +75,8 @@ else:
 
 glue.create_crawler(Name="xml", Role="r", DatabaseName="xmldb", Classifiers=["books"],
                     Targets={"S3Targets": [{"Path": lake}]})
-glue.start_crawler(Name="xml")
-end = time.time() + 60
-while time.time() < end:
-    c = glue.get_crawler(Name="xml")["Crawler"]
-    if c["State"] == "READY" and "LastCrawl" in c:
-        break
-    time.sleep(0.2)
-assert c["LastCrawl"]["Status"] == "SUCCEEDED", c["LastCrawl"]
+last = run_crawler(glue, "xml")
+assert last["Status"] == "SUCCEEDED", last
 tables = {t["Name"]: t for t in glue.get_tables(DatabaseName="xmldb")["TableList"]}
 assert sorted(tables) == ["books"], sorted(tables)
 t = tables["books"]
@@ -91,7 +87,6 @@ assert sd["SerdeInfo"]["Parameters"]["rowTag"] == "book", sd
 assert sd["SerdeInfo"]["Parameters"]["path"] == sd["Location"] == f"file://{lake}/books/", sd
 assert p["recordCount"] == "3", p
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from hive_spark import hive_session  # noqa: E402
 from pyspark.sql.types import ArrayType, StructType  # noqa: E402
 
