@@ -258,15 +258,6 @@ pub async fn infer_object(
     if head.starts_with(b"\xe0\x01\x00\xea") {
         return Err("Amazon Ion (binary) is not supported: no Ion reader is built in".into());
     }
-    let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
-    let first_char = text_start.iter().position(|b| !b.is_ascii_whitespace());
-    let has_xml_rule = classifiers
-        .iter()
-        .any(|c| matches!(c.rule, crate::classify::Rule::Xml(_)));
-    if first_char.is_some_and(|i| text_start[i..].starts_with(b"<?xml")) && !has_xml_rule {
-        // Read as delimited text, a document would become a one-column table of markup.
-        return Err(XML_NEEDS_A_CLASSIFIER.into());
-    }
     if head.starts_with(b"SEQ") && head.len() > 3 && head[3] <= 6 {
         return Err("Hadoop SequenceFiles are not supported".into());
     }
