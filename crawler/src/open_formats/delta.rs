@@ -274,7 +274,15 @@ fn to_json(f: &Field) -> Value {
 pub(crate) struct Live {
     pub metadata: Option<Value>,
     pub protocol: Option<Value>,
-    pub adds: BTreeMap<String, Value>,
+    pub adds: BTreeMap<String, LiveFile>,
+}
+
+/// What a manifest needs of an `add`. Only this is kept: a big table's log
+/// carries per-file statistics that would otherwise be held for every file.
+#[derive(Debug, Default)]
+pub(crate) struct LiveFile {
+    pub partition_values: Value,
+    pub deletion_vector: bool,
 }
 
 impl Live {
@@ -287,7 +295,11 @@ impl Live {
         }
         if let Some(a) = action.get_mut("add").filter(|a| !a.is_null()) {
             if let Some(path) = a["path"].as_str().map(str::to_string) {
-                self.adds.insert(path, a.take());
+                let file = LiveFile {
+                    partition_values: a["partitionValues"].take(),
+                    deletion_vector: !a["deletionVector"].is_null(),
+                };
+                self.adds.insert(path, file);
             }
         }
         if with_removes {

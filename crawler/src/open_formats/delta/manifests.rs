@@ -57,7 +57,7 @@ impl Manifest {
 fn wanted(root: &str, live: &Live, partition_columns: &[String]) -> BTreeMap<String, Manifest> {
     let mut out: BTreeMap<String, Manifest> = BTreeMap::new();
     for (path, add) in &live.adds {
-        let pv = &add["partitionValues"];
+        let pv = &add.partition_values;
         let values: Vec<String> = partition_columns
             .iter()
             .map(|c| {
@@ -135,7 +135,7 @@ pub(super) async fn register(
     if let Some(path) = live
         .adds
         .iter()
-        .find_map(|(p, a)| (!a["deletionVector"].is_null()).then_some(p))
+        .find_map(|(p, a)| a.deletion_vector.then_some(p))
     {
         return Err(format!(
             "{log}: {path} has a deletion vector; a manifest reader would read its deleted rows, \
@@ -267,13 +267,20 @@ pub(super) async fn register(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use super::super::LiveFile;
     use serde_json::json;
 
     fn live(adds: &[(&str, serde_json::Value)]) -> Live {
         Live {
             adds: adds
                 .iter()
-                .map(|(p, pv)| (p.to_string(), json!({"path": p, "partitionValues": pv})))
+                .map(|(p, pv)| {
+                    let file = LiveFile {
+                        partition_values: pv.clone(),
+                        deletion_vector: false,
+                    };
+                    (p.to_string(), file)
+                })
                 .collect(),
             ..Default::default()
         }
