@@ -159,3 +159,57 @@ fn manifest_writes_do_not_follow_links_out_of_the_table() {
         "keep me\n"
     );
 }
+
+/// Tables a manifest reader would read wrongly are refused, as Delta's own
+/// manifest generation refuses them: column mapping (physical names in the data
+/// files) and deletion vectors (rows deleted in place). Nothing is written.
+#[test]
+fn manifest_tables_refuse_column_mapping_and_deletion_vectors() {
+    use lakecat_crawler::open_formats::delta::DeltaMode;
+    let schema =
+        r#"{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]}"#;
+    let dv = serde_json::json!({"storageType": "u", "pathOrInlineDv": "x", "offset": 1,
+        "sizeInBytes": 36, "cardinality": 2});
+    for (config, deletion_vector, why) in [
+        (
+            serde_json::json!({"delta.columnMapping.mode": "name"}),
+            serde_json::Value::Null,
+            "column mapping is on",
+        ),
+        (serde_json::json!({}), dv, "has a deletion vector"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = dir.path().join("t");
+        std::fs::create_dir_all(lake.join("_delta_log")).unwrap();
+        let log = [
+            serde_json::json!({"protocol": {"minReaderVersion": 3, "minWriterVersion": 7}}),
+            serde_json::json!({"metaData": {"id": "x", "format": {"provider": "parquet", "options": {}},
+                "schemaString": schema, "partitionColumns": [], "configuration": config}}),
+            serde_json::json!({"add": {"path": "part-0.parquet", "partitionValues": {}, "size": 1,
+                "modificationTime": 0, "dataChange": true, "deletionVector": deletion_vector}}),
+        ]
+        .map(|a| a.to_string())
+        .join("\n");
+        std::fs::write(lake.join("_delta_log/00000000000000000000.json"), log).unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let out = rt
+            .block_on(crawl(
+                &[lake.to_string_lossy().into_owned()],
+                &CrawlOptions {
+                    only_format: Some(lakecat_crawler::open_formats::TableFormat::Delta),
+                    max_root_depth: Some(0),
+                    delta_mode: DeltaMode::Symlink { write: true },
+                    ..CrawlOptions::default()
+                },
+                &|_| {},
+            ))
+            .unwrap();
+        assert!(out.tables.is_empty(), "{why}: {:?}", out.tables);
+        assert!(
+            out.skipped.len() == 1 && out.skipped[0].reason.contains(why),
+            "{why}: {:?}",
+            out.skipped
+        );
+        assert!(!lake.join("_symlink_format_manifest").exists(), "{why}");
+    }
+}

@@ -266,8 +266,8 @@ pub(super) async fn register(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::LiveFile;
+    use super::*;
     use serde_json::json;
 
     fn live(adds: &[(&str, serde_json::Value)]) -> Live {
