@@ -99,13 +99,30 @@ fn xml_and_binary_ion_are_reported_not_misread() {
     );
 }
 
+/// Crawls the Delta table at `lake`, whose first commit is `log`, as a managed
+/// crawler's Delta target that writes symlink manifests.
+fn write_manifests_of(lake: &std::path::Path, log: &str) -> lakecat_crawler::CrawlOutput {
+    use lakecat_crawler::open_formats::{delta::DeltaMode, TableFormat};
+    std::fs::write(lake.join("_delta_log/00000000000000000000.json"), log).unwrap();
+    let opts = CrawlOptions {
+        only_format: Some(TableFormat::Delta),
+        max_root_depth: Some(0),
+        delta_mode: DeltaMode::Symlink { write: true },
+        ..CrawlOptions::default()
+    };
+    let url = lake.to_string_lossy().into_owned();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(crawl(&[url], &opts, &|_| {}))
+        .unwrap()
+}
+
 /// A Delta table's manifest folders that are links out of the table: writing
 /// manifests neither writes nor deletes anything through them, and the table is
 /// reported, not registered. The service checks the table's own folder against
 /// `--allowed-locations`; a link deeper in it is the crawler's to refuse.
 #[test]
 fn manifest_writes_do_not_follow_links_out_of_the_table() {
-    use lakecat_crawler::open_formats::delta::DeltaMode;
     let dir = tempfile::tempdir().unwrap();
     let (lake, outside) = (dir.path().join("t"), dir.path().join("outside"));
     std::fs::create_dir_all(lake.join("_delta_log")).unwrap();
@@ -126,20 +143,7 @@ fn manifest_writes_do_not_follow_links_out_of_the_table() {
     ]
     .map(|a| a.to_string())
     .join("\n");
-    std::fs::write(lake.join("_delta_log/00000000000000000000.json"), log).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = rt
-        .block_on(crawl(
-            &[lake.to_string_lossy().into_owned()],
-            &CrawlOptions {
-                only_format: Some(lakecat_crawler::open_formats::TableFormat::Delta),
-                max_root_depth: Some(0),
-                delta_mode: DeltaMode::Symlink { write: true },
-                ..CrawlOptions::default()
-            },
-            &|_| {},
-        ))
-        .unwrap();
+    let out = write_manifests_of(&lake, &log);
     assert!(out.tables.is_empty(), "{:?}", out.tables);
     assert_eq!(out.skipped.len(), 1, "{:?}", out.skipped);
     assert!(
@@ -165,7 +169,6 @@ fn manifest_writes_do_not_follow_links_out_of_the_table() {
 /// files) and deletion vectors (rows deleted in place). Nothing is written.
 #[test]
 fn manifest_tables_refuse_column_mapping_and_deletion_vectors() {
-    use lakecat_crawler::open_formats::delta::DeltaMode;
     let schema =
         r#"{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]}"#;
     let dv = serde_json::json!({"storageType": "u", "pathOrInlineDv": "x", "offset": 1,
@@ -190,20 +193,7 @@ fn manifest_tables_refuse_column_mapping_and_deletion_vectors() {
         ]
         .map(|a| a.to_string())
         .join("\n");
-        std::fs::write(lake.join("_delta_log/00000000000000000000.json"), log).unwrap();
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let out = rt
-            .block_on(crawl(
-                &[lake.to_string_lossy().into_owned()],
-                &CrawlOptions {
-                    only_format: Some(lakecat_crawler::open_formats::TableFormat::Delta),
-                    max_root_depth: Some(0),
-                    delta_mode: DeltaMode::Symlink { write: true },
-                    ..CrawlOptions::default()
-                },
-                &|_| {},
-            ))
-            .unwrap();
+        let out = write_manifests_of(&lake, &log);
         assert!(out.tables.is_empty(), "{why}: {:?}", out.tables);
         assert!(
             out.skipped.len() == 1 && out.skipped[0].reason.contains(why),
